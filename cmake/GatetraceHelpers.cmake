@@ -1,0 +1,27 @@
+# Helpers shared by the build files of the library, the tests and the tools.
+
+# Warnings for gatetrace's own targets (not applied to users' code).
+function(gatetrace_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+endfunction()
+
+# One module of the library: an object library from src/gatetrace/<name>/*.cpp that
+# links the modules and packages it depends on. The modules are combined into the one
+# `gatetrace` library; tests link only the modules they exercise.
+function(gatetrace_module name)
+  cmake_parse_arguments(ARG "" "" "DEPENDS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/gatetrace/${name}/*.cpp")
+  if(NOT sources)
+    message(FATAL_ERROR "module ${name} has no sources in src/gatetrace/${name}")
+  endif()
+  add_library(gatetrace_${name} OBJECT ${sources})
+  target_include_directories(gatetrace_${name} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>)
+  target_link_libraries(gatetrace_${name} PUBLIC ${ARG_DEPENDS})
+  target_compile_definitions(gatetrace_${name} PRIVATE GATETRACE_BUILDING_LIBRARY
+    GATETRACE_VERSION_STRING="${PROJECT_VERSION}")
+  set_target_properties(gatetrace_${name} PROPERTIES CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  gatetrace_warnings(gatetrace_${name})
+endfunction()

@@ -1,0 +1,49 @@
+// DictReader: read-only access to a request's headers (or any string map), so that
+// gatetrace can extract trace context and proxy headers from whatever container a
+// framework uses. An adapter is a few lines: implement `lookup` and `visit`.
+//
+// Contract: `lookup` matches the key ASCII-case-insensitively (HTTP header names are
+// case-insensitive) and returns the first value when a header is repeated; `visit`
+// calls the visitor for every entry. Keys passed to `lookup` are lowercase.
+// The returned views must stay valid while the reader is alive.
+#pragma once
+
+#include "gatetrace/api.h"
+
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gatetrace {
+
+class GATETRACE_API DictReader {
+ public:
+  virtual ~DictReader() = default;
+
+  virtual std::optional<std::string_view> lookup(std::string_view key) const = 0;
+
+  virtual void visit(
+      const std::function<void(std::string_view key, std::string_view value)>& visitor) const = 0;
+};
+
+// A DictReader over a flat list of (name, value) pairs, e.g. headers parsed by hand or
+// kept by a framework in a vector. The pairs are not copied: they must outlive it.
+class GATETRACE_API HeaderListReader : public DictReader {
+ public:
+  using Headers = std::vector<std::pair<std::string_view, std::string_view>>;
+
+  explicit HeaderListReader(const Headers& headers) : headers_(headers) {}
+
+  std::optional<std::string_view> lookup(std::string_view key) const override;
+  void visit(const std::function<void(std::string_view, std::string_view)>& visitor) const override;
+
+ private:
+  const Headers& headers_;
+};
+
+// ASCII case-insensitive equality, as HTTP header names need.
+GATETRACE_API bool equals_ignore_case(std::string_view a, std::string_view b) noexcept;
+
+}  // namespace gatetrace
