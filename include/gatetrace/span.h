@@ -30,6 +30,8 @@ namespace gatetrace {
 
 struct SpanData;
 class TraceSegment;
+class TracerCore;
+struct ExtractedContext;
 
 class GATETRACE_API Span {
  public:
@@ -40,7 +42,8 @@ class GATETRACE_API Span {
   Span& operator=(const Span&) = delete;
   ~Span();
 
-  bool empty() const noexcept { return data_ == nullptr; }
+  // True for a default-constructed or moved-from Span.
+  bool empty() const noexcept { return segment_ == nullptr; }
 
   Span create_child(const SpanConfig& config = {}) const;
 
@@ -80,6 +83,8 @@ class GATETRACE_API Span {
   // Fix the end instead of "when finished"; `finish` then uses it.
   void set_end_time(TimePoint end);
   // Finish now (or at the end time set). Later calls do nothing; so does the destructor.
+  // After finishing, ids and start time stay readable; the span's other data belongs to
+  // the exporter, so setters do nothing and getters return defaults.
   void finish();
   bool finished() const;
 
@@ -93,14 +98,26 @@ class GATETRACE_API Span {
 
  private:
   friend class Tracer;
+  friend Span make_root_span(const std::shared_ptr<TracerCore>&, const SpanConfig&,
+                             struct ExtractedContext*);
   friend class TraceSegment;
-  Span(SpanData* data, std::shared_ptr<TraceSegment> segment)
-      : data_(data), segment_(std::move(segment)) {}
+  class TracerCore;
+  struct ExtractedContext;
+  Span(SpanData* data, std::shared_ptr<TraceSegment> segment);
 
-  SpanData* data_ = nullptr;
+  // What stays readable after the span is finished (its data then belongs to the
+  // collector).
+  struct Identity {
+    std::uint64_t span_id = 0;
+    std::uint64_t parent_id = 0;
+    TraceId trace_id;
+    TimePoint start;
+  };
+
+  SpanData* data_ = nullptr;  // null once finished, and in an empty Span
   std::shared_ptr<TraceSegment> segment_;
   std::optional<TimePoint> end_time_;
-  bool finished_ = false;
+  Identity identity_;
 };
 
 }  // namespace gatetrace

@@ -152,7 +152,8 @@ struct FinalizedTracerConfig {
   double rate_limit = 100.0;
   std::vector<SpanSamplingRule> span_sampling_rules;
 
-  std::string query_string_obfuscation_regex;  // empty: no obfuscation
+  // Unset: Datadog's default pattern (see the http module); empty: no obfuscation.
+  std::optional<std::string> query_string_obfuscation_regex;
   bool client_ip_enabled = false;
   std::vector<std::pair<std::string, std::string>> header_tags;  // header -> tag
   bool partial_flush_enabled = false;

@@ -1,0 +1,165 @@
+#include "gatetrace/span.h"
+
+#include "gatetrace/span_data.h"
+#include "trace/trace_segment.h"
+#include "trace/tracer_core.h"
+
+namespace gatetrace {
+
+Span::Span(SpanData* data, std::shared_ptr<TraceSegment> segment)
+    : data_(data),
+      segment_(std::move(segment)),
+      identity_{data->span_id, data->parent_id, data->trace_id, data->start} {}
+
+Span::Span(Span&& other) noexcept { *this = std::move(other); }
+
+Span& Span::operator=(Span&& other) noexcept {
+  if (this != &other) {
+    finish();
+    data_ = std::exchange(other.data_, nullptr);
+    segment_ = std::move(other.segment_);
+    end_time_ = other.end_time_;
+    identity_ = other.identity_;
+    other.end_time_.reset();
+    other.identity_ = Identity{};
+  }
+  return *this;
+}
+
+Span::~Span() { finish(); }
+
+void Span::finish() {
+  if (data_ == nullptr) return;
+  const TimePoint end = end_time_ ? *end_time_ : segment_->core().clock->now();
+  data_->duration_ns = end.steady_ns - data_->start.steady_ns;
+  SpanData* data = std::exchange(data_, nullptr);
+  segment_->span_finished(data);
+}
+
+bool Span::finished() const { return data_ == nullptr; }
+
+Span Span::create_child(const SpanConfig& config) const {
+  if (!segment_) return Span();
+  const TracerCore& core = segment_->core();
+  auto span = std::make_unique<SpanData>();
+  span->trace_id = identity_.trace_id;
+  span->span_id = core.ids->span_id();
+  span->parent_id = identity_.span_id;
+  span->start = config.start ? *config.start : core.clock->now();
+  span->name = config.name ? *config.name : (data_ ? data_->name : std::string("span"));
+  span->service = config.service ? *config.service : (data_ ? data_->service : core.config.service);
+  if (config.resource) span->resource = *config.resource;
+  span->type = config.type ? *config.type : std::string();
+  const auto& defaults = core.config;
+  span->meta.reserve(defaults.tags.size() + config.tags.size() + 1);
+  if (!defaults.environment.empty()) span->meta.set("env", defaults.environment);
+  for (const auto& [key, value] : defaults.tags) span->meta.set(key, value);
+  for (const auto& [key, value] : config.tags) span->meta.set(key, value);
+  SpanData* raw = segment_->add_span(std::move(span));
+  return Span(raw, segment_);
+}
+
+std::uint64_t Span::id() const { return identity_.span_id; }
+TraceId Span::trace_id() const { return identity_.trace_id; }
+std::uint64_t Span::parent_id() const { return identity_.parent_id; }
+TimePoint Span::start_time() const { return identity_.start; }
+std::string_view Span::service() const { return data_ ? std::string_view(data_->service) : ""; }
+std::string_view Span::name() const { return data_ ? std::string_view(data_->name) : ""; }
+std::string_view Span::resource() const { return data_ ? std::string_view(data_->resource) : ""; }
+bool Span::error() const { return data_ && data_->error; }
+
+void Span::set_service(std::string_view service) {
+  if (data_) data_->service.assign(service);
+}
+void Span::set_name(std::string_view name) {
+  if (data_) data_->name.assign(name);
+}
+void Span::set_resource(std::string_view resource) {
+  if (data_) data_->resource.assign(resource);
+}
+void Span::set_type(std::string_view type) {
+  if (data_) data_->type.assign(type);
+}
+
+void Span::set_tag(std::string_view key, std::string_view value) {
+  if (!data_) return;
+  if (key == "manual.keep") {
+    keep_trace();
+  } else if (key == "manual.drop") {
+    drop_trace();
+  } else {
+    data_->meta.set(key, std::string(value));
+  }
+}
+
+void Span::remove_tag(std::string_view key) {
+  if (data_) data_->meta.erase(key);
+}
+
+std::optional<std::string_view> Span::lookup_tag(std::string_view key) const {
+  if (!data_) return std::nullopt;
+  if (const std::string* value = data_->meta.find(key)) return std::string_view(*value);
+  return std::nullopt;
+}
+
+void Span::set_metric(std::string_view key, double value) {
+  if (data_) data_->metrics.set(key, value);
+}
+void Span::remove_metric(std::string_view key) {
+  if (data_) data_->metrics.erase(key);
+}
+std::optional<double> Span::lookup_metric(std::string_view key) const {
+  if (!data_) return std::nullopt;
+  if (const double* value = data_->metrics.find(key)) return *value;
+  return std::nullopt;
+}
+
+void Span::set_error(bool error) {
+  if (!data_) return;
+  data_->error = error;
+  if (!error) {
+    data_->meta.erase("error.message");
+    data_->meta.erase("error.type");
+    data_->meta.erase("error.stack");
+  }
+}
+
+void Span::set_error_message(std::string_view message) {
+  if (!data_) return;
+  data_->error = true;
+  data_->meta.set("error.message", std::string(message));
+}
+void Span::set_error_type(std::string_view type) {
+  if (!data_) return;
+  data_->error = true;
+  data_->meta.set("error.type", std::string(type));
+}
+void Span::set_error_stack(std::string_view stack) {
+  if (!data_) return;
+  data_->error = true;
+  data_->meta.set("error.stack", std::string(stack));
+}
+
+void Span::keep_trace() {
+  if (segment_) segment_->set_manual_priority(2);
+}
+void Span::drop_trace() {
+  if (segment_) segment_->set_manual_priority(-1);
+}
+
+void Span::set_end_time(TimePoint end) { end_time_ = end; }
+
+void Span::inject(DictWriter& writer) const {
+  if (segment_) segment_->inject(writer, identity_.span_id);
+}
+
+std::optional<std::string> Span::baggage(std::string_view key) const {
+  if (!segment_) return std::nullopt;
+  return segment_->baggage(key);
+}
+
+void Span::set_baggage(std::string_view key, std::string_view value) {
+  if (segment_) segment_->set_baggage(key, value);
+}
+
+}  // namespace gatetrace

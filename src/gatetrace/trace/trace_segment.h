@@ -1,0 +1,79 @@
+// TraceSegment: the spans of one trace that live in this process, from the local root
+// down. It owns their SpanData, counts how many are finished and, when the last one
+// finishes, applies the trace-level tags (sampling decision, `_dd.p.*`, origin) and
+// hands the chunk to the collector. It also holds what propagates with the trace:
+// sampling decision, origin, trace tags, W3C tracestate, baggage.
+//
+// Each segment has its own mutex, held only briefly (add a span, count a finish, read
+// the propagation state); no lock is shared between traces.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gatetrace/dict_writer.h"
+#include "gatetrace/span_data.h"
+#include "propagation/propagation.h"
+#include "sampling/trace_sampler.h"
+
+namespace gatetrace {
+
+class TracerCore;
+
+class TraceSegment {
+ public:
+  // `extracted` (may be null) is the context this segment continues.
+  TraceSegment(std::shared_ptr<TracerCore> core, ExtractedContext* extracted);
+
+  // Takes ownership of a new span of this trace; returns the stable pointer.
+  SpanData* add_span(std::unique_ptr<SpanData> span);
+  // Called once per span, after its duration is set. May deliver the segment.
+  void span_finished(SpanData* span);
+
+  // The trace's sampling priority, deciding it now if nobody has yet.
+  int sampling_priority();
+  // Manual keep (2) / drop (-1).
+  void set_manual_priority(int priority);
+
+  void inject(DictWriter& writer, std::uint64_t span_id);
+
+  std::optional<std::string> baggage(std::string_view key);
+  void set_baggage(std::string_view key, std::string_view value);
+
+  const TracerCore& core() const { return *core_; }
+  const std::shared_ptr<TracerCore>& core_ptr() const { return core_; }
+
+ private:
+  struct Entry {
+    std::unique_ptr<SpanData> span;
+    bool finished = false;
+  };
+
+  void decide_locked();
+  // Tags the chunk (first span = local root when present) and sends it.
+  void deliver(std::vector<std::unique_ptr<SpanData>> spans, bool contains_root);
+
+  std::shared_ptr<TracerCore> core_;
+  std::mutex mutex_;
+  std::vector<Entry> spans_;
+  std::size_t finished_ = 0;
+  TraceId trace_id_;
+  SpanData* local_root_ = nullptr;
+  bool root_delivered_ = false;
+
+  std::optional<SamplingDecision> decision_;
+  bool decision_from_upstream_ = false;
+  TagList trace_tags_;
+  std::optional<std::string> origin_;
+  std::optional<std::string> additional_w3c_tracestate_;
+  std::optional<std::string> additional_datadog_w3c_tracestate_;
+  std::optional<std::string> datadog_last_parent_id_;
+  std::optional<std::string> propagation_error_;
+  std::vector<SpanLink> links_;
+  TagList baggage_;
+};
+
+}  // namespace gatetrace

@@ -1,0 +1,102 @@
+#include "gatetrace/tracer.h"
+
+#include "gatetrace/span_data.h"
+#include "trace/trace_segment.h"
+#include "trace/tracer_core.h"
+
+namespace gatetrace {
+namespace {
+
+std::shared_ptr<TracerCore> start(const FinalizedTracerConfig& config) {
+  auto core = std::make_shared<TracerCore>(config);
+  for (const Error& error : config.errors) {
+    core->logger->log(LogLevel::kError, error.to_string() + "; using the default instead");
+  }
+  if (config.startup_logs) {
+    core->logger->log(LogLevel::kInfo,
+                      "DATADOG TRACER CONFIGURATION - " + startup_log_json(config));
+  }
+  return core;
+}
+
+}  // namespace
+
+Tracer::Tracer(const FinalizedTracerConfig& config) : core_(start(config)) {}
+
+Tracer::Tracer(const TracerConfig& config) : core_(start(finalize_config_with_defaults(config))) {}
+
+Tracer::Tracer(Tracer&&) noexcept = default;
+Tracer& Tracer::operator=(Tracer&&) noexcept = default;
+
+Tracer::~Tracer() {
+  if (core_ && core_->collector) core_->collector->flush(core_->config.shutdown_timeout);
+}
+
+const FinalizedTracerConfig& Tracer::config() const { return core_->config; }
+
+// The root span of a new segment, continuing `extracted` when it names a trace.
+Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& config,
+                    ExtractedContext* extracted) {
+  auto span = std::make_unique<SpanData>();
+  span->start = config.start ? *config.start : core->clock->now();
+  span->span_id = core->ids->span_id();
+  if (extracted != nullptr && extracted->has_trace()) {
+    span->trace_id = extracted->trace_id;
+    span->parent_id = extracted->parent_id.value_or(0);
+  } else {
+    span->trace_id =
+        core->ids->trace_id(span->start.wall_ns, core->config.generate_128bit_trace_ids);
+  }
+  span->name = config.name ? *config.name : std::string("span");
+  span->service = config.service ? *config.service : core->config.service;
+  if (config.resource) span->resource = *config.resource;
+  if (config.type) span->type = *config.type;
+  const auto& defaults = core->config;
+  span->meta.reserve(defaults.tags.size() + config.tags.size() + 1);
+  if (!defaults.environment.empty()) span->meta.set("env", defaults.environment);
+  for (const auto& [key, value] : defaults.tags) span->meta.set(key, value);
+  for (const auto& [key, value] : config.tags) span->meta.set(key, value);
+
+  // Without a trace to continue, only the baggage carries over.
+  ExtractedContext baggage_only;
+  if (extracted != nullptr && !extracted->has_trace()) {
+    baggage_only.baggage = std::move(extracted->baggage);
+    extracted = &baggage_only;
+  }
+  auto segment = std::make_shared<TraceSegment>(core, extracted);
+  SpanData* raw = segment->add_span(std::move(span));
+  return Span(raw, std::move(segment));
+}
+
+Span Tracer::create_span(const SpanConfig& config) {
+  return make_root_span(core_, config, nullptr);
+}
+
+Expected<Span> Tracer::extract_span(const DictReader& headers, const SpanConfig& config) {
+  std::vector<Error> diagnostics;
+  ExtractedContext extracted = extract_context(headers, core_->propagation, &diagnostics);
+  if (!extracted.has_trace()) {
+    if (!diagnostics.empty()) return diagnostics.front();
+    return Error{Error::kNoSpanToExtract, "no trace context in the request's headers"};
+  }
+  if (core_->config.debug) {
+    for (const Error& error : diagnostics) core_->logger->log(LogLevel::kDebug, error.to_string());
+  }
+  return make_root_span(core_, config, &extracted);
+}
+
+Span Tracer::extract_or_create_span(const DictReader& headers, const SpanConfig& config) {
+  std::vector<Error> diagnostics;
+  ExtractedContext extracted = extract_context(headers, core_->propagation, &diagnostics);
+  if (core_->config.debug) {
+    for (const Error& error : diagnostics) core_->logger->log(LogLevel::kDebug, error.to_string());
+  }
+  return make_root_span(core_, config, &extracted);
+}
+
+bool Tracer::flush(std::chrono::milliseconds timeout) {
+  if (!core_->collector) return true;
+  return core_->collector->flush(timeout);
+}
+
+}  // namespace gatetrace

@@ -1,0 +1,35 @@
+// TracerCore: everything a tracer's spans share: the finalized configuration, the
+// samplers, the collector, the clock and id generator. Spans and trace segments hold
+// it by shared_ptr, so a span that outlives its Tracer is still safe to finish (its
+// trace is then delivered if the collector still runs).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "gatetrace/collector.h"
+#include "gatetrace/tracer_config.h"
+#include "propagation/propagation.h"
+#include "sampling/trace_sampler.h"
+
+namespace gatetrace {
+
+class GATETRACE_API TracerCore {
+ public:
+  explicit TracerCore(const FinalizedTracerConfig& config);
+  ~TracerCore();
+
+  const FinalizedTracerConfig config;
+  const PropagationSettings propagation;
+  std::shared_ptr<Logger> logger;
+  std::shared_ptr<const Clock> clock;
+  std::shared_ptr<IdGenerator> ids;
+  std::shared_ptr<TraceSampler> sampler;
+  std::unique_ptr<SpanSampler> span_sampler;  // null when there are no span rules
+  std::shared_ptr<Collector> collector;       // null when tracing is disabled
+};
+
+// A random UUID (version 4), identifying this process's tracer in `runtime-id`.
+std::string make_runtime_id();
+
+}  // namespace gatetrace
