@@ -1,0 +1,208 @@
+#include "gatetrace/export/span_encoder.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "gatetrace/export/msgpack_writer.h"
+#include "support/msgpack_inspect.h"
+#include "support/span_factory.h"
+
+namespace gatetrace {
+namespace {
+
+using nlohmann::json;
+using testing::make_span;
+using testing::OwnedChunk;
+
+constexpr EncodeContext kContext{"web-backend", "4bd9c2a6-0d0e-4a54-9d8a-6b8f3e4c2a11", 4242};
+
+json encode(const TraceChunk& chunk, const EncodeContext& context = kContext) {
+  std::string out;
+  encode_chunk(out, chunk, context);
+  return testing::decode_checked(out);
+}
+
+json encode_one(const SpanData& span, const EncodeContext& context = kContext) {
+  OwnedChunk owned;
+  owned.add(span);
+  const json chunk = encode(owned.chunk, context);
+  EXPECT_TRUE(chunk.is_array());
+  EXPECT_EQ(chunk.size(), 1u);
+  return chunk.at(0);
+}
+
+TEST(SpanEncoder, EveryFieldOfASpan) {
+  SpanData span = make_span(0x1122334455667788u, 0x0102030405060708u, 77);
+  span.error = true;
+  span.meta.set("http.method", "GET");
+  span.meta.set("env", "prod");
+  span.metrics.set("_sampling_priority_v1", 2);
+  span.metrics.set("http.status_code.ratio", 0.25);
+
+  const json encoded = encode_one(span);
+  EXPECT_EQ(encoded.size(), 12u);  // no span_links
+  EXPECT_EQ(encoded.at("trace_id").get<std::uint64_t>(), 0x1122334455667788u);
+  EXPECT_EQ(encoded.at("span_id").get<std::uint64_t>(), 0x0102030405060708u);
+  EXPECT_EQ(encoded.at("parent_id").get<std::uint64_t>(), 77u);
+  EXPECT_EQ(encoded.at("name"), "http.request");
+  EXPECT_EQ(encoded.at("service"), "web-backend");
+  EXPECT_EQ(encoded.at("resource"), "GET /users/{id}");
+  EXPECT_EQ(encoded.at("type"), "web");
+  EXPECT_EQ(encoded.at("start").get<std::int64_t>(), 1'700'000'000'123'456'789);
+  EXPECT_EQ(encoded.at("duration").get<std::int64_t>(), 12'345'678);
+  EXPECT_EQ(encoded.at("error").get<int>(), 1);
+  EXPECT_FALSE(encoded.contains("span_links"));
+
+  const json& meta = encoded.at("meta");
+  EXPECT_EQ(meta.size(), 4u);  // 2 own + language + runtime-id
+  EXPECT_EQ(meta.at("http.method"), "GET");
+  EXPECT_EQ(meta.at("env"), "prod");
+  EXPECT_EQ(meta.at("language"), "cpp");
+  EXPECT_EQ(meta.at("runtime-id"), "4bd9c2a6-0d0e-4a54-9d8a-6b8f3e4c2a11");
+  EXPECT_FALSE(meta.contains("_dd.base_service"));  // the default service
+
+  const json& metrics = encoded.at("metrics");
+  EXPECT_EQ(metrics.size(), 3u);
+  EXPECT_EQ(metrics.at("_sampling_priority_v1").get<double>(), 2.0);
+  EXPECT_EQ(metrics.at("http.status_code.ratio").get<double>(), 0.25);
+  EXPECT_EQ(metrics.at("process_id").get<double>(), 4242.0);
+  for (const auto& value : metrics) EXPECT_TRUE(value.is_number_float());
+  for (const auto& value : meta) EXPECT_TRUE(value.is_string());
+}
+
+TEST(SpanEncoder, IdsAtAndAbove2To63StayUnsigned) {
+  SpanData span = make_span(std::uint64_t{1} << 63, 0xffffffffffffffffu, 0x8000000000000001u);
+  const json encoded = encode_one(span);
+  EXPECT_EQ(encoded.at("trace_id").get<std::uint64_t>(), std::uint64_t{1} << 63);
+  EXPECT_EQ(encoded.at("span_id").get<std::uint64_t>(), 0xffffffffffffffffu);
+  EXPECT_EQ(encoded.at("parent_id").get<std::uint64_t>(), 0x8000000000000001u);
+  EXPECT_TRUE(encoded.at("trace_id").is_number_unsigned());
+}
+
+TEST(SpanEncoder, OnlyTheLowHalfOfA128BitTraceIdIsTheTraceId) {
+  SpanData span = make_span(0xaaaabbbbccccddddu, 1);
+  span.trace_id.high = 0x6553f1a200000000u;
+  span.meta.set("_dd.p.tid", "6553f1a200000000");
+  const json encoded = encode_one(span);
+  EXPECT_EQ(encoded.at("trace_id").get<std::uint64_t>(), 0xaaaabbbbccccddddu);
+  EXPECT_EQ(encoded.at("meta").at("_dd.p.tid"), "6553f1a200000000");
+}
+
+TEST(SpanEncoder, NegativeDurationBecomesZeroAndEmptyResourceBecomesName) {
+  SpanData span = make_span(1, 2);
+  span.duration_ns = -5;
+  span.resource.clear();
+  span.name = "azure.apim";
+  const json encoded = encode_one(span);
+  EXPECT_EQ(encoded.at("duration").get<std::int64_t>(), 0);
+  EXPECT_EQ(encoded.at("resource"), "azure.apim");
+  EXPECT_EQ(encoded.at("error").get<int>(), 0);
+}
+
+TEST(SpanEncoder, ProcessTagsTheSpanAlreadyHasAreNotAddedTwice) {
+  SpanData span = make_span(1, 2, 0, "other-service");
+  span.meta.set("language", "cpp-custom");
+  span.meta.set("runtime-id", "mine");
+  span.meta.set("_dd.base_service", "explicit-base");
+  span.metrics.set("process_id", 7);
+  const json encoded = encode_one(span);
+  // decode_checked has verified that declared map sizes equal the distinct keys.
+  EXPECT_EQ(encoded.at("meta").size(), 3u);
+  EXPECT_EQ(encoded.at("meta").at("language"), "cpp-custom");
+  EXPECT_EQ(encoded.at("meta").at("runtime-id"), "mine");
+  EXPECT_EQ(encoded.at("meta").at("_dd.base_service"), "explicit-base");
+  EXPECT_EQ(encoded.at("metrics").size(), 1u);
+  EXPECT_EQ(encoded.at("metrics").at("process_id").get<double>(), 7.0);
+}
+
+TEST(SpanEncoder, BaseServiceOnlyForSpansOfAnotherService) {
+  const json same = encode_one(make_span(1, 2, 0, "web-backend"));
+  EXPECT_FALSE(same.at("meta").contains("_dd.base_service"));
+
+  const json other = encode_one(make_span(1, 3, 0, "azure-apim-gateway"));
+  EXPECT_EQ(other.at("meta").at("_dd.base_service"), "web-backend");
+  EXPECT_EQ(other.at("meta").size(), 3u);
+
+  EncodeContext no_default = kContext;
+  no_default.default_service = "";
+  const json none = encode_one(make_span(1, 4, 0, "x"), no_default);
+  EXPECT_FALSE(none.at("meta").contains("_dd.base_service"));
+}
+
+TEST(SpanEncoder, EmptyRuntimeIdIsOmitted) {
+  EncodeContext context = kContext;
+  context.runtime_id = "";
+  const json encoded = encode_one(make_span(1, 2), context);
+  EXPECT_FALSE(encoded.at("meta").contains("runtime-id"));
+  EXPECT_EQ(encoded.at("meta").size(), 1u);  // language only
+}
+
+TEST(SpanEncoder, SpanLinksCarryOnlyTheFieldsThatAreSet) {
+  SpanData span = make_span(1, 2);
+  SpanLink full;
+  full.trace_id = {0x9000000000000001u, 0x6553f1a200000000u};
+  full.span_id = 0xfedcba9876543210u;
+  full.attributes = {{"reason", "terminated_context"}, {"context_headers", "tracecontext"}};
+  full.tracestate = "dd=s:1;o:rum,foo=bar";
+  full.flags = 1;
+  SpanLink bare;
+  bare.trace_id.low = 55;
+  bare.span_id = 66;
+  SpanLink zero_flags;
+  zero_flags.trace_id.low = 77;
+  zero_flags.span_id = 88;
+  zero_flags.flags = 0;
+  span.links = {full, bare, zero_flags};
+
+  const json encoded = encode_one(span);
+  EXPECT_EQ(encoded.size(), 13u);
+  const json& links = encoded.at("span_links");
+  ASSERT_EQ(links.size(), 3u);
+
+  EXPECT_EQ(links[0].size(), 6u);
+  EXPECT_EQ(links[0].at("trace_id").get<std::uint64_t>(), 0x9000000000000001u);
+  EXPECT_EQ(links[0].at("trace_id_high").get<std::uint64_t>(), 0x6553f1a200000000u);
+  EXPECT_EQ(links[0].at("span_id").get<std::uint64_t>(), 0xfedcba9876543210u);
+  EXPECT_EQ(links[0].at("attributes"),
+            json({{"reason", "terminated_context"}, {"context_headers", "tracecontext"}}));
+  EXPECT_EQ(links[0].at("tracestate"), "dd=s:1;o:rum,foo=bar");
+  EXPECT_EQ(links[0].at("flags").get<std::uint32_t>(), 0x80000001u);
+
+  EXPECT_EQ(links[1], json({{"trace_id", 55}, {"span_id", 66}}));
+  EXPECT_EQ(links[2], json({{"trace_id", 77}, {"span_id", 88}, {"flags", 0x80000000u}}));
+}
+
+TEST(SpanEncoder, ChunkKeepsSpanOrderAndHandlesManySpansAndTags) {
+  OwnedChunk owned = testing::make_chunk(99, 40);
+  for (std::size_t i = 0; i < owned.storage.size(); ++i) {
+    for (int t = 0; t < 20; ++t) {
+      owned.storage[i]->meta.set("tag." + std::to_string(t), std::string(40 + t, 'v'));
+    }
+  }
+  const json chunk = encode(owned.chunk);
+  ASSERT_EQ(chunk.size(), 40u);
+  for (std::size_t i = 0; i < 40; ++i) {
+    EXPECT_EQ(chunk[i].at("span_id").get<std::uint64_t>(), 99 * 1000 + i + 1);
+    EXPECT_EQ(chunk[i].at("meta").size(), 22u);
+    EXPECT_EQ(chunk[i].at("meta").at("tag.19"), std::string(59, 'v'));
+  }
+  EXPECT_EQ(chunk[0].at("parent_id").get<std::uint64_t>(), 0u);
+  EXPECT_EQ(chunk[1].at("parent_id").get<std::uint64_t>(), 99001u);
+}
+
+TEST(SpanEncoder, EncodeChunkAppendsToExistingBytes) {
+  OwnedChunk owned = testing::make_chunk(5, 2);
+  std::string out;
+  encode_chunk(out, owned.chunk, kContext);
+  const std::size_t first = out.size();
+  encode_chunk(out, owned.chunk, kContext);
+  ASSERT_EQ(out.size(), 2 * first);
+  EXPECT_EQ(out.substr(0, first), out.substr(first));
+}
+
+}  // namespace
+}  // namespace gatetrace
