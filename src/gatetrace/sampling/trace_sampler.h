@@ -47,6 +47,11 @@ class TraceSampler {
   TraceSampler(const FinalizedTracerConfig& config, std::shared_ptr<const Clock> clock);
   ~TraceSampler();
 
+  // Rule matched: its rate keeps by Knuth, then the limiter -> 2 (USER_KEEP), else -1
+  // (USER_REJECT); mechanism kRule, `rule_rate` always, `limiter_rate` when the limiter
+  // was consulted. Else an agent rate (the root's `env` tag, else the configured
+  // environment; else the agent's default key) -> 1 (AUTO_KEEP) or 0 (AUTO_REJECT),
+  // mechanism kAgentRate, `agent_rate`. Else 1 with mechanism kDefault and no rate.
   SamplingDecision decide(const SpanData& local_root);
 
   // From the agent's response: `{"service:S,env:E": rate, ..., "service:,env:": rate}`.
@@ -58,8 +63,12 @@ class TraceSampler {
 };
 
 // Writes a decision's tags: `_sampling_priority_v1` (metric), `_dd.agent_psr` /
-// `_dd.rule_psr` / `_dd.limit_psr` (metrics) on `local_root`, and the trace tags
-// `_dd.p.dm` (removed when priority <= 0) and `_dd.p.ksr` into `trace_tags`.
+// `_dd.rule_psr` / `_dd.limit_psr` (metrics, each only when the decision carries it,
+// otherwise removed) on `local_root`, and the trace tags `_dd.p.dm` ("-<mechanism>";
+// removed when priority <= 0) and `_dd.p.ksr` into `trace_tags`. `_dd.p.ksr` is the
+// rate that decided, for kRule and kAgentRate only (removed for kDefault and kManual,
+// as in Datadog's tracers); see `format_knuth_rate` in knuth.h for its text. Manual
+// decisions are built by the caller: {priority 2 or -1, kManual, no rates}.
 void apply_sampling_decision(const SamplingDecision& decision, SpanData& local_root,
                              TagList& trace_tags);
 

@@ -1,0 +1,66 @@
+// Glob patterns of Datadog's sampling rules: `*` matches any run of characters
+// (including none), `?` matches exactly one character, every other character matches
+// itself. ASCII letters match case-insensitively; other bytes match exactly. A
+// "character" is one UTF-8 encoded code point (so `?` matches `é` as in Datadog's
+// Python, Java and Go tracers); a byte that is not part of a valid UTF-8 sequence
+// counts as one character on its own.
+//
+// Rules are matched on every trace, and patterns come from configuration, so matching
+// must not blow up on adversarial input: a `Glob` is compiled once, then each match
+// reads the subject once, left to right, without recursion or backtracking. The pattern
+// splits at its stars into literal segments; the first must match the subject's start,
+// the others are found leftmost-first (which is optimal: an earlier end only leaves more
+// room for the rest) by a bit-parallel NFA (shift-and), so the cost is
+// O(|subject| * ceil(longest segment / 64)) and, for segments of up to 64 characters,
+// linear.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace gatetrace {
+
+class Glob {
+ public:
+  explicit Glob(std::string_view pattern);
+
+  bool match(std::string_view subject) const;
+
+  // True for a non-empty pattern of only stars: it matches every string.
+  bool matches_everything() const { return matches_everything_; }
+
+ private:
+  // A run of the pattern between stars. `units` are characters as `decode_unit` reads
+  // them (ASCII folded to lower case), `kAnyUnit` for `?`.
+  struct Segment {
+    std::vector<std::uint32_t> units;
+    // Shift-and tables, built only for segments that are searched for:
+    // masks[slot * words .. +words) has bit j set when position j accepts the
+    // character of that slot; slot 0 is "any character not listed in `keys`" (only the
+    // `?` positions), slot i + 1 belongs to keys[i] (sorted).
+    std::size_t words = 0;
+    std::vector<std::uint32_t> keys;
+    std::vector<std::uint64_t> masks;
+  };
+
+  static void build_tables(Segment& segment);
+  // Matches `segment` at exactly `*pos`; advances `*pos` past it on success.
+  static bool match_at(const Segment& segment, std::string_view subject, std::size_t* pos);
+  // Finds the leftmost occurrence of `segment` at or after `*pos`; advances `*pos` to
+  // its end. With `at_end`, only an occurrence ending at the subject's end counts.
+  static bool search(const Segment& segment, std::string_view subject, std::size_t* pos,
+                     bool at_end);
+
+  bool has_star_ = false;
+  bool matches_everything_ = false;
+  // Without a star: one segment matched against the whole subject. With stars: the
+  // prefix (maybe empty), the non-empty middle segments, then the suffix (maybe empty).
+  std::vector<Segment> segments_;
+};
+
+// One-off convenience: compiles `pattern`, then matches. Samplers keep compiled `Glob`s.
+bool glob_match(std::string_view pattern, std::string_view subject);
+
+}  // namespace gatetrace

@@ -1,0 +1,115 @@
+#include "gatetrace/sampling/limiter.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "unit/sampling/fake_clock.h"
+
+namespace gatetrace {
+namespace {
+
+using testing::FakeClock;
+
+int count_allowed(Limiter& limiter, int requests) {
+  int allowed = 0;
+  for (int i = 0; i < requests; ++i) {
+    if (limiter.allow().allowed) ++allowed;
+  }
+  return allowed;
+}
+
+TEST(Limiter, BurstUpToTheLimitThenRefusesUntilRefilled) {
+  auto clock = std::make_shared<FakeClock>();
+  Limiter limiter(clock, 10);
+  EXPECT_EQ(count_allowed(limiter, 25), 10);
+  // 100 ms refill one token at 10 per second.
+  clock->advance_ms(99);
+  EXPECT_FALSE(limiter.allow().allowed);
+  clock->advance_ms(1);
+  EXPECT_TRUE(limiter.allow().allowed);
+  EXPECT_FALSE(limiter.allow().allowed);
+  // The bucket never holds more than the limit, however long it rests.
+  clock->advance_ms(60'000);
+  EXPECT_EQ(count_allowed(limiter, 50), 10);
+}
+
+TEST(Limiter, SteadyTrafficPassesAtTheLimit) {
+  auto clock = std::make_shared<FakeClock>();
+  Limiter limiter(clock, 100);
+  EXPECT_EQ(count_allowed(limiter, 100), 100);  // the initial burst
+  int allowed = 0;
+  // 10 seconds of 1000 requests per second, one every millisecond.
+  for (int ms = 0; ms < 10'000; ++ms) {
+    clock->advance_ms(1);
+    if (limiter.allow().allowed) ++allowed;
+  }
+  EXPECT_EQ(allowed, 1000);
+}
+
+TEST(Limiter, FractionalLimitAllowsOneThenRefillsSlowly) {
+  auto clock = std::make_shared<FakeClock>();
+  Limiter limiter(clock, 0.5);
+  EXPECT_EQ(count_allowed(limiter, 5), 1);
+  clock->advance_ms(1999);
+  EXPECT_FALSE(limiter.allow().allowed);
+  clock->advance_ms(1);
+  EXPECT_TRUE(limiter.allow().allowed);
+}
+
+TEST(Limiter, ZeroRefusesAllNegativeAllowsAll) {
+  auto clock = std::make_shared<FakeClock>();
+  Limiter zero(clock, 0);
+  EXPECT_EQ(count_allowed(zero, 10), 0);
+  Limiter unlimited(clock, -1);
+  EXPECT_EQ(count_allowed(unlimited, 100000), 100000);
+  EXPECT_EQ(unlimited.allow().effective_rate, 1.0);
+}
+
+TEST(Limiter, EffectiveRateAveragesTheCurrentAndPreviousWindows) {
+  auto clock = std::make_shared<FakeClock>();
+  Limiter limiter(clock, 2);
+  // First window: no previous one, the current ratio alone.
+  EXPECT_DOUBLE_EQ(limiter.allow().effective_rate, 1.0);      // 1/1
+  EXPECT_DOUBLE_EQ(limiter.allow().effective_rate, 1.0);      // 2/2
+  EXPECT_DOUBLE_EQ(limiter.allow().effective_rate, 2.0 / 3);  // 2/3
+  EXPECT_DOUBLE_EQ(limiter.allow().effective_rate, 0.5);      // 2/4
+
+  // Next window: the previous window's 0.5 is averaged in.
+  clock->advance_ms(1000);
+  Limiter::Result result = limiter.allow();  // 2 tokens refilled: 1/1
+  EXPECT_TRUE(result.allowed);
+  EXPECT_DOUBLE_EQ(result.effective_rate, (1.0 + 0.5) / 2);
+  limiter.allow();           // 2/2
+  result = limiter.allow();  // 2/3
+  EXPECT_FALSE(result.allowed);
+  EXPECT_DOUBLE_EQ(result.effective_rate, (2.0 / 3 + 0.5) / 2);
+  limiter.allow();  // 2/4
+  limiter.allow();  // 2/5
+
+  // The window after: the previous one's 2/5.
+  clock->advance_ms(1000);
+  result = limiter.allow();
+  EXPECT_DOUBLE_EQ(result.effective_rate, (1.0 + 0.4) / 2);
+
+  // After a silent second, the previous window had no requests: it counts 1.0.
+  clock->advance_ms(2000);
+  for (int i = 0; i < 3; ++i) result = limiter.allow();  // 2/3
+  EXPECT_DOUBLE_EQ(result.effective_rate, (2.0 / 3 + 1.0) / 2);
+}
+
+TEST(Limiter, WindowsAreWholeSecondsNotSecondsSinceTheLastRequest) {
+  auto clock = std::make_shared<FakeClock>();
+  Limiter limiter(clock, 1);
+  clock->advance_ms(900);
+  limiter.allow();  // window 0: 1/1
+  limiter.allow();  // window 0: 1/2
+  clock->advance_ms(200);
+  // 1.1 s after creation: window 1, although only 200 ms after the last request.
+  const Limiter::Result result = limiter.allow();
+  EXPECT_DOUBLE_EQ(result.effective_rate, (0.0 + 0.5) / 2);  // refused: 0/1 with 1/2
+  EXPECT_FALSE(result.allowed);  // 0.2 tokens refilled since the refusal
+}
+
+}  // namespace
+}  // namespace gatetrace
