@@ -101,8 +101,6 @@ class GATETRACE_API Span {
   friend Span make_root_span(const std::shared_ptr<TracerCore>&, const SpanConfig&,
                              struct ExtractedContext*);
   friend class TraceSegment;
-  class TracerCore;
-  struct ExtractedContext;
   Span(SpanData* data, std::shared_ptr<TraceSegment> segment);
 
   // What stays readable after the span is finished (its data then belongs to the

@@ -21,7 +21,7 @@ namespace gatetrace {
     "false: spans still work in code, but nothing is sent (no thread, no socket).")               \
   X(DD_AGENT_HOST, "string", "localhost", "Host of the Datadog Agent.")                           \
   X(DD_TRACE_AGENT_PORT, "integer", "8126", "Port of the Datadog Agent's trace intake.")          \
-  X(DD_TRACE_AGENT_URL, "url", "",                                                                \
+  X(DD_TRACE_AGENT_URL, "url", "http://localhost:8126",                                           \
     "Agent URL, `http://host:port` or `unix:///path/apm.socket`; overrides host and port.")       \
   X(DD_TRACE_FLUSH_INTERVAL, "integer", "2000", "Milliseconds between sends to the agent.")       \
   X(DD_TRACE_128_BIT_TRACEID_GENERATION_ENABLED, "boolean", "true",                               \

@@ -11,11 +11,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "config/default_values.h"
-#include "config/environment_variables.h"
-#include "config/parse_values.h"
+#include "gatetrace/config/default_values.h"
+#include "gatetrace/config/environment_variables.h"
+#include "gatetrace/config/parse_values.h"
+#include "gatetrace/propagation/propagation.h"
 #include "gatetrace/tracer_config.h"
-#include "propagation/propagation.h"
 
 namespace gatetrace {
 

@@ -1,4 +1,4 @@
-#include "config/parse_values.h"
+#include "gatetrace/config/parse_values.h"
 
 #include <fmt/format.h>
 

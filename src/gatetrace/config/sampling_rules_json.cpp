@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/parse_values.h"
+#include "gatetrace/config/parse_values.h"
 
 namespace gatetrace {
 namespace {

@@ -3,7 +3,7 @@
 // thinks its configuration is.
 #include <nlohmann/json.hpp>
 
-#include "config/environment_variables.h"
+#include "gatetrace/config/environment_variables.h"
 #include "gatetrace/tracer_config.h"
 
 namespace gatetrace {

@@ -1,8 +1,8 @@
 #include "gatetrace/span.h"
 
 #include "gatetrace/span_data.h"
-#include "trace/trace_segment.h"
-#include "trace/tracer_core.h"
+#include "gatetrace/trace/trace_segment.h"
+#include "gatetrace/trace/tracer_core.h"
 
 namespace gatetrace {
 

@@ -1,8 +1,8 @@
-#include "trace/trace_segment.h"
+#include "gatetrace/trace/trace_segment.h"
 
 #include <fmt/format.h>
 
-#include "trace/tracer_core.h"
+#include "gatetrace/trace/tracer_core.h"
 
 namespace gatetrace {
 

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "gatetrace/dict_writer.h"
+#include "gatetrace/propagation/propagation.h"
+#include "gatetrace/sampling/trace_sampler.h"
 #include "gatetrace/span_data.h"
-#include "propagation/propagation.h"
-#include "sampling/trace_sampler.h"
 
 namespace gatetrace {
 

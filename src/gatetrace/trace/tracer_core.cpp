@@ -1,4 +1,4 @@
-#include "trace/tracer_core.h"
+#include "gatetrace/trace/tracer_core.h"
 
 #include <unistd.h>
 
@@ -6,8 +6,8 @@
 
 #include <random>
 
-#include "export/agent_exporter.h"
-#include "export/curl_http_client.h"
+#include "gatetrace/export/agent_exporter.h"
+#include "gatetrace/export/curl_http_client.h"
 
 namespace gatetrace {
 
@@ -65,6 +65,9 @@ TracerCore::TracerCore(const FinalizedTracerConfig& finalized)
     span_sampler = std::make_unique<SpanSampler>(finalized.span_sampling_rules, clock);
   }
   collector = make_collector(finalized, sampler);
+  for (const std::string& pattern : finalized.inferred_proxy_allowed_domains) {
+    allowed_proxy_domains.emplace_back(pattern);
+  }
 }
 
 TracerCore::~TracerCore() = default;

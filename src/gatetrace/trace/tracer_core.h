@@ -8,9 +8,10 @@
 #include <string>
 
 #include "gatetrace/collector.h"
+#include "gatetrace/propagation/propagation.h"
+#include "gatetrace/sampling/glob.h"
+#include "gatetrace/sampling/trace_sampler.h"
 #include "gatetrace/tracer_config.h"
-#include "propagation/propagation.h"
-#include "sampling/trace_sampler.h"
 
 namespace gatetrace {
 
@@ -27,6 +28,8 @@ class GATETRACE_API TracerCore {
   std::shared_ptr<TraceSampler> sampler;
   std::unique_ptr<SpanSampler> span_sampler;  // null when there are no span rules
   std::shared_ptr<Collector> collector;       // null when tracing is disabled
+  // GATETRACE_INFERRED_PROXY_ALLOWED_DOMAINS, compiled once.
+  std::vector<Glob> allowed_proxy_domains;
 };
 
 // A random UUID (version 4), identifying this process's tracer in `runtime-id`.

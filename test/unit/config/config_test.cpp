@@ -5,7 +5,7 @@
 #include <fstream>
 #include <map>
 
-#include "config/environment_variables.h"
+#include "gatetrace/config/environment_variables.h"
 #include "gatetrace/tracer_config.h"
 
 namespace gatetrace {

@@ -1,0 +1,83 @@
+// HttpServerSpan: traces one incoming HTTP request, whatever the web framework. Every
+// gatetrace middleware is a thin adapter over it, and a service on a framework without
+// an integration can use it directly:
+//
+//   gatetrace::HeaderListReader headers(request_headers);
+//   gatetrace::HttpServerSpan request_span(tracer, {"GET", "/users/7", "/users/{id}", &headers});
+//   handle(request_span.span());          // hang children on the server span
+//   request_span.set_status(200);
+//   // destruction (or finish()) ends the server span, then the inferred span
+//
+// On construction it extracts the propagated context, creates the API gateway's inferred
+// span when the request carries valid `x-dd-proxy*` headers and
+// DD_TRACE_INFERRED_PROXY_SERVICES_ENABLED is on, then the server span (its child, or
+// the trace's root when there is no gateway). Finishing copies the status and error
+// state to both spans. Both spans are owned here, so neither can be left unfinished:
+// the destructor finishes them even when the handler throws (and then marks them as
+// errors).
+#pragma once
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gatetrace/api.h"
+#include "gatetrace/dict_reader.h"
+#include "gatetrace/span.h"
+#include "gatetrace/tracer.h"
+
+namespace gatetrace {
+
+struct HttpServerRequest {
+  std::string_view method;
+  // The request target as received: "/path?query" (the Host header then completes
+  // http.url) or an absolute URL.
+  std::string_view target;
+  // The route template when the framework knows it ("/users/{id}"); empty otherwise.
+  std::string_view route;
+  const DictReader* headers = nullptr;
+  // The integration's name, for the `component` tag.
+  std::string_view component = "gatetrace";
+  // The peer's address, used for http.client_ip when no forwarding header names one.
+  std::string_view peer_address;
+  // Name of the server span; Datadog's convention for HTTP servers.
+  std::string_view span_name = "web.request";
+};
+
+class GATETRACE_API HttpServerSpan {
+ public:
+  HttpServerSpan(Tracer& tracer, const HttpServerRequest& request);
+  HttpServerSpan(HttpServerSpan&&) noexcept;
+  HttpServerSpan& operator=(HttpServerSpan&&) = delete;
+  HttpServerSpan(const HttpServerSpan&) = delete;
+  ~HttpServerSpan();
+
+  // The server span: the parent of the application's spans.
+  Span& span() { return server_; }
+  // The inferred gateway span, or null when the request did not come through one.
+  const Span* inferred_span() const { return inferred_.empty() ? nullptr : &inferred_; }
+
+  // The route, when it is known only after routing; updates resource and http.route.
+  void set_route(std::string_view route);
+  void set_status(int status);
+  // Records an exception escaping the handler: error, error.message, error.type.
+  void set_exception(const std::exception& exception);
+  void set_error(std::string_view type, std::string_view message);
+  // DD_TRACE_HEADER_TAGS for the response's headers.
+  void tag_response_headers(const DictReader& response_headers);
+
+  // Ends the server span, then the inferred span. Later calls do nothing.
+  void finish();
+
+ private:
+  std::shared_ptr<TracerCore> core_;
+  Span inferred_;
+  Span server_;
+  std::string method_;
+  std::optional<int> status_;
+  int uncaught_at_start_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace gatetrace

@@ -1,0 +1,182 @@
+#include "gatetrace/http_server_span.h"
+
+#include <fmt/format.h>
+
+#include <typeinfo>
+
+#include "gatetrace/proxy/inferred_span.h"
+#include "gatetrace/proxy/proxy_headers.h"
+#include "gatetrace/span_data.h"
+#include "gatetrace/trace/tracer_core.h"
+
+namespace gatetrace {
+namespace {
+
+constexpr std::size_t kUrlCap = 2048;
+
+std::string server_url(const HttpServerRequest& request) {
+  std::string_view target = request.target.substr(0, kUrlCap);
+  if (!target.empty() && target.front() != '/') return std::string(target);
+  std::string_view host;
+  if (request.headers) host = request.headers->lookup("host").value_or("");
+  return fmt::format("http://{}{}", host.substr(0, 255), target);
+}
+
+void tag_request_headers(const FinalizedTracerConfig& config, const DictReader& headers,
+                         Span& span) {
+  for (const auto& [header, tag] : config.header_tags) {
+    if (auto value = headers.lookup(header)) span.set_tag(tag, value->substr(0, 512));
+  }
+}
+
+void log_proxy_problem(const TracerCore& core, const ProxyHeaderResult& result) {
+  if (!core.config.debug || result.problem == ProxyHeaderProblem::kNone ||
+      result.problem == ProxyHeaderProblem::kNoProxyHeader) {
+    return;
+  }
+  const char* why = "";
+  switch (result.problem) {
+    case ProxyHeaderProblem::kUnknownKind:
+      why = "unknown x-dd-proxy value";
+      break;
+    case ProxyHeaderProblem::kMissingTimestamp:
+      why = "missing x-dd-proxy-request-time-ms";
+      break;
+    case ProxyHeaderProblem::kMalformedTimestamp:
+      why = "malformed x-dd-proxy-request-time-ms";
+      break;
+    case ProxyHeaderProblem::kImplausibleTimestamp:
+      why = "x-dd-proxy-request-time-ms before 2000 or over an hour old";
+      break;
+    case ProxyHeaderProblem::kDomainNotAllowed:
+      why = "x-dd-proxy-domain-name not in GATETRACE_INFERRED_PROXY_ALLOWED_DOMAINS";
+      break;
+    default:
+      break;
+  }
+  const bool voided = !result.request.has_value();
+  core.logger->log(
+      LogLevel::kDebug,
+      fmt::format("inferred proxy span: {} '{}'; {}", why, result.detail,
+                  voided ? "no inferred span" : "using the time the headers were read"));
+}
+
+}  // namespace
+
+HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
+    : core_(tracer.core()),
+      method_(request.method),
+      uncaught_at_start_(std::uncaught_exceptions()) {
+  static const HeaderListReader::Headers kNoHeaders;
+  static const HeaderListReader kEmptyReader(kNoHeaders);
+  const DictReader& headers = request.headers ? *request.headers : kEmptyReader;
+  const TracerCore& core = *core_;
+  const FinalizedTracerConfig& config = core.config;
+
+  std::optional<InferredProxyRequest> proxy;
+  const TimePoint now = core.clock->now();
+  if (config.inferred_proxy_services_enabled) {
+    ProxyHeaderResult result = read_proxy_headers(headers, now, core.allowed_proxy_domains);
+    log_proxy_problem(core, result);
+    proxy = std::move(result.request);
+  }
+
+  SpanConfig server_config;
+  server_config.name = std::string(request.span_name);
+  server_config.type = "web";
+  server_config.resource = request.route.empty()
+                               ? std::string(request.method)
+                               : fmt::format("{} {}", request.method, request.route);
+  auto& tags = server_config.tags;
+  tags.reserve(8);
+  tags.emplace_back("span.kind", "server");
+  tags.emplace_back("component", std::string(request.component));
+  tags.emplace_back("http.method", std::string(request.method));
+  tags.emplace_back("http.url", server_url(request));
+  if (!request.route.empty()) tags.emplace_back("http.route", std::string(request.route));
+  if (auto agent = headers.lookup("user-agent")) {
+    tags.emplace_back("http.useragent", std::string(agent->substr(0, 512)));
+  }
+
+  if (proxy) {
+    inferred_ = tracer.extract_or_create_span(headers, inferred_span_config(*proxy, config, now));
+    inferred_.set_metric("_dd.inferred_span", 1);
+    tag_request_headers(config, headers, inferred_);
+    server_config.start = now;
+    server_ = inferred_.create_child(server_config);
+  } else {
+    server_config.start = now;
+    server_ = tracer.extract_or_create_span(headers, server_config);
+  }
+  tag_request_headers(config, headers, server_);
+}
+
+HttpServerSpan::HttpServerSpan(HttpServerSpan&& other) noexcept
+    : core_(std::move(other.core_)),
+      inferred_(std::move(other.inferred_)),
+      server_(std::move(other.server_)),
+      method_(std::move(other.method_)),
+      status_(other.status_),
+      uncaught_at_start_(other.uncaught_at_start_),
+      finished_(other.finished_) {
+  other.finished_ = true;
+}
+
+HttpServerSpan::~HttpServerSpan() {
+  if (!finished_ && std::uncaught_exceptions() > uncaught_at_start_ && !server_.error()) {
+    set_error("exception", "the request handler exited with an exception");
+  }
+  finish();
+}
+
+void HttpServerSpan::set_route(std::string_view route) {
+  server_.set_tag("http.route", route);
+  server_.set_resource(fmt::format("{} {}", method_, route));
+}
+
+void HttpServerSpan::set_status(int status) {
+  status_ = status;
+  server_.set_tag("http.status_code", std::to_string(status));
+  if (core_->config.http_server_error_statuses.contains(status)) server_.set_error(true);
+}
+
+void HttpServerSpan::set_exception(const std::exception& exception) {
+  set_error(typeid(exception).name(), exception.what());
+}
+
+void HttpServerSpan::set_error(std::string_view type, std::string_view message) {
+  server_.set_error_type(type);
+  server_.set_error_message(message);
+}
+
+void HttpServerSpan::tag_response_headers(const DictReader& response_headers) {
+  for (const auto& [header, tag] : core_->config.header_tags) {
+    if (auto value = response_headers.lookup(header)) {
+      const std::string response_tag =
+          tag.rfind("http.request.headers.", 0) == 0
+              ? "http.response.headers." + tag.substr(sizeof("http.request.headers.") - 1)
+              : tag;
+      server_.set_tag(response_tag, value->substr(0, 512));
+      if (!inferred_.empty()) inferred_.set_tag(response_tag, value->substr(0, 512));
+    }
+  }
+}
+
+void HttpServerSpan::finish() {
+  if (finished_ || !core_) return;
+  finished_ = true;
+  ServerOutcome outcome;
+  outcome.status = status_;
+  outcome.error = server_.error();
+  for (auto [key, out] : {std::pair{"error.message", &outcome.error_message},
+                          std::pair{"error.type", &outcome.error_type},
+                          std::pair{"error.stack", &outcome.error_stack}}) {
+    if (auto value = server_.lookup_tag(key)) *out = std::string(*value);
+  }
+  outcome.end = core_->clock->now();
+  server_.set_end_time(outcome.end);
+  server_.finish();
+  if (!inferred_.empty()) finish_inferred_span(inferred_, outcome, core_->config);
+}
+
+}  // namespace gatetrace
