@@ -84,6 +84,8 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
   SpanConfig server_config;
   server_config.name = std::string(request.span_name);
   server_config.type = "web";
+  // Under an inferred span the child would inherit the gateway's service.
+  server_config.service = config.service;
   server_config.resource = request.route.empty()
                                ? std::string(request.method)
                                : fmt::format("{} {}", request.method, request.route);
