@@ -20,6 +20,7 @@
 #include "gatetrace/dict_reader.h"
 #include "gatetrace/dict_writer.h"
 #include "gatetrace/error.h"
+#include "gatetrace/expected.h"
 #include "gatetrace/span_data.h"
 #include "gatetrace/trace_id.h"
 #include "gatetrace/tracer_config.h"
@@ -27,6 +28,21 @@
 namespace gatetrace {
 
 using TagList = std::vector<std::pair<std::string, std::string>>;
+
+// W3C baggage limits, as Datadog's tracers apply them: injection writes at most this
+// many items and bytes; extraction keeps the items that fit and drops the rest.
+inline constexpr std::size_t kBaggageMaxItems = 64;
+inline constexpr std::size_t kBaggageMaxBytes = 8192;
+
+// Parses a DD_TRACE_PROPAGATION_STYLE* value: names separated by commas and/or spaces,
+// case-insensitive: `datadog`, `tracecontext`, `b3multi`, `b3` (single header; also
+// spelled `b3 single header`), `baggage`, `none`. Repeated names are kept once. An
+// unknown or missing name is an Error::kInvalidPropagationStyle naming the value.
+Expected<std::vector<PropagationStyle>> parse_propagation_styles(std::string_view text);
+
+// The canonical name, as parse_propagation_styles accepts it and the startup log and
+// span links (`context_headers`) print it.
+std::string_view to_string(PropagationStyle style);
 
 struct PropagationSettings {
   std::vector<PropagationStyle> extract{PropagationStyle::kDatadog, PropagationStyle::kTraceContext,

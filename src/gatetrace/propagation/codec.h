@@ -1,0 +1,51 @@
+// Text codecs shared by the propagation styles: strict decimal and hexadecimal id
+// parsing (no sign, no radix prefix, overflow-checked: a header is never trusted to be
+// well formed), allocation-free formatting into a caller's buffer, and the character
+// classes the header grammars are built from. Internal to the propagation module.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gatetrace/error.h"
+
+namespace gatetrace {
+namespace propagation {
+
+// Removes HTTP optional whitespace (space and horizontal tab) at both ends.
+std::string_view trim_ows(std::string_view text) noexcept;
+
+// Unsigned decimal, 1 to 20 digits, no sign or spaces; nullopt on overflow.
+std::optional<std::uint64_t> parse_decimal_u64(std::string_view text) noexcept;
+// Signed decimal that fits an int (an optional leading '-' only).
+std::optional<int> parse_decimal_int(std::string_view text) noexcept;
+
+enum class HexCase { kLowerOnly, kAny };
+// 1 to 16 hex digits. W3C headers demand lowercase; B3 is read leniently.
+std::optional<std::uint64_t> parse_hex_u64(std::string_view text, HexCase hex_case) noexcept;
+bool is_hex(std::string_view text, HexCase hex_case) noexcept;
+
+void append_decimal(std::string& out, std::uint64_t value);
+void append_int(std::string& out, int value);
+// Exactly 16 lowercase hex digits, zero-padded.
+void append_hex16(std::string& out, std::uint64_t value);
+std::string hex16(std::uint64_t value);
+
+// Every byte in 0x20..0x7E: what may go into a header value without escaping.
+bool is_printable_ascii(std::string_view text) noexcept;
+
+// Lowercase ASCII comparison without allocating.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// A header value as it may appear in a diagnostic: at most 64 bytes, and bytes outside
+// printable ASCII escaped, so a hostile header cannot forge log lines.
+std::string quote_for_message(std::string_view value);
+
+// Appends an Error to `diagnostics` when the caller asked for them.
+void report(std::vector<Error>* diagnostics, Error::Code code, std::string message);
+
+}  // namespace propagation
+}  // namespace gatetrace

@@ -1,0 +1,140 @@
+// extract_context: runs the configured extraction styles and merges what they found
+// the way Datadog's tracers do (see propagation.h).
+#include <fmt/format.h>
+
+#include <array>
+
+#include "codec.h"
+#include "styles.h"
+
+namespace gatetrace {
+namespace {
+
+using propagation::StyleExtraction;
+
+// The styles that can carry a trace context, i.e. all but baggage and none.
+constexpr std::size_t kMaxTraceStyles = 4;
+
+const StyleExtraction* find_style(const StyleExtraction* begin, const StyleExtraction* end,
+                                  PropagationStyle style) {
+  for (const StyleExtraction* it = begin; it != end; ++it) {
+    if (it->context.style == style) return it;
+  }
+  return nullptr;
+}
+
+SpanLink terminated_context_link(const StyleExtraction& other) {
+  SpanLink link;
+  link.trace_id = other.context.trace_id;
+  link.span_id = other.context.parent_id.value_or(0);
+  link.attributes.emplace_back("reason", "terminated_context");
+  link.attributes.emplace_back("context_headers", std::string(to_string(*other.context.style)));
+  link.tracestate = other.tracestate;
+  if (other.trace_flags) {
+    link.flags = *other.trace_flags;
+  } else if (other.context.sampling_priority) {
+    link.flags = *other.context.sampling_priority > 0 ? 1 : 0;
+  }
+  return link;
+}
+
+// A later tracecontext naming the chosen trace lends it its tracestate and, when it
+// names another parent, becomes the parent: the W3C parent is the span that called us,
+// while the chosen style's parent may be a Datadog span further upstream, remembered
+// as the last Datadog parent (`p:`, else the Datadog header's parent id).
+void merge_tracecontext(ExtractedContext& result, const StyleExtraction& w3c,
+                        std::optional<std::uint64_t> datadog_parent_id,
+                        std::vector<Error>* diagnostics) {
+  const ExtractedContext& from = w3c.context;
+  if (from.trace_id.high != result.trace_id.high) {
+    if (result.trace_id.high != 0) {
+      propagation::report(
+          diagnostics, Error::kMalformedTraceTags,
+          fmt::format("_dd.p.tid {} disagrees with traceparent's trace id {}; using traceparent's",
+                      propagation::hex16(result.trace_id.high), from.trace_id.hex_padded()));
+    }
+    result.trace_id.high = from.trace_id.high;
+  }
+  result.additional_w3c_tracestate = from.additional_w3c_tracestate;
+  result.additional_datadog_w3c_tracestate = from.additional_datadog_w3c_tracestate;
+  if (result.parent_id == from.parent_id) return;
+  if (from.datadog_last_parent_id && *from.datadog_last_parent_id != "0000000000000000") {
+    result.datadog_last_parent_id = from.datadog_last_parent_id;
+  } else if (datadog_parent_id) {
+    result.datadog_last_parent_id = propagation::hex16(*datadog_parent_id);
+  }
+  result.parent_id = from.parent_id;
+}
+
+}  // namespace
+
+ExtractedContext extract_context(const DictReader& headers, const PropagationSettings& settings,
+                                 std::vector<Error>* diagnostics) {
+  std::array<StyleExtraction, kMaxTraceStyles> found;
+  std::size_t count = 0;
+  TagList baggage;
+  unsigned attempted = 0;  // one bit per style: a style listed twice runs once
+
+  for (const PropagationStyle style : settings.extract) {
+    const unsigned bit = 1u << static_cast<unsigned>(style);
+    if (style == PropagationStyle::kNone || (attempted & bit) != 0) continue;
+    attempted |= bit;
+    if (style == PropagationStyle::kBaggage) {
+      propagation::extract_baggage(headers, baggage, diagnostics);
+      continue;
+    }
+    if (count == kMaxTraceStyles) continue;
+    StyleExtraction& slot = found[count];
+    switch (style) {
+      case PropagationStyle::kDatadog:
+        propagation::extract_datadog(headers, settings, slot, diagnostics);
+        break;
+      case PropagationStyle::kTraceContext:
+        propagation::extract_tracecontext(headers, slot, diagnostics);
+        break;
+      case PropagationStyle::kB3Multi:
+        propagation::extract_b3multi(headers, slot, diagnostics);
+        break;
+      case PropagationStyle::kB3Single:
+        propagation::extract_b3single(headers, slot, diagnostics);
+        break;
+      default:
+        break;
+    }
+    if (slot.context.has_trace()) {
+      ++count;
+    } else {
+      slot = StyleExtraction{};
+    }
+  }
+
+  if (count == 0) {
+    ExtractedContext result;
+    result.baggage = std::move(baggage);
+    return result;
+  }
+
+  const StyleExtraction* begin = found.data();
+  const StyleExtraction* end = begin + count;
+  const TraceId chosen = begin->context.trace_id;
+  const StyleExtraction* w3c = find_style(begin + 1, end, PropagationStyle::kTraceContext);
+  std::optional<std::uint64_t> datadog_parent_id;
+  if (const StyleExtraction* datadog = find_style(begin, end, PropagationStyle::kDatadog)) {
+    if (datadog->context.trace_id.low == chosen.low) datadog_parent_id = datadog->context.parent_id;
+  }
+  ExtractedContext result = std::move(found[0].context);
+  if (w3c != nullptr && w3c->context.trace_id.low == chosen.low) {
+    merge_tracecontext(result, *w3c, datadog_parent_id, diagnostics);
+  }
+  // Contexts of other traces are not mixed in; they are linked. The same low half
+  // counts as the same trace: only the high half's source can disagree (see above).
+  for (const StyleExtraction* other = begin + 1; other != end; ++other) {
+    if (other->context.trace_id.low != chosen.low) {
+      result.span_links.push_back(terminated_context_link(*other));
+    }
+  }
+  result.baggage = std::move(baggage);
+  return result;
+}
+
+}  // namespace gatetrace

@@ -1,0 +1,44 @@
+// The propagation styles one by one: each extractor reads only its own headers into a
+// StyleExtraction, each injector writes only its own. extract.cpp and inject.cpp
+// combine them in the configured order. Internal to the propagation module.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "propagation.h"
+
+namespace gatetrace {
+namespace propagation {
+
+// What one style found. `context.has_trace()` is false when it found nothing usable.
+struct StyleExtraction {
+  ExtractedContext context;
+  // tracecontext only: the tracestate header as received, and the trace flags, for a
+  // span link when this context names another trace than the one chosen.
+  std::string tracestate;
+  std::optional<std::uint32_t> trace_flags;
+};
+
+void extract_datadog(const DictReader& headers, const PropagationSettings& settings,
+                     StyleExtraction& out, std::vector<Error>* diagnostics);
+void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
+                          std::vector<Error>* diagnostics);
+void extract_b3multi(const DictReader& headers, StyleExtraction& out,
+                     std::vector<Error>* diagnostics);
+void extract_b3single(const DictReader& headers, StyleExtraction& out,
+                      std::vector<Error>* diagnostics);
+void extract_baggage(const DictReader& headers, TagList& out, std::vector<Error>* diagnostics);
+
+void inject_datadog(DictWriter& headers, const InjectionContext& context,
+                    const PropagationSettings& settings,
+                    std::optional<std::string>* propagation_error);
+void inject_tracecontext(DictWriter& headers, const InjectionContext& context);
+void inject_b3multi(DictWriter& headers, const InjectionContext& context);
+void inject_b3single(DictWriter& headers, const InjectionContext& context);
+void inject_baggage(DictWriter& headers, const InjectionContext& context);
+
+}  // namespace propagation
+}  // namespace gatetrace

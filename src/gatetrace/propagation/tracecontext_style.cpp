@@ -1,0 +1,190 @@
+// The `tracecontext` style: W3C traceparent (validated as the spec's test suite
+// expects) and tracestate with Datadog's `dd=` member.
+#include <fmt/format.h>
+
+#include "codec.h"
+#include "styles.h"
+#include "tracestate.h"
+
+namespace gatetrace {
+namespace propagation {
+namespace {
+
+constexpr std::string_view kTraceparent = "traceparent";
+constexpr std::string_view kTracestate = "tracestate";
+constexpr std::size_t kTraceparentLength = 55;  // "00-" 32 "-" 16 "-" 2
+
+struct Traceparent {
+  TraceId trace_id;
+  std::uint64_t parent_id = 0;
+  std::uint32_t flags = 0;
+};
+
+// Null `why` on success.
+std::optional<Traceparent> parse_traceparent(std::string_view text, const char*& why) {
+  text = trim_ows(text);
+  why = nullptr;
+  if (text.size() < kTraceparentLength) {
+    why = "is too short";
+    return std::nullopt;
+  }
+  const std::string_view version = text.substr(0, 2);
+  if (!is_hex(version, HexCase::kLowerOnly)) {
+    why = "has a version that is not two lowercase hex digits";
+    return std::nullopt;
+  }
+  if (version == "ff") {
+    why = "has the forbidden version ff";
+    return std::nullopt;
+  }
+  if (text[2] != '-' || text[35] != '-' || text[52] != '-') {
+    why = "is not version-traceid-parentid-flags";
+    return std::nullopt;
+  }
+  // Version 00 has exactly four fields; a later version may append fields, of which
+  // a version-00 reader takes the first four.
+  if (text.size() > kTraceparentLength && (version == "00" || text[kTraceparentLength] != '-')) {
+    why = "has trailing data";
+    return std::nullopt;
+  }
+  const std::string_view trace_hex = text.substr(3, 32);
+  const std::string_view parent_hex = text.substr(36, 16);
+  const std::string_view flags_hex = text.substr(53, 2);
+  const auto high = parse_hex_u64(trace_hex.substr(0, 16), HexCase::kLowerOnly);
+  const auto low = parse_hex_u64(trace_hex.substr(16), HexCase::kLowerOnly);
+  if (!high || !low) {
+    why = "has a trace id that is not 32 lowercase hex digits";
+    return std::nullopt;
+  }
+  if (*high == 0 && *low == 0) {
+    why = "has an all-zero trace id";
+    return std::nullopt;
+  }
+  const auto parent = parse_hex_u64(parent_hex, HexCase::kLowerOnly);
+  if (!parent) {
+    why = "has a parent id that is not 16 lowercase hex digits";
+    return std::nullopt;
+  }
+  if (*parent == 0) {
+    why = "has an all-zero parent id";
+    return std::nullopt;
+  }
+  const auto flags = parse_hex_u64(flags_hex, HexCase::kLowerOnly);
+  if (!flags) {
+    why = "has flags that are not two lowercase hex digits";
+    return std::nullopt;
+  }
+  Traceparent result;
+  result.trace_id = TraceId{*low, *high};
+  result.parent_id = *parent;
+  result.flags = static_cast<std::uint32_t>(*flags);
+  return result;
+}
+
+// What a visit over all headers collects: a repeated traceparent must agree with the
+// first, and repeated tracestate headers are one list (RFC 7230 field order).
+struct W3cHeaders {
+  std::string_view traceparent;
+  bool conflicting_traceparents = false;
+  std::string tracestate;
+  bool has_tracestate = false;
+};
+
+void set_decision_maker_default(TagList& tags) {
+  for (auto& [key, value] : tags) {
+    if (key == "_dd.p.dm") {
+      value = "-0";
+      return;
+    }
+  }
+  tags.emplace_back("_dd.p.dm", "-0");
+}
+
+}  // namespace
+
+void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
+                          std::vector<Error>* diagnostics) {
+  const auto first = headers.lookup(kTraceparent);
+  if (!first) return;
+  W3cHeaders found;
+  found.traceparent = *first;
+  W3cHeaders* state = &found;
+  headers.visit([state](std::string_view key, std::string_view value) {
+    if (equals_ignore_case(key, kTraceparent)) {
+      if (trim_ows(value) != trim_ows(state->traceparent)) state->conflicting_traceparents = true;
+    } else if (equals_ignore_case(key, kTracestate)) {
+      if (state->has_tracestate) state->tracestate.push_back(',');
+      state->tracestate.append(value);
+      state->has_tracestate = true;
+    }
+  });
+  if (found.conflicting_traceparents) {
+    report(diagnostics, Error::kMalformedTraceparent,
+           "traceparent: the header is repeated with different values; ignored");
+    return;
+  }
+  const char* why = nullptr;
+  const auto traceparent = parse_traceparent(found.traceparent, why);
+  if (!traceparent) {
+    report(diagnostics, Error::kMalformedTraceparent,
+           fmt::format("traceparent: {} {}", quote_for_message(found.traceparent), why));
+    return;
+  }
+
+  ExtractedContext& context = out.context;
+  const bool sampled = (traceparent->flags & 1) != 0;
+  int priority = sampled ? 1 : 0;
+  if (found.has_tracestate) {
+    ParsedTracestate parsed;
+    std::string reason;
+    if (parse_tracestate(found.tracestate, parsed, reason)) {
+      // The traceparent's sampled flag is authoritative; s: refines it only when the
+      // two agree on keep versus drop (s:2 sampled, s:-1 not).
+      if (parsed.sampling_priority) {
+        const int s = *parsed.sampling_priority;
+        if ((sampled && s > 0) || (!sampled && s <= 0)) priority = s;
+        // A keep forced by the flag: the decision was made by a non-Datadog tracer.
+        if (sampled && s <= 0) set_decision_maker_default(parsed.trace_tags);
+      }
+      context.origin = std::move(parsed.origin);
+      context.datadog_last_parent_id = std::move(parsed.last_parent_id);
+      context.trace_tags = std::move(parsed.trace_tags);
+      if (!parsed.additional_w3c.empty()) {
+        context.additional_w3c_tracestate = std::move(parsed.additional_w3c);
+      }
+      if (!parsed.additional_datadog.empty()) {
+        context.additional_datadog_w3c_tracestate = std::move(parsed.additional_datadog);
+      }
+      out.tracestate = std::string(trim_ows(found.tracestate));
+    } else {
+      report(diagnostics, Error::kMalformedTracestate,
+             fmt::format("tracestate: {} is invalid ({}); ignored",
+                         quote_for_message(found.tracestate), reason));
+    }
+  }
+  context.trace_id = traceparent->trace_id;
+  context.parent_id = traceparent->parent_id;
+  context.sampling_priority = priority;
+  context.style = PropagationStyle::kTraceContext;
+  out.trace_flags = traceparent->flags;
+}
+
+void inject_tracecontext(DictWriter& headers, const InjectionContext& context) {
+  if (context.span_id == 0) return;  // an all-zero parent id is invalid in W3C
+  std::string value;
+  value.reserve(kTraceparentLength);
+  value += "00-";
+  append_hex16(value, context.trace_id.high);
+  append_hex16(value, context.trace_id.low);
+  value.push_back('-');
+  append_hex16(value, context.span_id);
+  value += context.sampling_priority > 0 ? "-01" : "-00";
+  headers.set(kTraceparent, value);
+
+  value.clear();
+  encode_tracestate(context, value);
+  headers.set(kTracestate, value);
+}
+
+}  // namespace propagation
+}  // namespace gatetrace

@@ -1,0 +1,217 @@
+// Several extraction styles at once: the first context wins, a tracecontext of the same
+// trace lends its tracestate and parent, other traces become span links.
+#include <gtest/gtest.h>
+
+#include "propagation_test_util.h"
+
+namespace gatetrace {
+namespace {
+
+using testing::extract_from;
+using testing::has_code;
+using testing::OwnedHeaders;
+using S = PropagationStyle;
+
+// Trace 0x...2a (42) in W3C form, parent 0x...bb; Datadog headers of the same trace.
+const char* const kTraceparent42 = "00-0000000000000000000000000000002a-00000000000000bb-01";
+
+const std::string* attribute(const SpanLink& link, std::string_view key) {
+  for (const auto& [k, v] : link.attributes) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+TEST(ExtractMerge, FirstStyleWithAContextWins) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "42"},
+                       {"x-datadog-parent-id", "187"},
+                       {"x-datadog-sampling-priority", "2"},
+                       {"traceparent", kTraceparent42}};
+  auto datadog_first = extract_from(headers, testing::styles({S::kDatadog, S::kTraceContext}));
+  EXPECT_EQ(datadog_first.style, S::kDatadog);
+  EXPECT_EQ(datadog_first.sampling_priority, 2);
+  auto w3c_first = extract_from(headers, testing::styles({S::kTraceContext, S::kDatadog}));
+  EXPECT_EQ(w3c_first.style, S::kTraceContext);
+  EXPECT_EQ(w3c_first.sampling_priority, 1);
+}
+
+TEST(ExtractMerge, LaterStyleIsUsedWhenEarlierOnesFindNothing) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "garbage"},
+                       {"x-b3-traceid", "000000000000002a"},
+                       {"x-b3-spanid", "00000000000000bb"}};
+  std::vector<Error> diagnostics;
+  auto context = extract_from(
+      headers, testing::styles({S::kDatadog, S::kTraceContext, S::kB3Multi}), &diagnostics);
+  EXPECT_EQ(context.style, S::kB3Multi);
+  EXPECT_EQ(context.trace_id.low, 42u);
+  EXPECT_TRUE(has_code(diagnostics, Error::kMalformedTraceId));
+  EXPECT_TRUE(context.span_links.empty());
+}
+
+TEST(ExtractMerge, SameTraceSameParentTakesTracestateExtras) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "42"},
+                       {"x-datadog-parent-id", "187"},  // 0xbb
+                       {"x-datadog-origin", "rum"},
+                       {"traceparent", kTraceparent42},
+                       {"tracestate", "dd=s:1;p:0000000000000099;x:y,foo=bar"}};
+  auto context = extract_from(headers, testing::styles({S::kDatadog, S::kTraceContext}));
+  EXPECT_EQ(context.style, S::kDatadog);
+  EXPECT_EQ(context.parent_id, 187u);
+  EXPECT_EQ(context.origin, "rum");
+  EXPECT_EQ(context.additional_w3c_tracestate, "foo=bar");
+  EXPECT_EQ(context.additional_datadog_w3c_tracestate, "x:y");
+  EXPECT_FALSE(context.datadog_last_parent_id);  // same parent: nothing to remember
+  EXPECT_TRUE(context.span_links.empty());
+}
+
+TEST(ExtractMerge, SameTraceOtherParentUsesW3cParentAndRemembersP) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "42"},
+                       {"x-datadog-parent-id", "5"},
+                       {"traceparent", kTraceparent42},
+                       {"tracestate", "dd=s:1;p:0000000000000099,foo=bar"}};
+  auto context = extract_from(headers, testing::styles({S::kDatadog, S::kTraceContext}));
+  EXPECT_EQ(context.style, S::kDatadog);
+  EXPECT_EQ(context.parent_id, 0xbbu);
+  EXPECT_EQ(context.datadog_last_parent_id, "0000000000000099");
+  EXPECT_EQ(context.additional_w3c_tracestate, "foo=bar");
+}
+
+TEST(ExtractMerge, SameTraceOtherParentWithoutPRemembersTheDatadogParent) {
+  for (const char* tracestate : {"foo=bar", "dd=s:1;p:0000000000000000"}) {
+    OwnedHeaders headers{{"x-datadog-trace-id", "42"},
+                         {"x-datadog-parent-id", "5"},
+                         {"traceparent", kTraceparent42},
+                         {"tracestate", tracestate}};
+    auto context = extract_from(headers, testing::styles({S::kDatadog, S::kTraceContext}));
+    EXPECT_EQ(context.parent_id, 0xbbu) << tracestate;
+    EXPECT_EQ(context.datadog_last_parent_id, "0000000000000005") << tracestate;
+  }
+}
+
+TEST(ExtractMerge, B3WinnerAlsoTakesW3cParentAndDatadogParent) {
+  OwnedHeaders headers{{"x-b3-traceid", "000000000000002a"},
+                       {"x-b3-spanid", "0000000000000007"},
+                       {"x-datadog-trace-id", "42"},
+                       {"x-datadog-parent-id", "5"},
+                       {"traceparent", kTraceparent42}};
+  auto context =
+      extract_from(headers, testing::styles({S::kB3Multi, S::kDatadog, S::kTraceContext}));
+  EXPECT_EQ(context.style, S::kB3Multi);
+  EXPECT_EQ(context.parent_id, 0xbbu);
+  EXPECT_EQ(context.datadog_last_parent_id, "0000000000000005");
+  EXPECT_TRUE(context.span_links.empty());
+}
+
+TEST(ExtractMerge, TracecontextWinnerKeepsItsOwnP) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "42"},
+                       {"x-datadog-parent-id", "5"},
+                       {"traceparent", kTraceparent42},
+                       {"tracestate", "dd=p:0000000000000099"}};
+  auto context = extract_from(headers, testing::styles({S::kTraceContext, S::kDatadog}));
+  EXPECT_EQ(context.parent_id, 0xbbu);
+  EXPECT_EQ(context.datadog_last_parent_id, "0000000000000099");
+}
+
+TEST(ExtractMerge, OtherTraceBecomesASpanLink) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "42"},
+                       {"x-datadog-parent-id", "5"},
+                       {"x-datadog-sampling-priority", "1"},
+                       {"traceparent", "00-000000000000000100000000000000ff-00000000000000cc-01"},
+                       {"tracestate", "dd=s:2,foo=bar"},
+                       {"b3", "0000000000000063-00000000000000dd-0"}};
+  auto context =
+      extract_from(headers, testing::styles({S::kDatadog, S::kTraceContext, S::kB3Single}));
+  EXPECT_EQ(context.trace_id, (TraceId{42, 0}));
+  EXPECT_EQ(context.parent_id, 5u);
+  EXPECT_FALSE(context.additional_w3c_tracestate);  // not mixed in
+  ASSERT_EQ(context.span_links.size(), 2u);
+
+  const SpanLink& w3c = context.span_links[0];
+  EXPECT_EQ(w3c.trace_id, (TraceId{0xff, 1}));
+  EXPECT_EQ(w3c.span_id, 0xccu);
+  EXPECT_EQ(w3c.tracestate, "dd=s:2,foo=bar");
+  EXPECT_EQ(w3c.flags, 1u);
+  ASSERT_NE(attribute(w3c, "reason"), nullptr);
+  EXPECT_EQ(*attribute(w3c, "reason"), "terminated_context");
+  EXPECT_EQ(*attribute(w3c, "context_headers"), "tracecontext");
+  EXPECT_EQ(w3c.attributes.size(), 2u);
+
+  const SpanLink& b3 = context.span_links[1];
+  EXPECT_EQ(b3.trace_id, (TraceId{0x63, 0}));
+  EXPECT_EQ(b3.span_id, 0xddu);
+  EXPECT_EQ(b3.flags, 0u);
+  EXPECT_EQ(*attribute(b3, "context_headers"), "b3");
+  EXPECT_TRUE(b3.tracestate.empty());
+}
+
+TEST(ExtractMerge, TidAgreeingWithTraceparentGivesOneTrace) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "42"},
+                       {"x-datadog-parent-id", "187"},
+                       {"x-datadog-tags", "_dd.p.tid=640cfd8d00000000"},
+                       {"traceparent", "00-640cfd8d00000000000000000000002a-00000000000000bb-01"}};
+  std::vector<Error> diagnostics;
+  auto context =
+      extract_from(headers, testing::styles({S::kDatadog, S::kTraceContext}), &diagnostics);
+  EXPECT_EQ(context.trace_id, (TraceId{42, 0x640cfd8d00000000ull}));
+  EXPECT_TRUE(context.span_links.empty());
+  EXPECT_TRUE(diagnostics.empty());
+}
+
+TEST(ExtractMerge, TidDisagreeingWithTraceparentLosesWithADiagnostic) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "42"},
+                       {"x-datadog-parent-id", "187"},
+                       {"x-datadog-tags", "_dd.p.tid=1111111100000000"},
+                       {"traceparent", "00-640cfd8d00000000000000000000002a-00000000000000bb-01"}};
+  std::vector<Error> diagnostics;
+  auto context =
+      extract_from(headers, testing::styles({S::kDatadog, S::kTraceContext}), &diagnostics);
+  EXPECT_EQ(context.trace_id, (TraceId{42, 0x640cfd8d00000000ull}));
+  EXPECT_EQ(context.style, S::kDatadog);
+  EXPECT_TRUE(context.span_links.empty());
+  ASSERT_FALSE(diagnostics.empty());
+  EXPECT_NE(diagnostics[0].message.find("1111111100000000"), std::string::npos);
+}
+
+TEST(ExtractMerge, SixtyFourBitDatadogTakesTheHighHalfFromTraceparent) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "42"},
+                       {"x-datadog-parent-id", "187"},
+                       {"traceparent", "00-640cfd8d00000000000000000000002a-00000000000000bb-01"}};
+  std::vector<Error> diagnostics;
+  auto context =
+      extract_from(headers, testing::styles({S::kDatadog, S::kTraceContext}), &diagnostics);
+  EXPECT_EQ(context.trace_id, (TraceId{42, 0x640cfd8d00000000ull}));
+  EXPECT_TRUE(diagnostics.empty());
+}
+
+TEST(ExtractMerge, StylesListedTwiceRunOnce) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "bad"}};
+  std::vector<Error> diagnostics;
+  PropagationSettings settings;
+  settings.extract = {S::kDatadog, S::kDatadog, S::kNone, S::kDatadog};
+  auto context = extract_from(headers, settings, &diagnostics);
+  EXPECT_FALSE(context.has_trace());
+  EXPECT_EQ(diagnostics.size(), 1u);
+}
+
+TEST(ExtractMerge, PropagationErrorComesFromTheWinner) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "42"},
+                       {"x-datadog-parent-id", "187"},
+                       {"x-datadog-tags", "garbage"},
+                       {"traceparent", kTraceparent42}};
+  EXPECT_EQ(
+      extract_from(headers, testing::styles({S::kDatadog, S::kTraceContext})).propagation_error,
+      "decoding_error");
+  EXPECT_FALSE(
+      extract_from(headers, testing::styles({S::kTraceContext, S::kDatadog})).propagation_error);
+}
+
+TEST(ExtractMerge, NoHeadersNoContextNoDiagnostics) {
+  std::vector<Error> diagnostics;
+  auto context = extract_from({{"accept", "*/*"}}, PropagationSettings{}, &diagnostics);
+  EXPECT_FALSE(context.has_trace());
+  EXPECT_FALSE(context.style);
+  EXPECT_TRUE(diagnostics.empty());
+}
+
+}  // namespace
+}  // namespace gatetrace

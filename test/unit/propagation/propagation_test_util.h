@@ -1,0 +1,62 @@
+// Helpers for the propagation tests: extracting from owned header lists, reading what
+// an injection wrote, and checking diagnostics.
+#pragma once
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gatetrace/dict_reader.h"
+#include "gatetrace/dict_writer.h"
+#include "gatetrace/propagation/propagation.h"
+
+namespace gatetrace {
+namespace testing {
+
+using OwnedHeaders = std::vector<std::pair<std::string, std::string>>;
+
+inline ExtractedContext extract_from(const OwnedHeaders& headers,
+                                     const PropagationSettings& settings,
+                                     std::vector<Error>* diagnostics = nullptr) {
+  HeaderListReader::Headers views;
+  for (const auto& [name, value] : headers) views.emplace_back(name, value);
+  HeaderListReader reader(views);
+  return extract_context(reader, settings, diagnostics);
+}
+
+inline PropagationSettings styles(std::vector<PropagationStyle> list) {
+  PropagationSettings settings;
+  settings.extract = list;
+  settings.inject = std::move(list);
+  return settings;
+}
+
+inline std::optional<std::string> find_header(const OwnedHeaders& headers, std::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (equals_ignore_case(key, name)) return value;
+  }
+  return std::nullopt;
+}
+
+inline bool has_code(const std::vector<Error>& diagnostics, Error::Code code) {
+  return std::any_of(diagnostics.begin(), diagnostics.end(),
+                     [code](const Error& error) { return error.code == code; });
+}
+
+inline const std::string* find_tag(const TagList& tags, std::string_view key) {
+  for (const auto& [k, v] : tags) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+// Every byte a header value may carry: printable ASCII, no control characters.
+inline bool is_clean_header_value(std::string_view value) {
+  return std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+}  // namespace testing
+}  // namespace gatetrace
