@@ -131,6 +131,25 @@ TEST(MsgpackWriter, StringsOfEverySizeClass) {
   }
 }
 
+TEST(MsgpackWriter, FixstrOfEveryLengthKeepsEveryByte) {
+  // Short strings are copied with overlapping word moves: check each length's bytes.
+  for (std::size_t length = 0; length < 32; ++length) {
+    std::string value;
+    for (std::size_t i = 0; i < length; ++i) value.push_back(static_cast<char>('A' + i));
+    std::string out = "..";
+    {
+      MsgpackWriter writer(out);
+      writer.write_str(value);
+      writer.write_uint(7);  // a neighbour that an overlong copy would clobber
+    }
+    SCOPED_TRACE(length);
+    ASSERT_EQ(out.size(), 2 + 1 + length + 1);
+    EXPECT_EQ(static_cast<std::uint8_t>(out[2]), 0xa0 | length);
+    EXPECT_EQ(out.substr(3, length), value);
+    EXPECT_EQ(out.back(), '\x07');
+  }
+}
+
 TEST(MsgpackWriter, NonAsciiStringsAreWrittenByteForByte) {
   const std::string value = "caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x9a\x80 \xe6\x97\xa5\xe6\x9c\xac";
   const std::string bytes = encode([&](MsgpackWriter& w) { w.write_str(value); });
