@@ -4,6 +4,8 @@
 
 #include <typeinfo>
 
+#include "gatetrace/http/client_ip.h"
+#include "gatetrace/http/query_obfuscator.h"
 #include "gatetrace/proxy/inferred_span.h"
 #include "gatetrace/proxy/proxy_headers.h"
 #include "gatetrace/span_data.h"
@@ -90,11 +92,18 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
                                ? std::string(request.method)
                                : fmt::format("{} {}", request.method, request.route);
   auto& tags = server_config.tags;
-  tags.reserve(8);
+  tags.reserve(9);
   tags.emplace_back("span.kind", "server");
   tags.emplace_back("component", std::string(request.component));
   tags.emplace_back("http.method", std::string(request.method));
-  tags.emplace_back("http.url", server_url(request));
+  std::string url = server_url(request);
+  query_obfuscator(core).obfuscate_url(url);
+  tags.emplace_back("http.url", std::move(url));
+  if (config.client_ip_enabled) {
+    if (auto ip = resolve_client_ip(headers, request.peer_address)) {
+      tags.emplace_back("http.client_ip", std::move(*ip));
+    }
+  }
   if (!request.route.empty()) tags.emplace_back("http.route", std::string(request.route));
   if (auto agent = headers.lookup("user-agent")) {
     tags.emplace_back("http.useragent", std::string(agent->substr(0, 512)));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "gatetrace/collector.h"
@@ -14,6 +15,8 @@
 #include "gatetrace/tracer_config.h"
 
 namespace gatetrace {
+
+class QueryObfuscator;
 
 class GATETRACE_API TracerCore {
  public:
@@ -30,6 +33,10 @@ class GATETRACE_API TracerCore {
   std::shared_ptr<Collector> collector;       // null when tracing is disabled
   // GATETRACE_INFERRED_PROXY_ALLOWED_DOMAINS, compiled once.
   std::vector<Glob> allowed_proxy_domains;
+  // The http module's compiled DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP, built on first
+  // use by that module (so that this one needs no regex library).
+  mutable std::once_flag query_obfuscator_once;
+  mutable std::shared_ptr<const QueryObfuscator> query_obfuscator;
 };
 
 // A random UUID (version 4), identifying this process's tracer in `runtime-id`.

@@ -1,0 +1,71 @@
+#include "gatetrace/http/query_obfuscator.h"
+
+#include <re2/re2.h>
+
+#include "gatetrace/error.h"
+#include "gatetrace/trace/tracer_core.h"
+
+namespace gatetrace {
+
+// Datadog's default (dd-trace-java, -dotnet, -js agree on it): key names that hold
+// secrets followed by `=value`, JSON-style `"key":"value"` pairs, bearer tokens,
+// GitHub tokens, JWTs, PEM private keys and SSH public keys, with their URL-encoded forms.
+const char* const kDefaultQueryObfuscationPattern =
+    R"re((?i)(?:"|%22)?(?:(?:old[-_]?|new[-_]?)?p(?:ass)?w(?:or)?d(?:1|2)?|pass(?:[-_]?phrase)?|secret|(?:api[-_]?|private[-_]?|public[-_]?|access[-_]?|secret[-_]?)key(?:[-_]?id)?|token|consumer[-_]?(?:id|key|secret)|sign(?:ed|ature)?|auth(?:entication|orization)?)(?:(?:\s|%20)*(?:=|%3D)[^&]+|(?:"|%22)(?:\s|%20)*(?::|%3A)(?:\s|%20)*(?:"|%22)(?:%2[^2]|%[^2]|[^"%])+(?:"|%22))|bearer(?:\s|%20)+[a-z0-9._\-]+|token(?::|%3A)[a-z0-9]{13}|gh[opsu]_[0-9a-zA-Z]{36}|ey[I-L](?:[\w=-]|%3D)+\.ey[I-L](?:[\w=-]|%3D)+(?:\.(?:[\w.+/=-]|%3D|%2F|%2B)+)?|-{5}BEGIN(?:[a-z\s]|%20)+PRIVATE(?:\s|%20)KEY-{5}[^\-]+-{5}END(?:[a-z\s]|%20)+PRIVATE(?:\s|%20)KEY(?:-{5})?(?:\n|%0A)?|(?:ssh-(?:rsa|dss)|ecdsa-[a-z0-9]+-[a-z0-9]+)(?:\s|%20|%09)+(?:[a-z0-9/.+]|%2F|%5C|%2B){100,}(?:=|%3D)*(?:(?:\s|%20|%09)+[a-z0-9._-]+)?)re";
+
+namespace {
+
+std::unique_ptr<re2::RE2> compile(const std::string& pattern) {
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  // The default pattern's `{100,}` unrolls into a large program.
+  options.set_max_mem(64 << 20);
+  auto regex = std::make_unique<re2::RE2>(pattern, options);
+  if (!regex->ok()) return nullptr;
+  return regex;
+}
+
+}  // namespace
+
+QueryObfuscator::QueryObfuscator(const std::optional<std::string>& pattern, Logger* logger) {
+  if (pattern && pattern->empty()) return;
+  if (pattern) {
+    regex_ = compile(*pattern);
+    if (regex_) return;
+    if (logger) {
+      re2::RE2::Options options;
+      options.set_log_errors(false);
+      const re2::RE2 failed(*pattern, options);
+      const Error error{Error::kInvalidRegex, "DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP: '" +
+                                                  *pattern + "' is not a valid RE2 pattern (" +
+                                                  failed.error() + ")"};
+      logger->log(LogLevel::kError, error.to_string() + "; using Datadog's default pattern");
+    }
+  }
+  regex_ = compile(kDefaultQueryObfuscationPattern);
+}
+
+QueryObfuscator::~QueryObfuscator() = default;
+
+void QueryObfuscator::obfuscate_url(std::string& url) const {
+  if (!regex_) return;
+  const std::size_t question = url.find('?');
+  if (question == std::string::npos) return;
+  std::size_t end = url.find('#', question);
+  if (end == std::string::npos) end = url.size();
+  if (end - question <= 1) return;
+  std::string query = url.substr(question + 1, end - question - 1);
+  if (re2::RE2::GlobalReplace(&query, *regex_, "<redacted>") > 0) {
+    url.replace(question + 1, end - question - 1, query);
+  }
+}
+
+const QueryObfuscator& query_obfuscator(const TracerCore& core) {
+  std::call_once(core.query_obfuscator_once, [&core] {
+    core.query_obfuscator = std::make_shared<const QueryObfuscator>(
+        core.config.query_string_obfuscation_regex, core.logger.get());
+  });
+  return *core.query_obfuscator;
+}
+
+}  // namespace gatetrace

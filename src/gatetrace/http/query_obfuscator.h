@@ -1,0 +1,52 @@
+// QueryObfuscator: redacts secrets (tokens, keys, passwords, signatures) from the query
+// string of the `http.url` tags that the http module writes, as
+// DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP asks: unset means Datadog's default pattern,
+// empty means no obfuscation. Every match is replaced by `<redacted>`.
+//
+// The pattern is compiled with RE2 once per tracer (`query_obfuscator(core)`), because
+// Datadog's pattern needs `(?i)`, which std::regex rejects, and RE2 runs in linear time
+// without recursion, so a long query cannot exhaust the stack. Only the query string is
+// searched: a URL without `?` costs one `find`.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gatetrace/logger.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace gatetrace {
+
+class TracerCore;
+
+// Datadog's default pattern, as its other tracers ship it; RE2 syntax.
+extern const char* const kDefaultQueryObfuscationPattern;
+
+class QueryObfuscator {
+ public:
+  // `pattern`: nullopt for the default, "" to disable. An invalid pattern is logged (as
+  // an error naming DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP) and replaced by the
+  // default, so that a typo never leaks secrets.
+  QueryObfuscator(const std::optional<std::string>& pattern, Logger* logger);
+  ~QueryObfuscator();
+  QueryObfuscator(const QueryObfuscator&) = delete;
+  QueryObfuscator& operator=(const QueryObfuscator&) = delete;
+
+  bool enabled() const { return regex_ != nullptr; }
+
+  // Replaces every match inside the query string (between `?` and `#` or the end).
+  void obfuscate_url(std::string& url) const;
+
+ private:
+  std::unique_ptr<re2::RE2> regex_;
+};
+
+// The tracer's obfuscator, compiled on first use and cached in the core.
+const QueryObfuscator& query_obfuscator(const TracerCore& core);
+
+}  // namespace gatetrace

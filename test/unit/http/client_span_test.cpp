@@ -1,0 +1,131 @@
+// HttpClientSpan: tags, parent link, injected headers, error statuses, obfuscation.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "gatetrace/http_client_span.h"
+#include "support/test_doubles.h"
+
+namespace gatetrace {
+namespace {
+
+std::string meta(const SpanData& span, std::string_view key) {
+  const std::string* value = span.meta.find(key);
+  return value ? *value : std::string("<absent>");
+}
+
+class ClientSpanTest : public ::testing::Test {
+ protected:
+  Tracer make_tracer() {
+    auto config = setup_.config();
+    config.startup_logs = false;
+    auto finalized = finalize_config(config);
+    EXPECT_TRUE(finalized);
+    return Tracer(*finalized);
+  }
+  testing::TestTracerSetup setup_;
+};
+
+TEST_F(ClientSpanTest, TagsParentAndInjectedContext) {
+  Tracer tracer = make_tracer();
+  std::uint64_t parent_id = 0;
+  std::uint64_t client_id = 0;
+  HeaderListWriter headers;
+  {
+    Span parent = tracer.create_span({.name = "web.request"});
+    parent_id = parent.id();
+    HttpClientSpan call(tracer, parent,
+                        {"POST", "http://user:pw@billing.internal:8080/charge?token=s3cret&x=1"});
+    client_id = call.span().id();
+    call.inject(headers);
+    call.span().set_tag("peer.service", "billing");
+    call.set_status(201);
+  }
+  bool found_parent_header = false;
+  for (const auto& [key, value] : headers.headers()) {
+    if (key == "x-datadog-parent-id") {
+      found_parent_header = true;
+      EXPECT_EQ(value, std::to_string(client_id)) << "downstream's parent is the client span";
+    }
+  }
+  EXPECT_TRUE(found_parent_header);
+
+  auto chunks = setup_.collector->chunks();
+  ASSERT_EQ(chunks.size(), 1u);
+  ASSERT_EQ(chunks[0].spans.size(), 2u);
+  const SpanData* client = nullptr;
+  for (const auto& span : chunks[0].spans) {
+    if (span.span_id == client_id) client = &span;
+  }
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->parent_id, parent_id);
+  EXPECT_EQ(client->name, "http.request");
+  EXPECT_EQ(client->resource, "POST");
+  EXPECT_EQ(client->type, "http");
+  EXPECT_EQ(client->service, "my-backend");
+  EXPECT_FALSE(client->error);
+  EXPECT_EQ(meta(*client, "span.kind"), "client");
+  EXPECT_EQ(meta(*client, "http.method"), "POST");
+  EXPECT_EQ(meta(*client, "http.url"),
+            "http://user:pw@billing.internal:8080/charge?<redacted>&x=1");
+  EXPECT_EQ(meta(*client, "http.status_code"), "201");
+  EXPECT_EQ(meta(*client, "out.host"), "billing.internal");
+  EXPECT_EQ(meta(*client, "peer.service"), "billing");
+}
+
+TEST_F(ClientSpanTest, DefaultErrorStatusesAre4xx) {
+  Tracer tracer = make_tracer();
+  Span parent = tracer.create_span();
+  for (int status : {200, 302, 399, 400, 404, 499, 500, 503}) {
+    HttpClientSpan call(tracer, parent, {"GET", "http://h/"});
+    call.set_status(status);
+    EXPECT_EQ(call.span().error(), status >= 400 && status <= 499) << status;
+  }
+}
+
+TEST_F(ClientSpanTest, ConfiguredErrorStatuses) {
+  setup_.env["DD_TRACE_HTTP_CLIENT_ERROR_STATUSES"] = "500-599,429";
+  Tracer tracer = make_tracer();
+  Span parent = tracer.create_span();
+  for (int status : {404, 429, 500, 200}) {
+    HttpClientSpan call(tracer, parent, {"GET", "http://h/"});
+    call.set_status(status);
+    EXPECT_EQ(call.span().error(), status == 429 || status == 500) << status;
+  }
+}
+
+TEST_F(ClientSpanTest, TransportErrorAndRootWithoutParent) {
+  Tracer tracer = make_tracer();
+  {
+    HttpClientSpan call(tracer, Span(), {"GET", "http://[2001:db8::1]:81/x", "curl"});
+    EXPECT_EQ(call.span().parent_id(), 0u);
+    call.set_error("CURLcode 7", "Couldn't connect to server");
+  }
+  auto spans = setup_.collector->spans_by_name();
+  ASSERT_EQ(spans.count("http.request"), 1u);
+  const SpanData& span = spans["http.request"];
+  EXPECT_TRUE(span.error);
+  EXPECT_EQ(meta(span, "error.type"), "CURLcode 7");
+  EXPECT_EQ(meta(span, "error.message"), "Couldn't connect to server");
+  EXPECT_EQ(meta(span, "out.host"), "2001:db8::1");
+  EXPECT_EQ(meta(span, "component"), "curl");
+  EXPECT_EQ(meta(span, "http.status_code"), "<absent>");
+}
+
+TEST_F(ClientSpanTest, ObfuscationCanBeDisabled) {
+  setup_.env["DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP"] = "";
+  Tracer tracer = make_tracer();
+  { HttpClientSpan call(tracer, tracer.create_span(), {"GET", "http://h/p?token=abc"}); }
+  auto spans = setup_.collector->spans_by_name();
+  EXPECT_EQ(meta(spans["http.request"], "http.url"), "http://h/p?token=abc");
+}
+
+TEST(UrlHost, Forms) {
+  EXPECT_EQ(url_host("http://example.com"), "example.com");
+  EXPECT_EQ(url_host("https://a:b@example.com:8443/p?q#f"), "example.com");
+  EXPECT_EQ(url_host("http://[::1]:80/"), "::1");
+  EXPECT_EQ(url_host("/relative/path"), "");
+}
+
+}  // namespace
+}  // namespace gatetrace
