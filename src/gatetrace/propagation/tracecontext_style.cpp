@@ -90,10 +90,13 @@ struct W3cHeaders {
   bool has_tracestate = false;
 };
 
-void set_decision_maker_default(TagList& tags) {
+// A keep that only the traceparent's sampled flag vouches for was decided by a tracer
+// that is not Datadog's: Datadog's tracers record it as decision maker "-0". With
+// `overwrite`, a `_dd.p.dm` that described the opposite (drop) decision is replaced.
+void set_decision_maker_default(TagList& tags, bool overwrite) {
   for (auto& [key, value] : tags) {
     if (key == "_dd.p.dm") {
-      value = "-0";
+      if (overwrite) value = "-0";
       return;
     }
   }
@@ -134,6 +137,8 @@ void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
   ExtractedContext& context = out.context;
   const bool sampled = (traceparent->flags & 1) != 0;
   int priority = sampled ? 1 : 0;
+  bool flag_decided = true;
+  bool flag_overrode = false;
   if (found.has_tracestate) {
     ParsedTracestate parsed;
     std::string reason;
@@ -142,9 +147,12 @@ void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
       // two agree on keep versus drop (s:2 sampled, s:-1 not).
       if (parsed.sampling_priority) {
         const int s = *parsed.sampling_priority;
-        if ((sampled && s > 0) || (!sampled && s <= 0)) priority = s;
-        // A keep forced by the flag: the decision was made by a non-Datadog tracer.
-        if (sampled && s <= 0) set_decision_maker_default(parsed.trace_tags);
+        if ((sampled && s > 0) || (!sampled && s <= 0)) {
+          priority = s;
+          flag_decided = false;
+        } else {
+          flag_overrode = true;
+        }
       }
       context.origin = std::move(parsed.origin);
       context.datadog_last_parent_id = std::move(parsed.last_parent_id);
@@ -162,6 +170,7 @@ void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
                          quote_for_message(found.tracestate), reason));
     }
   }
+  if (sampled && flag_decided) set_decision_maker_default(context.trace_tags, flag_overrode);
   context.trace_id = traceparent->trace_id;
   context.parent_id = traceparent->parent_id;
   context.sampling_priority = priority;

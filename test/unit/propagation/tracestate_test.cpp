@@ -65,6 +65,21 @@ TEST(TracestateExtract, PriorityAgreesWithTheSampledFlag) {
   EXPECT_EQ(*find_tag(forced.trace_tags, "_dd.p.dm"), "-0");
 }
 
+TEST(TracestateExtract, KeepDecidedOnlyByTheFlagHasDecisionMakerMinusZero) {
+  // Sampled by a tracer that is not Datadog's: no s:, no t.dm.
+  auto foreign = extract_state("foo=1", kSampled);
+  EXPECT_EQ(foreign.sampling_priority, 1);
+  EXPECT_EQ(foreign.trace_tags, (TagList{{"_dd.p.dm", "-0"}}));
+  auto bare = extract_from({{"traceparent", kSampled}}, kW3cOnly);
+  EXPECT_EQ(bare.trace_tags, (TagList{{"_dd.p.dm", "-0"}}));
+  // A decision maker that was propagated is kept when s: does not contradict the flag.
+  EXPECT_EQ(*find_tag(extract_state("dd=t.dm:-4", kSampled).trace_tags, "_dd.p.dm"), "-4");
+  EXPECT_EQ(*find_tag(extract_state("dd=s:1;t.dm:-3", kSampled).trace_tags, "_dd.p.dm"), "-3");
+  // A drop adds nothing.
+  EXPECT_TRUE(extract_state("foo=1", kUnsampled).trace_tags.empty());
+  EXPECT_TRUE(extract_state("dd=s:2", kUnsampled).trace_tags.empty());
+}
+
 TEST(TracestateExtract, MalformedDatadogFieldsAreSkipped) {
   auto context = extract_state("dd=s:abc;p:XYZ;p:123;o:;t.:x;nocolon");
   ASSERT_TRUE(context.has_trace());
