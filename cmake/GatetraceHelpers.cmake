@@ -15,8 +15,10 @@ function(gatetrace_module name)
     message(FATAL_ERROR "module ${name} has no sources in src/gatetrace/${name}")
   endif()
   add_library(gatetrace_${name} OBJECT ${sources})
+  # The binary include directory holds the generated gatetrace/version.h.
   target_include_directories(gatetrace_${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+    $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>)
   target_link_libraries(gatetrace_${name} PUBLIC ${ARG_DEPENDS})
   target_compile_definitions(gatetrace_${name} PRIVATE GATETRACE_BUILDING_LIBRARY
@@ -35,6 +37,9 @@ function(gatetrace_module name)
   endforeach()
   list(REMOVE_DUPLICATES closure)
   set_target_properties(gatetrace_${name} PROPERTIES GATETRACE_CLOSURE "${closure}")
+  # Every module goes into the combined library (gatetrace_library in
+  # GatetracePackaging.cmake).
+  set_property(GLOBAL APPEND PROPERTY GATETRACE_MODULES gatetrace_${name})
 endfunction()
 
 # Links `target` with the given modules and every module they depend on.
