@@ -15,6 +15,11 @@ include(CMakePackageConfigHelpers)
 # include/gatetrace/integrations/.
 set(GATETRACE_INTEGRATIONS httplib beast)
 
+# The packages whose headers gatetrace's public headers include (log_correlation.h:
+# fmt; curl_client_span.h: libcurl). They are public usage requirements of the library;
+# the other packages it links are private.
+set(GATETRACE_PUBLIC_PACKAGES fmt::fmt CURL::libcurl)
+
 # The packages (imported targets) that `targets` link, directly, without the modules
 # themselves. Generator expressions such as $<LINK_ONLY:x> are unwrapped.
 function(gatetrace_external_dependencies out)
@@ -52,12 +57,18 @@ function(gatetrace_library)
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-  # The public headers are C++17 and use no package's headers, so users inherit the
-  # language level and nothing else; the packages are private (a static library still
-  # passes them on for the final link, as $<LINK_ONLY:...>).
+  # Users inherit C++17 and the packages of GATETRACE_PUBLIC_PACKAGES; the others are
+  # private (a static library still passes them on for the final link, as
+  # $<LINK_ONLY:...>).
   target_compile_features(gatetrace PUBLIC cxx_std_17)
   gatetrace_external_dependencies(packages ${modules})
-  target_link_libraries(gatetrace PRIVATE ${packages})
+  foreach(package IN LISTS packages)
+    if(package IN_LIST GATETRACE_PUBLIC_PACKAGES)
+      target_link_libraries(gatetrace PUBLIC ${package})
+    else()
+      target_link_libraries(gatetrace PRIVATE ${package})
+    endif()
+  endforeach()
   # 0.x releases may break the ABI with every minor version.
   set_target_properties(gatetrace PROPERTIES
     OUTPUT_NAME gatetrace
@@ -167,17 +178,20 @@ function(gatetrace_install)
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/gatetrace)
 
   # The CMake package. A static libgatetrace.a records no dependencies, so the targets
-  # file names them ($<LINK_ONLY:...>) and the config must find them; the integration
-  # libraries' packages are needed in every case.
+  # file names them all ($<LINK_ONLY:...>) and the config must find them; a shared one
+  # names only the public packages. The integration libraries' packages are needed in
+  # every case.
   set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/gatetrace)
   install(EXPORT gatetraceTargets NAMESPACE gatetrace:: DESTINATION ${config_dir}
           FILE gatetraceTargets.cmake)
   get_property(packages GLOBAL PROPERTY GATETRACE_PACKAGES)
   get_target_property(type gatetrace TYPE)
   set(needed "")
-  if(NOT type STREQUAL "SHARED_LIBRARY")
-    set(needed ${packages})
-  endif()
+  foreach(package IN LISTS packages)
+    if(package IN_LIST GATETRACE_PUBLIC_PACKAGES OR NOT type STREQUAL "SHARED_LIBRARY")
+      list(APPEND needed ${package})
+    endif()
+  endforeach()
   foreach(name IN LISTS integrations)
     gatetrace_external_dependencies(integration_packages gatetrace_${name})
     list(APPEND needed ${integration_packages})
@@ -199,17 +213,23 @@ function(gatetrace_install)
           "${PROJECT_BINARY_DIR}/gatetraceConfigVersion.cmake" DESTINATION ${config_dir})
 
   # pkg-config. Relocatable: the prefix is found from the .pc file's own directory.
-  # A shared library names its packages privately (pkg-config --static adds them); a
-  # static one cannot be linked without them, so they are public requirements.
+  # The public packages are requirements (their headers are needed); the private ones
+  # are private requirements of a shared library (pkg-config --static adds them), but
+  # requirements of a static one, which cannot be linked without them.
   set(requires "")
+  set(requires_private "")
   set(flags "")
   foreach(item IN LISTS packages)
     gatetrace_pkg_config_item(${item} module item_flags)
-    list(APPEND requires ${module})
+    if(item IN_LIST GATETRACE_PUBLIC_PACKAGES OR NOT type STREQUAL "SHARED_LIBRARY")
+      list(APPEND requires ${module})
+    else()
+      list(APPEND requires_private ${module})
+    endif()
     list(APPEND flags ${item_flags})
   endforeach()
-  list(REMOVE_DUPLICATES requires)
   list(JOIN requires " " requires)
+  list(JOIN requires_private " " requires_private)
   list(JOIN flags " " flags)
   set(pc_dir "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
   if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
@@ -229,14 +249,12 @@ function(gatetrace_install)
   else()
     set(GATETRACE_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
   endif()
+  set(GATETRACE_PC_REQUIRES "${requires}")
+  set(GATETRACE_PC_REQUIRES_PRIVATE "${requires_private}")
   if(type STREQUAL "SHARED_LIBRARY")
-    set(GATETRACE_PC_REQUIRES "")
-    set(GATETRACE_PC_REQUIRES_PRIVATE "${requires}")
     set(GATETRACE_PC_LIBS "")
     set(GATETRACE_PC_LIBS_PRIVATE "${flags}")
   else()
-    set(GATETRACE_PC_REQUIRES "${requires}")
-    set(GATETRACE_PC_REQUIRES_PRIVATE "")
     set(GATETRACE_PC_LIBS " ${flags}")
     set(GATETRACE_PC_LIBS_PRIVATE "")
   endif()

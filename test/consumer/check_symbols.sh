@@ -22,7 +22,7 @@ if [[ -n "$strays" ]]; then
 fi
 
 # Internals: gatetrace's machinery behind the public types.
-for internal in 'gatetrace::TraceSegment::' 'gatetrace::TracerCore::' 'gatetrace::AgentExporter' \
+for internal in 'gatetrace::TraceSegment::' 'gatetrace::AgentExporter' \
   'gatetrace::CurlHttpClient' 'gatetrace::MsgpackWriter' 'gatetrace::TraceSampler' \
   'gatetrace::SpanSampler' 'gatetrace::propagation::' 'gatetrace::sampling::' \
   'gatetrace::proxy::' 'gatetrace::export_::' 'gatetrace::detail::' 'gatetrace::internal::'; do
@@ -39,13 +39,13 @@ for api in 'gatetrace::Tracer::Tracer(gatetrace::FinalizedTracerConfig const&)' 
   'gatetrace::Tracer::create_span(gatetrace::SpanConfig const&)' \
   'gatetrace::Tracer::flush(' 'gatetrace::Span::~Span()' 'gatetrace::Span::set_tag(' \
   'gatetrace::finalize_config(gatetrace::TracerConfig const&)' \
-  'gatetrace::finalize_config_with_defaults(' 'gatetrace::startup_log_json(' \
+  'gatetrace::finalize_config_with_defaults(' 'gatetrace::startup_log_json' \
   'gatetrace::default_logger()' 'gatetrace::default_clock()' 'gatetrace::default_id_generator()' \
-  'gatetrace::Error::to_string() const' 'gatetrace::TraceId::hex() const' \
+  'gatetrace::Error::to_string' 'gatetrace::TraceId::hex' \
   'gatetrace::HeaderListReader::lookup(' 'gatetrace::HeaderListWriter::set(' \
-  'gatetrace::HttpServerSpan::HttpServerSpan(' 'gatetrace::AgentUrl::to_string() const' \
-  'typeinfo for gatetrace::Logger' 'typeinfo for gatetrace::DictReader'; do
-  if ! printf '%s\n' "$symbols" | grep -qF -- "$api"; then
+  'gatetrace::HttpServerSpan::HttpServerSpan(' 'gatetrace::AgentUrl::to_string' \
+  'typeinfo for gatetrace::HeaderListReader' 'vtable for gatetrace::HeaderListWriter'; do
+  if ! grep -qF -- "$api" <<<"$symbols"; then
     echo "FAIL: public API not exported: $api" >&2
     failed=1
   fi

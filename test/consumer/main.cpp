@@ -2,8 +2,11 @@
 // tracer for the agent named by DD_TRACE_AGENT_URL, sends one trace of two spans and
 // flushes it. It exits 0 only when the flush completed, gatetrace logged no warning or
 // error (a failed send is logged), and the startup log reported the version that
-// gatetrace/version.h declares. run.sh checks on the agent's side that the trace
-// arrived.
+// gatetrace/version.h declares. It also formats a log correlation with fmt, which
+// gatetrace's usage requirements must bring along. run.sh checks on the agent's side
+// that the trace arrived.
+#include <fmt/format.h>
+#include <gatetrace/log_correlation.h>
 #include <gatetrace/logger.h>
 #include <gatetrace/span.h>
 #include <gatetrace/span_config.h>
@@ -73,6 +76,7 @@ int main() {
   }
 
   gatetrace::Tracer tracer(*finalized);
+  std::string correlation;
   {
     gatetrace::SpanConfig root_config;
     root_config.name = "consumer.run";
@@ -80,11 +84,16 @@ int main() {
     gatetrace::Span child = root.create_child();
     child.set_name("consumer.step");
     child.set_tag("consumer.linkage", GATETRACE_CONSUMER_LINKAGE);
+    correlation = fmt::format("{}", gatetrace::log_correlation(child));
   }
+  const bool correlated = correlation.find("dd.span_id=") != std::string::npos;
   const bool flushed = tracer.flush(std::chrono::seconds(10));
 
   std::cout << "gatetrace " << gatetrace::kVersion << " (" << GATETRACE_CONSUMER_LINKAGE
             << "): flushed=" << flushed << " problems=" << logger->problems()
-            << " startup_log_version=" << logger->startup_log_has_version() << std::endl;
-  return flushed && logger->problems() == 0 && logger->startup_log_has_version() ? 0 : 1;
+            << " startup_log_version=" << logger->startup_log_has_version() << " log_correlation='"
+            << correlation << "'" << std::endl;
+  const bool ok =
+      flushed && correlated && logger->problems() == 0 && logger->startup_log_has_version();
+  return ok ? 0 : 1;
 }
