@@ -1,0 +1,295 @@
+// The cpp-httplib integration end to end: a real server on 127.0.0.1 traced by the
+// Middleware, real requests (through an APIM-like gateway, with propagation headers,
+// 200/404/500, a throwing handler, from several threads), a traced outgoing call to a
+// downstream route, and the agent stand-in decoding what the real exporter sent.
+#include "gatetrace/integrations/httplib.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "integration/integrations_support.h"
+
+namespace gatetrace {
+namespace {
+
+using nlohmann::json;
+using testing::meta;
+using testing::ReceivedSpans;
+
+class HttplibIntegration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tracer_ = testing::make_integration_tracer(agent_);
+    tracing_ = std::make_unique<httplib_tracing::Middleware>(*tracer_, server_);
+    // The application's own handlers, chained behind tracing's.
+    tracing_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      ++pre_routing_calls_;
+      if (req.path == "/blocked") {
+        res.status = 403;
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    tracing_->set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+      ++post_routing_calls_;
+      res.set_header("X-Served-By", "node-1");
+    });
+
+    server_.Get(R"(/users/(\d+))",
+                httplib_tracing::with_route(
+                    "/users/{id}", [](const httplib::Request& req, httplib::Response& res) {
+                      Span db = httplib_tracing::current_span().create_child({.name = "db.query"});
+                      db.set_tag("user.id", req.matches[1].str());
+                      res.set_content("user", "text/plain");
+                    }));
+    server_.Get("/checkout", [this](const httplib::Request&, httplib::Response& res) {
+      httplib_tracing::set_route("/checkout");
+      auto result =
+          downstream_->Get(httplib_tracing::current_span(), "/inventory?token=s3cret&sku=7");
+      res.status = result ? 200 : 502;
+    });
+    server_.Get("/inventory", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      inventory_headers_ = req.headers;
+      res.set_content("7 left", "text/plain");
+    });
+    server_.Get("/fail", [](const httplib::Request&, httplib::Response& res) { res.status = 500; });
+    server_.Get("/throw", [](const httplib::Request&, httplib::Response&) {
+      throw std::runtime_error("inventory database unreachable");
+    });
+    server_.Get("/outside", [this](const httplib::Request&, httplib::Response& res) {
+      outside_span_was_current_ = !httplib_tracing::current_span().empty();
+      res.status = 204;
+    });
+
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port_, 0);
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    downstream_ = std::make_unique<httplib_tracing::Client>(
+        *tracer_, "http://127.0.0.1:" + std::to_string(port_));
+  }
+
+  void TearDown() override {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  httplib::Result get(const std::string& path, httplib::Headers headers = {}) {
+    httplib::Client client("127.0.0.1", port_);
+    return client.Get(path, headers);
+  }
+
+  static httplib::Headers to_headers(const std::vector<std::pair<std::string, std::string>>& list) {
+    return httplib::Headers(list.begin(), list.end());
+  }
+
+  standin::AgentStandIn agent_;
+  std::unique_ptr<Tracer> tracer_;
+  httplib::Server server_;
+  std::unique_ptr<httplib_tracing::Middleware> tracing_;
+  std::unique_ptr<httplib_tracing::Client> downstream_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<int> pre_routing_calls_{0};
+  std::atomic<int> post_routing_calls_{0};
+  std::mutex mutex_;
+  httplib::Headers inventory_headers_;
+  bool outside_span_was_current_ = false;
+};
+
+TEST_F(HttplibIntegration, GatewayRequestWithPropagatedContext) {
+  httplib::Headers headers = to_headers(testing::apim_headers("/users/{id}"));
+  headers.emplace("x-datadog-trace-id", "4444");
+  headers.emplace("x-datadog-parent-id", "5555");
+  headers.emplace("x-datadog-sampling-priority", "1");
+  headers.emplace("x-forwarded-for", "10.1.1.1, 203.0.113.77");
+  headers.emplace("x-request-id", "req-1");
+  auto response = get("/users/42?password=hunter2&page=1", headers);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->get_header_value("X-Served-By"), "node-1");
+
+  ReceivedSpans received = ReceivedSpans::collect(*tracer_, agent_, 3);
+  ASSERT_EQ(received.spans.size(), 3u);
+  const json inferred = received.named("azure.apim").at(0);
+  const json server = received.named("web.request").at(0);
+  const json db = received.named("db.query").at(0);
+
+  EXPECT_EQ(inferred["trace_id"].get<std::uint64_t>(), 4444u);
+  EXPECT_EQ(inferred["parent_id"].get<std::uint64_t>(), 5555u);
+  EXPECT_EQ(inferred["service"], "shop.azure-api.net");
+  EXPECT_EQ(inferred["resource"], "GET /users/{id}");
+  EXPECT_EQ(meta(inferred, "http.status_code"), "200");
+  EXPECT_EQ(meta(inferred, "request.id"), "req-1") << "header tags mirrored on the inferred span";
+  EXPECT_EQ(meta(inferred, "served.by"), "node-1");
+
+  EXPECT_EQ(server["trace_id"], inferred["trace_id"]);
+  EXPECT_EQ(server["parent_id"], inferred["span_id"]);
+  EXPECT_EQ(server["service"], "shop");
+  EXPECT_EQ(server["resource"], "GET /users/{id}");
+  EXPECT_EQ(server["error"], 0);
+  EXPECT_EQ(meta(server, "http.route"), "/users/{id}");
+  EXPECT_EQ(meta(server, "http.status_code"), "200");
+  EXPECT_EQ(meta(server, "component"), "cpp-httplib");
+  EXPECT_EQ(meta(server, "span.kind"), "server");
+  EXPECT_EQ(meta(server, "http.method"), "GET");
+  EXPECT_EQ(meta(server, "http.url"),
+            "http://127.0.0.1:" + std::to_string(port_) + "/users/42?<redacted>&page=1");
+  EXPECT_EQ(meta(server, "http.client_ip"), "203.0.113.77");
+  EXPECT_EQ(meta(server, "request.id"), "req-1");
+  EXPECT_EQ(meta(server, "served.by"), "node-1")
+      << "response header, set by the user's post-routing";
+
+  EXPECT_EQ(db["trace_id"], server["trace_id"]);
+  EXPECT_EQ(db["parent_id"], server["span_id"]);
+  EXPECT_EQ(meta(db, "user.id"), "42");
+  EXPECT_EQ(pre_routing_calls_.load(), 1);
+  EXPECT_EQ(post_routing_calls_.load(), 1);
+}
+
+TEST_F(HttplibIntegration, OutgoingCallCarriesTheContextToTheDownstreamRoute) {
+  auto response = get("/checkout");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+
+  // checkout server span, its client span, and the inventory server span.
+  ReceivedSpans received = ReceivedSpans::collect(*tracer_, agent_, 3);
+  const json checkout = received.server_for("/checkout");
+  const json inventory = received.server_for("/inventory");
+  const auto clients = received.named("http.request");
+  ASSERT_EQ(clients.size(), 1u);
+  const json client = clients[0];
+
+  EXPECT_EQ(checkout["parent_id"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(checkout["resource"], "GET /checkout");
+  EXPECT_EQ(client["trace_id"], checkout["trace_id"]);
+  EXPECT_EQ(client["parent_id"], checkout["span_id"]);
+  EXPECT_EQ(meta(client, "span.kind"), "client");
+  EXPECT_EQ(meta(client, "component"), "cpp-httplib");
+  EXPECT_EQ(meta(client, "http.method"), "GET");
+  EXPECT_EQ(meta(client, "http.url"),
+            "http://127.0.0.1:" + std::to_string(port_) + "/inventory?<redacted>&sku=7");
+  EXPECT_EQ(meta(client, "out.host"), "127.0.0.1");
+  EXPECT_EQ(meta(client, "http.status_code"), "200");
+  EXPECT_EQ(inventory["trace_id"], checkout["trace_id"]);
+  EXPECT_EQ(inventory["parent_id"], client["span_id"]);
+  EXPECT_EQ(inventory["resource"], "GET");
+
+  std::lock_guard<std::mutex> lock(mutex_);
+  EXPECT_EQ(inventory_headers_.find("x-datadog-parent-id")->second,
+            std::to_string(client["span_id"].get<std::uint64_t>()));
+  EXPECT_EQ(inventory_headers_.find("x-datadog-trace-id")->second,
+            std::to_string(checkout["trace_id"].get<std::uint64_t>()));
+  EXPECT_EQ(inventory_headers_.count("traceparent"), 1u);
+}
+
+TEST_F(HttplibIntegration, StatusesErrorsAndExceptions) {
+  auto fail = get("/fail");
+  auto thrown = get("/throw");
+  auto missing = get("/no/such/route");
+  auto blocked = get("/blocked");
+  ASSERT_TRUE(fail && thrown && missing && blocked);
+  EXPECT_EQ(fail->status, 500);
+  EXPECT_EQ(thrown->status, 500);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(blocked->status, 403);
+
+  ReceivedSpans received = ReceivedSpans::collect(*tracer_, agent_, 4);
+  const json failed = received.server_for("/fail");
+  EXPECT_EQ(failed["error"], 1);
+  EXPECT_EQ(meta(failed, "http.status_code"), "500");
+
+  const json threw = received.server_for("/throw");
+  EXPECT_EQ(threw["error"], 1);
+  EXPECT_EQ(meta(threw, "http.status_code"), "500");
+  EXPECT_EQ(meta(threw, "error.message"), "inventory database unreachable");
+  EXPECT_NE(meta(threw, "error.type").find("runtime_error"), std::string::npos);
+
+  const json not_found = received.server_for("/no/such/route");
+  EXPECT_EQ(not_found["error"], 0);
+  EXPECT_EQ(not_found["resource"], "GET");
+  EXPECT_EQ(meta(not_found, "http.status_code"), "404");
+
+  const json handled_early = received.server_for("/blocked");
+  EXPECT_EQ(meta(handled_early, "http.status_code"), "403");
+  for (const auto& span : received.spans) EXPECT_EQ(span["parent_id"], 0) << span.dump();
+}
+
+TEST_F(HttplibIntegration, UserExceptionHandlerIsChained) {
+  std::atomic<int> calls{0};
+  tracing_->set_exception_handler(
+      [&calls](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        ++calls;
+        res.status = 503;
+        res.set_content("try later", "text/plain");
+      });
+  auto response = get("/throw");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->body, "try later");
+  EXPECT_EQ(calls.load(), 1);
+  ReceivedSpans received = ReceivedSpans::collect(*tracer_, agent_, 1);
+  const json threw = received.server_for("/throw");
+  EXPECT_EQ(meta(threw, "http.status_code"), "503");
+  EXPECT_EQ(meta(threw, "error.message"), "inventory database unreachable");
+  EXPECT_EQ(threw["error"], 1);
+}
+
+TEST_F(HttplibIntegration, ConcurrentRequestsFromSeveralThreads) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 8;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      httplib::Client client("127.0.0.1", port_);
+      for (int i = 0; i < kPerThread; ++i) {
+        auto headers = to_headers(testing::apim_headers("/users/{id}"));
+        auto response = client.Get("/users/" + std::to_string(t * 100 + i), headers);
+        if (response && response->status == 200) ++ok;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ok.load(), kThreads * kPerThread);
+
+  ReceivedSpans received = ReceivedSpans::collect(*tracer_, agent_, 3 * kThreads * kPerThread);
+  const auto inferred = received.named("azure.apim");
+  ASSERT_EQ(inferred.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  std::set<std::string> user_ids;
+  for (const json& root : inferred) {
+    const auto trace = received.in_trace(root["trace_id"].get<std::uint64_t>());
+    ASSERT_EQ(trace.size(), 3u) << "each request its own trace";
+    EXPECT_EQ(root["parent_id"], 0);
+    json server, db;
+    for (const json& span : trace) {
+      if (span["name"] == "web.request") server = span;
+      if (span["name"] == "db.query") db = span;
+    }
+    ASSERT_FALSE(server.is_null());
+    ASSERT_FALSE(db.is_null());
+    EXPECT_EQ(server["parent_id"], root["span_id"]);
+    EXPECT_EQ(db["parent_id"], server["span_id"]);
+    EXPECT_NE(meta(server, "http.url").find("/users/" + meta(db, "user.id")), std::string::npos)
+        << "the child belongs to its own request";
+    user_ids.insert(meta(db, "user.id"));
+  }
+  EXPECT_EQ(user_ids.size(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+TEST_F(HttplibIntegration, NoCurrentSpanOutsideARequest) {
+  EXPECT_TRUE(httplib_tracing::current_span().empty());
+  EXPECT_EQ(httplib_tracing::current_request(), nullptr);
+  auto response = get("/outside");
+  ASSERT_TRUE(response);
+  EXPECT_TRUE(outside_span_was_current_) << "inside the handler, the request's span is current";
+}
+
+}  // namespace
+}  // namespace gatetrace
