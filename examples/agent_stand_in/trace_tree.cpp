@@ -112,16 +112,20 @@ std::string render_trace_tree(const json& chunk) {
   if (!high.empty()) out += " (_dd.p.tid " + high + ")";
   out += ", " + std::to_string(chunk.size()) + (chunk.size() == 1 ? " span\n" : " spans\n");
 
-  std::set<std::uint64_t> printed;  // a malformed chunk could make a cycle
+  // Each span is printed once, even if a malformed chunk makes a cycle of parents.
+  std::set<const json*> printed;
   std::function<void(const json*, int)> print = [&](const json* span, int depth) {
-    const std::uint64_t id = id_field(*span, "span_id");
+    if (!printed.insert(span).second) return;
     out += std::string(2 * (depth + 1), ' ') + render_line(*span) + "\n";
-    if (!printed.insert(id).second) return;
-    const auto it = children.find(id);
+    const auto it = children.find(id_field(*span, "span_id"));
     if (it == children.end()) return;
     for (const json* child : it->second) print(child, depth + 1);
   };
   for (const json* root : roots) print(root, 0);
+  // Spans only reachable through a cycle have no root; show them at the top level.
+  for (const auto& span : chunk) {
+    if (span.is_object()) print(&span, 0);
+  }
   return out;
 }
 

@@ -73,8 +73,12 @@ TEST(RenderTraceTree, MalformedInputDoesNotCrash) {
   json a = span(6, 7, "s", "a", 2, 1);
   json b = span(7, 6, "s", "b", 3, 1);
   const std::string text = standin::render_trace_tree(json::array({self, a, b, 42}));
-  EXPECT_NE(text.find("self"), std::string::npos);
   EXPECT_NE(text.find("4 spans"), std::string::npos);
+  for (const char* name : {" self ", " a ", " b "}) {
+    const auto first = text.find(name);
+    EXPECT_NE(first, std::string::npos) << name;
+    EXPECT_EQ(text.find(name, first + 1), std::string::npos) << name << " printed twice";
+  }
 }
 
 TEST(AgentStandIn, AnswersInfoAndUnknownPaths) {
