@@ -48,7 +48,8 @@ struct ExporterSettings {
   std::string default_service;
   std::string runtime_id;
   double process_id = 0;
-  // Called on the flush thread with the agent's rate_by_service after each 200.
+  // Called on the flush thread with the agent's rate_by_service after each 200 whose body
+  // has that object. It must not call flush() (the thread would wait for itself).
   std::function<void(const std::unordered_map<std::string, double>&)> on_agent_rates;
   bool debug = false;
   // Where the container id is read from; empty disables the container headers.
