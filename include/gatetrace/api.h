@@ -4,3 +4,7 @@
 #pragma once
 
 #define GATETRACE_API __attribute__((visibility("default")))
+
+// For members of an exported class that are internal all the same (the class must be
+// visible because public classes hold it by pointer).
+#define GATETRACE_HIDDEN __attribute__((visibility("hidden")))

@@ -22,7 +22,7 @@ if [[ -n "$strays" ]]; then
 fi
 
 # Internals: gatetrace's machinery behind the public types.
-for internal in 'gatetrace::TraceSegment::' 'gatetrace::AgentExporter' \
+for internal in 'gatetrace::TraceSegment::' 'gatetrace::TracerCore::' 'gatetrace::AgentExporter' \
   'gatetrace::CurlHttpClient' 'gatetrace::MsgpackWriter' 'gatetrace::TraceSampler' \
   'gatetrace::SpanSampler' 'gatetrace::propagation::' 'gatetrace::sampling::' \
   'gatetrace::proxy::' 'gatetrace::export_::' 'gatetrace::detail::' 'gatetrace::internal::'; do

@@ -20,8 +20,8 @@ class QueryObfuscator;
 
 class GATETRACE_API TracerCore {
  public:
-  explicit TracerCore(const FinalizedTracerConfig& config);
-  ~TracerCore();
+  GATETRACE_HIDDEN explicit TracerCore(const FinalizedTracerConfig& config);
+  GATETRACE_HIDDEN ~TracerCore();
 
   const FinalizedTracerConfig config;
   const PropagationSettings propagation;
