@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# gatetrace's whole test suite, from a fresh Debian 12 machine: installs the Debian
+# packages it needs (when missing), then builds and runs
+#   1. every test in a Release build (unit, integration, examples, demo, consumer),
+#   2. the suite under AddressSanitizer + UndefinedBehaviorSanitizer,
+#   3. the suite under ThreadSanitizer,
+#   4. each libFuzzer target for a bounded time.
+# Exits non-zero at the first failing stage. CI runs exactly this (.ci/run).
+#
+# Environment: GATETRACE_JOBS (default: nproc), GATETRACE_SKIP_SANITIZERS=1 and
+# GATETRACE_SKIP_FUZZ=1 to run only the Release stage while iterating.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=${GATETRACE_JOBS:-$(nproc)}
+
+# Debian packages: the build, the library's dependencies, the frameworks, test tools.
+packages=(cmake g++ clang make pkg-config git python3 curl libgtest-dev libgmock-dev
+          libbenchmark-dev nlohmann-json3-dev libcurl4-openssl-dev libfmt-dev libre2-dev
+          libcpp-httplib-dev libboost-dev libclang-rt-14-dev)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "== installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+stage() { echo; echo "== $*"; }
+
+# configure_build_test BUILD_DIR CTEST_ARGS -- CMAKE_ARGS...
+run_suite() {
+  local dir=$1; shift
+  local ctest_args=$1; shift
+  cmake -S . -B "$dir" -DGATETRACE_BUILD_TESTS=ON -DGATETRACE_BUILD_EXAMPLES=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  # shellcheck disable=SC2086
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" $ctest_args)
+}
+
+stage "Release build and tests"
+run_suite build-ci "" -DCMAKE_BUILD_TYPE=Release
+
+if [[ "${GATETRACE_SKIP_SANITIZERS:-0}" != 1 ]]; then
+  stage "AddressSanitizer + UndefinedBehaviorSanitizer"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  GATETRACE_STRESS_SCALE=0.1 \
+    run_suite build-ci-asan "-LE no-sanitizer" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+      -DGATETRACE_SANITIZE=address,undefined
+
+  stage "ThreadSanitizer"
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 GATETRACE_STRESS_SCALE=0.1 \
+    run_suite build-ci-tsan "-LE no-sanitizer" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DGATETRACE_SANITIZE=thread
+fi
+
+if [[ "${GATETRACE_SKIP_FUZZ:-0}" != 1 && -f test/fuzz/CMakeLists.txt ]]; then
+  stage "Fuzzing (bounded)"
+  cmake -S . -B build-ci-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_CXX_COMPILER=clang++ -DGATETRACE_BUILD_FUZZERS=ON >/dev/null
+  cmake --build build-ci-fuzz -j "$jobs"
+  (cd build-ci-fuzz && ctest --output-on-failure -L fuzz)
+fi
+
+stage "all stages passed"
