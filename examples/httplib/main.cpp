@@ -1,0 +1,94 @@
+// A small REST service on cpp-httplib, traced by gatetrace: every request gets a server
+// span (under Azure API Management's inferred span when APIM forwards it with the
+// `x-dd-proxy*` headers), the widget handler opens a child span and calls a downstream
+// route (here on the same server, as if it were another service) with the traced
+// client, and its log line carries the trace's ids.
+//
+//   export DD_TRACE_AGENT_URL=http://127.0.0.1:8126
+//   export DD_TRACE_INFERRED_PROXY_SERVICES_ENABLED=true
+//   gatetrace-example-httplib --port 8080
+//   curl localhost:8080/api/widgets/7
+//
+// Configuration comes from the DD_* environment variables, as in every Datadog tracer.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include <pthread.h>
+
+#include <fmt/format.h>
+
+#include "gatetrace/integrations/httplib.h"
+#include "gatetrace/log_correlation.h"
+#include "gatetrace/tracer.h"
+
+namespace tracing = gatetrace::httplib_tracing;
+
+int main(int argc, char** argv) {
+  int port = 8080;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--port") port = std::atoi(argv[i + 1]);
+  }
+  // Stop signals are collected by the main thread; the server's threads never see them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  gatetrace::TracerConfig config;
+  config.service = "widget-shop";  // DD_SERVICE wins when set
+  gatetrace::Tracer tracer(config);
+
+  httplib::Server server;
+  tracing::Middleware middleware(tracer, server);
+  tracing::Client stock_service(tracer, fmt::format("http://127.0.0.1:{}", port));
+
+  server.Get(R"(/api/widgets/(\d+))",
+             tracing::with_route(
+                 "/api/widgets/{id}", [&](const httplib::Request& req, httplib::Response& res) {
+                   const std::string id = req.matches[1];
+                   gatetrace::Span& request_span = tracing::current_span();
+                   {
+                     gatetrace::SpanConfig load_config;
+                     load_config.name = "widgets.load";
+                     load_config.resource = "SELECT widget";
+                     gatetrace::Span load = request_span.create_child(load_config);
+                     load.set_tag("widget.id", id);
+                   }
+                   auto stock = stock_service.Get(request_span, "/internal/stock/" + id);
+                   fmt::print("widget {} requested, stock answered {} {}\n", id,
+                              stock ? stock->status : 0, gatetrace::log_correlation(request_span));
+                   std::fflush(stdout);
+                   if (!stock || stock->status != 200) {
+                     res.status = 502;
+                     return;
+                   }
+                   res.set_content(fmt::format(R"({{"id":{},"stock":{}}})", id, stock->body),
+                                   "application/json");
+                 }));
+  server.Get(R"(/internal/stock/(\d+))",
+             tracing::with_route("/internal/stock/{id}",
+                                 [](const httplib::Request&, httplib::Response& res) {
+                                   res.set_content("12", "text/plain");
+                                 }));
+  server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+
+  if (!server.bind_to_port("127.0.0.1", port)) {
+    std::fprintf(stderr, "cannot listen on 127.0.0.1:%d\n", port);
+    return 1;
+  }
+  std::thread serving([&] { server.listen_after_bind(); });
+  std::printf("widget-shop (cpp-httplib) listening on http://127.0.0.1:%d\n", port);
+  std::fflush(stdout);
+  int received = 0;
+  sigwait(&signals, &received);
+  server.stop();
+  serving.join();
+  // The tracer's destructor sends what is left.
+  return 0;
+}
