@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Benchmark 9: the cpp-httplib example service under wrk on loopback, tracing off vs.
+# tracing on vs. tracing on with APIM headers, the agent stand-in receiving in --discard
+# mode (it counts payloads and keeps nothing). Runs alternate (off, on, on+APIM, then the
+# next pair in reverse order) for PAIRS rounds, each DURATION seconds, and the table
+# gives the median requests/s and p99 latency of each mode as ratios to tracing off.
+#
+#   test/bench/run-e2e.sh                      # builds build-bench with the examples
+#   PAIRS=5 DURATION=10 test/bench/run-e2e.sh
+#
+# Settings (environment): E2E_SERVICE (path of the example binary; default:
+# build-bench/examples/gatetrace-example-httplib, built here), E2E_PORT (default 18080),
+# E2E_PATH (default /api/widgets/7: a handler with a child span and a traced downstream
+# call), AGENT_PORT (default 18126), CONNECTIONS (default 8), THREADS (wrk threads,
+# default 1), BUILD_DIR.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+build="${BUILD_DIR:-$root/build-bench}"
+pairs="${PAIRS:-3}"
+duration="${DURATION:-10}"
+port="${E2E_PORT:-18080}"
+path="${E2E_PATH:-/api/widgets/7}"
+agent_port="${AGENT_PORT:-18126}"
+connections="${CONNECTIONS:-8}"
+threads="${THREADS:-1}"
+
+command -v wrk >/dev/null || { echo "wrk is not installed (Debian package wrk)" >&2; exit 1; }
+
+if [[ -z "${E2E_SERVICE:-}" ]]; then
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGATETRACE_BUILD_BENCHMARKS=ON \
+    -DGATETRACE_BUILD_EXAMPLES=ON >/dev/null
+  cmake --build "$build" -j2 --target gatetrace-example-httplib gatetrace-agent-stand-in \
+    >/dev/null
+  E2E_SERVICE="$build/examples/gatetrace-example-httplib"
+fi
+if [[ -z "${E2E_SERVICE:-}" || ! -x "$E2E_SERVICE" ]]; then
+  echo "no cpp-httplib example service found (set E2E_SERVICE); nothing measured" >&2
+  exit 2
+fi
+stand_in="$(find "$build" -type f -executable -name gatetrace-agent-stand-in | head -n1)"
+if [[ -z "$stand_in" ]]; then
+  cmake --build "$build" --target gatetrace-agent-stand-in -j2 >/dev/null
+  stand_in="$(find "$build" -type f -executable -name gatetrace-agent-stand-in | head -n1)"
+fi
+
+work="$(mktemp -d)"
+agent_pid=""
+service_pid=""
+cleanup() {
+  [[ -n "$service_pid" ]] && kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null
+  [[ -n "$agent_pid" ]] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$stand_in" --port "$agent_port" --discard >"$work/agent.log" 2>&1 &
+agent_pid=$!
+
+wait_for_port() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+wait_for_port "$agent_port" || { echo "the agent stand-in did not start" >&2; exit 1; }
+
+# run MODE -> appends "MODE rps p99_us" to $work/results
+run() {
+  local mode="$1" enabled=true script=()
+  [[ "$mode" == off ]] && enabled=false
+  [[ "$mode" == apim ]] && script=(-s "$here/apim.lua")
+  DD_TRACE_ENABLED="$enabled" DD_TRACE_AGENT_URL="http://127.0.0.1:$agent_port" \
+    DD_TRACE_INFERRED_PROXY_SERVICES_ENABLED=true DD_TRACE_STARTUP_LOGS=false \
+    DD_SERVICE=e2e-bench "$E2E_SERVICE" --port "$port" >"$work/service-$mode.log" 2>&1 &
+  service_pid=$!
+  wait_for_port "$port" || { echo "the service did not listen on $port" >&2; exit 1; }
+  wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "${script[@]}" \
+    "http://127.0.0.1:$port$path" >"$work/wrk.txt"
+  kill "$service_pid"
+  wait "$service_pid" 2>/dev/null || true
+  service_pid=""
+  python3 - "$mode" "$work/wrk.txt" >>"$work/results" <<'PY'
+import re, sys
+text = open(sys.argv[2]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text)
+p99 = float(m.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[m.group(2)]
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(sys.argv[1], rps, p99, errors.group(1) if errors else 0)
+PY
+  echo "$(tail -n1 "$work/results")" >&2
+}
+
+for pair in $(seq 1 "$pairs"); do
+  if (( pair % 2 )); then order=(off on apim); else order=(apim on off); fi
+  for mode in "${order[@]}"; do run "$mode"; done
+done
+
+python3 - "$work/results" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    mode, rps, p99, errors = line.split()
+    rows.setdefault(mode, []).append((float(rps), float(p99), int(errors)))
+base_rps = statistics.median(r for r, _, _ in rows["off"])
+base_p99 = statistics.median(p for _, p, _ in rows["off"])
+print("| mode | runs | requests/s (median) | x off | p99 (median) | x off | non-2xx |")
+print("|---|---|---|---|---|---|---|")
+names = {"off": "tracing off", "on": "tracing on", "apim": "tracing on + APIM headers"}
+for mode in ("off", "on", "apim"):
+    r = statistics.median(x for x, _, _ in rows[mode])
+    p = statistics.median(y for _, y, _ in rows[mode])
+    e = sum(z for _, _, z in rows[mode])
+    print(f"| {names[mode]} | {len(rows[mode])} | {r:,.0f} | {r / base_rps:.3f} | "
+          f"{p / 1000:.2f} ms | {p / base_p99:.3f} | {e} |")
+print()
+print("Targets: tracing on + APIM >= 0.95x the untraced throughput, p99 <= 1.10x.")
+PY
