@@ -1,5 +1,8 @@
 #include "gatetrace/export/agent_exporter.h"
 
+#include <pthread.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <exception>
@@ -53,6 +56,25 @@ std::int64_t steady_now_ns() {
       .count();
 }
 
+// A flush that timed out this recently before destruction was the owner's shutdown
+// flush: its wait counts against the shutdown budget.
+constexpr std::int64_t kShutdownFlushWindowNs = 100'000'000;
+
+// Every live exporter, for the fork handlers. Never destroyed: a handler may run while
+// static destructors do.
+struct ForkRegistry {
+  std::mutex mutex;
+  std::vector<AgentExporter*> exporters;
+  // What children abandoned (the parent's lock, thread handle, flush state): kept
+  // reachable, never destroyed, since a dead thread may have left them mid-use.
+  std::vector<const void*> abandoned;
+};
+
+ForkRegistry& fork_registry() {
+  static auto* registry = new ForkRegistry;
+  return *registry;
+}
+
 }  // namespace
 
 // One encoded chunk, allocated together with its bytes (one allocation per chunk).
@@ -99,37 +121,48 @@ std::vector<std::pair<std::string, std::string>> agent_request_headers(
 AgentExporter::AgentExporter(ExporterSettings settings, std::shared_ptr<HttpClient> client,
                              std::shared_ptr<Logger> logger)
     : settings_(std::move(settings)),
-      context_{settings_.default_service, settings_.runtime_id, settings_.process_id},
-      client_(std::move(client)),
-      logger_(logger ? std::move(logger) : default_logger()) {
-  std::optional<std::string> container_id;
+      runtime_id_(settings_.runtime_id),
+      context_{settings_.default_service, runtime_id_, settings_.process_id},
+      logger_(logger ? std::move(logger) : default_logger()),
+      sync_(std::make_unique<Sync>()),
+      flush_(std::make_unique<FlushState>()) {
   if (!settings_.cgroup_path.empty()) {
-    container_id = read_container_id(settings_.cgroup_path.c_str());
+    container_id_ = read_container_id(settings_.cgroup_path.c_str());
   }
-  request_.method = "PUT";
-  request_.path = kTracesPath;
-  request_.headers = agent_request_headers(container_id);
-  trace_count_header_ = request_.headers.size();
-  request_.headers.emplace_back("X-Datadog-Trace-Count", "0");
+  flush_->client = std::move(client);
+  flush_->request.method = "PUT";
+  flush_->request.path = kTracesPath;
+  flush_->request.headers = agent_request_headers(container_id_);
+  flush_->trace_count_header = flush_->request.headers.size();
+  flush_->request.headers.emplace_back("X-Datadog-Trace-Count", "0");
   if (settings_.debug) {
     logger_->log(LogLevel::kDebug,
-                 "agent exporter started; container id: " + container_id.value_or("(none)"));
+                 "agent exporter started; container id: " + container_id_.value_or("(none)"));
   }
-  thread_ = std::thread([this] { run(); });
+  register_fork_handlers(this);
+  ensure_thread();
 }
 
 AgentExporter::~AgentExporter() {
-  const auto timeout = settings_.shutdown_timeout;
-  shutdown_deadline_ns_.store(
-      steady_now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count(),
-      std::memory_order_relaxed);
-  const bool delivered = flush(timeout);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+  unregister_fork_handlers(this);
+  // The budget, less what a shutdown flush that just timed out already waited.
+  const std::int64_t now = steady_now_ns();
+  std::int64_t budget =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(settings_.shutdown_timeout).count();
+  const std::int64_t timed_out_end = timed_out_flush_end_ns_.load(std::memory_order_relaxed);
+  if (timed_out_end != 0 && now - timed_out_end < kShutdownFlushWindowNs) {
+    budget = std::max<std::int64_t>(
+        0, budget - timed_out_flush_waited_ns_.load(std::memory_order_relaxed));
   }
-  wake_.notify_all();
-  thread_.join();
+  shutdown_deadline_ns_.store(now + budget, std::memory_order_relaxed);
+  const bool delivered = flush(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(budget)));
+  {
+    std::lock_guard<std::mutex> lock(sync_->mutex);
+    sync_->stop = true;
+  }
+  sync_->wake.notify_all();
+  if (thread_) thread_->join();
   // What the thread could not take before stopping is dropped, and counted.
   std::uint64_t abandoned = 0;
   for (QueuedChunk* node = head_.exchange(nullptr); node != nullptr;) {
@@ -144,6 +177,13 @@ AgentExporter::~AgentExporter() {
                                          std::to_string(abandoned) +
                                          " queued traces were not sent");
   }
+}
+
+void AgentExporter::ensure_thread() {
+  std::lock_guard<std::mutex> lock(sync_->mutex);
+  if (thread_ || sync_->stop) return;
+  thread_ = std::make_unique<std::thread>([this] { run(); });
+  thread_started_.store(true, std::memory_order_release);
 }
 
 void AgentExporter::send(const TraceChunk& chunk) {
@@ -172,14 +212,25 @@ void AgentExporter::send(const TraceChunk& chunk) {
     counters_.traces_dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
   }
   if (buffer.capacity() > kMaxRetainedBuffer) std::string().swap(buffer);
+  // Only false in a forked child that has not sent yet.
+  if (!thread_started_.load(std::memory_order_relaxed)) ensure_thread();
 }
 
 bool AgentExporter::flush(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (stop_) return head_.load() == nullptr;
-  const std::uint64_t ticket = ++flush_requested_;
-  wake_.notify_all();
-  return done_.wait_for(lock, timeout, [&] { return flush_completed_ >= ticket; });
+  if (!thread_started_.load(std::memory_order_acquire)) ensure_thread();
+  Sync& sync = *sync_;
+  std::unique_lock<std::mutex> lock(sync.mutex);
+  if (sync.stop) return head_.load() == nullptr;
+  const std::uint64_t ticket = ++sync.flush_requested;
+  sync.wake.notify_all();
+  const std::int64_t start = steady_now_ns();
+  if (sync.done.wait_for(lock, timeout, [&] { return sync.flush_completed >= ticket; })) {
+    return true;
+  }
+  const std::int64_t end = steady_now_ns();
+  timed_out_flush_waited_ns_.store(end - start, std::memory_order_relaxed);
+  timed_out_flush_end_ns_.store(end, std::memory_order_relaxed);
+  return false;
 }
 
 ExporterStats AgentExporter::stats() const {
@@ -194,22 +245,25 @@ ExporterStats AgentExporter::stats() const {
   stats.http_errors = counters_.http_errors.load(std::memory_order_relaxed);
   stats.transport_errors = counters_.transport_errors.load(std::memory_order_relaxed);
   stats.bytes_sent = counters_.bytes_sent.load(std::memory_order_relaxed);
+  stats.payloads_split = counters_.payloads_split.load(std::memory_order_relaxed);
   return stats;
 }
 
 void AgentExporter::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  Sync& sync = *sync_;
+  std::unique_lock<std::mutex> lock(sync.mutex);
   auto next_tick = std::chrono::steady_clock::now() + settings_.flush_interval;
   while (true) {
-    wake_.wait_until(lock, next_tick, [&] { return stop_ || flush_requested_ > flush_completed_; });
-    if (stop_) break;
-    const std::uint64_t ticket = flush_requested_;
+    sync.wake.wait_until(lock, next_tick,
+                         [&] { return sync.stop || sync.flush_requested > sync.flush_completed; });
+    if (sync.stop) break;
+    const std::uint64_t ticket = sync.flush_requested;
     lock.unlock();
     send_queued();
     report_queue_drops();
     lock.lock();
-    flush_completed_ = ticket;
-    done_.notify_all();
+    sync.flush_completed = ticket;
+    sync.done.notify_all();
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_tick) next_tick = now + settings_.flush_interval;
   }
@@ -218,40 +272,59 @@ void AgentExporter::run() {
 void AgentExporter::send_queued() {
   QueuedChunk* node = head_.exchange(nullptr, std::memory_order_acquire);
   if (node == nullptr) return;
+  FlushState& state = *flush_;
   // The stack holds the newest first; send in arrival order.
-  batch_.clear();
-  for (; node != nullptr; node = node->next) batch_.push_back(node);
-  std::reverse(batch_.begin(), batch_.end());
+  std::vector<QueuedChunk*>& batch = state.batch;
+  batch.clear();
+  for (; node != nullptr; node = node->next) batch.push_back(node);
+  std::reverse(batch.begin(), batch.end());
 
   std::vector<std::size_t> sizes;
-  sizes.reserve(batch_.size());
-  for (const QueuedChunk* queued : batch_) sizes.push_back(queued->size);
+  sizes.reserve(batch.size());
+  for (const QueuedChunk* queued : batch) sizes.push_back(queued->size);
   std::size_t begin = 0;
   for (const std::size_t count : split_payloads(sizes, settings_.max_payload_size_bytes)) {
     const std::size_t end = begin + count;
-    std::size_t bytes = 0;
-    for (std::size_t i = begin; i < end; ++i) bytes += batch_[i]->size;
-    request_.body.clear();
-    {
-      MsgpackWriter writer(request_.body);
-      writer.reserve(bytes + 5);
-      writer.write_array_header(static_cast<std::uint32_t>(count));
-      for (std::size_t i = begin; i < end; ++i) writer.write_raw(batch_[i]->bytes());
-    }
-    send_payload(count);
+    send_range(begin, end);
     std::size_t footprint = 0;
     for (std::size_t i = begin; i < end; ++i) {
-      footprint += batch_[i]->footprint();
-      release(batch_[i]);
+      footprint += batch[i]->footprint();
+      release(batch[i]);
     }
     queued_bytes_.fetch_sub(footprint, std::memory_order_relaxed);
     begin = end;
   }
-  batch_.clear();
+  batch.clear();
   // A burst can leave a payload-sized body behind; keep at most one payload's worth.
-  if (request_.body.capacity() > settings_.max_payload_size_bytes + 64) {
-    std::string().swap(request_.body);
+  if (state.request.body.capacity() > settings_.max_payload_size_bytes + 64) {
+    std::string().swap(state.request.body);
   }
+}
+
+void AgentExporter::send_range(std::size_t begin, std::size_t end) {
+  FlushState& state = *flush_;
+  const std::size_t count = end - begin;
+  std::size_t bytes = 0;
+  for (std::size_t i = begin; i < end; ++i) bytes += state.batch[i]->size;
+  state.request.body.clear();
+  {
+    MsgpackWriter writer(state.request.body);
+    writer.reserve(bytes + 5);
+    writer.write_array_header(static_cast<std::uint32_t>(count));
+    for (std::size_t i = begin; i < end; ++i) writer.write_raw(state.batch[i]->bytes());
+  }
+  if (send_payload(count) != SendResult::kTooLarge) return;
+  if (count == 1) {
+    // One trace the agent refuses on its own: nothing smaller to try.
+    counters_.traces_dropped_send_failed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // The agent's limit is lower than ours: halve until each part fits. At most
+  // log2(count) levels deep, and every trace is sent or counted exactly once.
+  counters_.payloads_split.fetch_add(1, std::memory_order_relaxed);
+  const std::size_t middle = begin + count / 2;
+  send_range(begin, middle);
+  send_range(middle, end);
 }
 
 std::chrono::milliseconds AgentExporter::attempt_timeout() const {
@@ -262,19 +335,21 @@ std::chrono::milliseconds AgentExporter::attempt_timeout() const {
   return std::min(settings_.request_timeout, left);
 }
 
-bool AgentExporter::send_payload(std::size_t trace_count) {
-  request_.headers[trace_count_header_].second = std::to_string(trace_count);
+AgentExporter::SendResult AgentExporter::send_payload(std::size_t trace_count) {
+  FlushState& state = *flush_;
+  HttpRequest& request = state.request;
+  request.headers[state.trace_count_header].second = std::to_string(trace_count);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     if (attempt != 0) {
       // Back off before retrying; a shutdown cuts the wait short.
       const auto backoff = kFirstBackoff * (1 << (attempt - 1));
-      std::unique_lock<std::mutex> lock(mutex_);
-      if (wake_.wait_for(lock, backoff, [&] { return stop_; })) break;
+      std::unique_lock<std::mutex> lock(sync_->mutex);
+      if (sync_->wake.wait_for(lock, backoff, [&] { return sync_->stop; })) break;
     }
     const auto timeout = attempt_timeout();
     if (timeout.count() <= 0) break;
 
-    auto result = client_->send(request_, timeout);
+    auto result = state.client->send(request, timeout);
     if (!result) {
       counters_.transport_errors.fetch_add(1, std::memory_order_relaxed);
       log_failure("transport", "cannot reach the agent: " + result.error().message);
@@ -284,24 +359,27 @@ bool AgentExporter::send_payload(std::size_t trace_count) {
     if (status >= 200 && status < 300) {
       counters_.payloads_sent.fetch_add(1, std::memory_order_relaxed);
       counters_.traces_sent.fetch_add(trace_count, std::memory_order_relaxed);
-      counters_.bytes_sent.fetch_add(request_.body.size(), std::memory_order_relaxed);
+      counters_.bytes_sent.fetch_add(request.body.size(), std::memory_order_relaxed);
       if (settings_.debug) {
         logger_->log(LogLevel::kDebug, "sent " + std::to_string(trace_count) + " traces (" +
-                                           std::to_string(request_.body.size()) +
+                                           std::to_string(request.body.size()) +
                                            " bytes) to the agent");
       }
       if (status == 200) handle_agent_response(result->body);
-      return true;
+      return SendResult::kSent;
     }
     counters_.http_errors.fetch_add(1, std::memory_order_relaxed);
     std::string snippet = result->body.substr(0, 200);
-    log_failure("http " + std::to_string(status), "the agent answered " + std::to_string(status) +
-                                                      " to " + std::to_string(trace_count) +
-                                                      " traces: " + snippet);
+    log_failure("http " + std::to_string(status),
+                "the agent answered " + std::to_string(status) + " to " +
+                    std::to_string(trace_count) + " traces (" +
+                    std::to_string(request.body.size()) + " bytes): " + snippet);
+    // The caller splits (and counts a lone trace's drop).
+    if (status == 413) return SendResult::kTooLarge;
     if (!is_retryable(status)) break;
   }
   counters_.traces_dropped_send_failed.fetch_add(trace_count, std::memory_order_relaxed);
-  return false;
+  return SendResult::kFailed;
 }
 
 void AgentExporter::handle_agent_response(const std::string& body) {
@@ -338,29 +416,116 @@ void AgentExporter::handle_agent_response(const std::string& body) {
     }
     result.emplace(it.key(), rate);
   }
+  // fork() waits for this lock: the callback takes the sampler's, which a child needs.
+  std::lock_guard<std::mutex> lock(callback_mutex_);
   settings_.on_agent_rates(result);
 }
 
 void AgentExporter::report_queue_drops() {
   const std::uint64_t dropped = counters_.traces_dropped_queue_full.load(std::memory_order_relaxed);
-  if (dropped == queue_drops_reported_) return;
+  FlushState& state = *flush_;
+  if (dropped == state.queue_drops_reported) return;
   std::uint64_t suppressed = 0;
-  if (!log_limiter_.allow("queue full", LogLimiter::Clock::now(), &suppressed)) return;
+  if (!state.log_limiter.allow("queue full", LogLimiter::Clock::now(), &suppressed)) return;
   logger_->log(LogLevel::kWarning,
                "agent exporter: buffer of " + std::to_string(settings_.buffer_size_bytes) +
-                   " bytes full; " + std::to_string(dropped - queue_drops_reported_) +
+                   " bytes full; " + std::to_string(dropped - state.queue_drops_reported) +
                    " traces dropped");
-  queue_drops_reported_ = dropped;
+  state.queue_drops_reported = dropped;
 }
 
 void AgentExporter::log_failure(const std::string& cause, const std::string& message) {
   std::uint64_t suppressed = 0;
-  if (!log_limiter_.allow(cause, LogLimiter::Clock::now(), &suppressed)) return;
+  if (!flush_->log_limiter.allow(cause, LogLimiter::Clock::now(), &suppressed)) return;
   std::string line = "agent exporter: " + message;
   if (suppressed != 0) {
     line += " (" + std::to_string(suppressed) + " similar messages suppressed)";
   }
   logger_->log(LogLevel::kError, line);
+}
+
+void AgentExporter::register_fork_handlers(AgentExporter* exporter) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    ::pthread_atfork(&AgentExporter::before_fork, &AgentExporter::after_fork_in_parent,
+                     &AgentExporter::after_fork_in_child);
+  });
+  ForkRegistry& registry = fork_registry();
+  std::lock_guard<std::mutex> lock(registry.mutex);
+  registry.exporters.push_back(exporter);
+}
+
+void AgentExporter::unregister_fork_handlers(AgentExporter* exporter) {
+  ForkRegistry& registry = fork_registry();
+  std::lock_guard<std::mutex> lock(registry.mutex);
+  auto& exporters = registry.exporters;
+  exporters.erase(std::remove(exporters.begin(), exporters.end(), exporter), exporters.end());
+}
+
+// The forking thread takes every lock the child will need whole, in a fixed order
+// (registry, then each exporter's callback lock), and releases them on both sides.
+void AgentExporter::before_fork() {
+  ForkRegistry& registry = fork_registry();
+  registry.mutex.lock();
+  for (AgentExporter* exporter : registry.exporters) exporter->callback_mutex_.lock();
+}
+
+void AgentExporter::after_fork_in_parent() {
+  ForkRegistry& registry = fork_registry();
+  for (AgentExporter* exporter : registry.exporters) exporter->callback_mutex_.unlock();
+  registry.mutex.unlock();
+}
+
+void AgentExporter::after_fork_in_child() {
+  ForkRegistry& registry = fork_registry();
+  for (AgentExporter* exporter : registry.exporters) {
+    exporter->callback_mutex_.unlock();
+    exporter->reset_in_child();
+  }
+  registry.mutex.unlock();
+}
+
+// Runs in the child, on its only thread. The parent's flush thread does not exist here:
+// what it was using (lock, condition variables, thread handle, request state, maybe the
+// chunks of a payload in flight) is left as it was, unreleased, and replaced.
+void AgentExporter::reset_in_child() {
+  ForkRegistry& registry = fork_registry();
+  std::shared_ptr<HttpClient> client =
+      settings_.client_factory ? settings_.client_factory() : flush_->client;
+  registry.abandoned.push_back(sync_.release());
+  registry.abandoned.push_back(thread_.release());
+  registry.abandoned.push_back(flush_.release());
+  sync_ = std::make_unique<Sync>();
+  thread_started_.store(false, std::memory_order_relaxed);
+
+  flush_ = std::make_unique<FlushState>();
+  flush_->client = std::move(client);
+  flush_->request.method = "PUT";
+  flush_->request.path = kTracesPath;
+  flush_->request.headers = agent_request_headers(container_id_);
+  flush_->trace_count_header = flush_->request.headers.size();
+  flush_->request.headers.emplace_back("X-Datadog-Trace-Count", "0");
+
+  // The parent sends what it queued; the child starts empty, with its own counts.
+  for (QueuedChunk* node = head_.exchange(nullptr); node != nullptr;) {
+    QueuedChunk* next = node->next;
+    release(node);
+    node = next;
+  }
+  queued_bytes_.store(0, std::memory_order_relaxed);
+  for (auto* counter :
+       {&counters_.traces_enqueued, &counters_.traces_dropped_queue_full, &counters_.traces_sent,
+        &counters_.traces_dropped_send_failed, &counters_.payloads_sent, &counters_.http_errors,
+        &counters_.transport_errors, &counters_.bytes_sent, &counters_.payloads_split}) {
+    counter->store(0, std::memory_order_relaxed);
+  }
+  shutdown_deadline_ns_.store(0, std::memory_order_relaxed);
+  timed_out_flush_end_ns_.store(0, std::memory_order_relaxed);
+
+  // The child is another process to the agent.
+  if (settings_.new_runtime_id) runtime_id_ = settings_.new_runtime_id();
+  context_.runtime_id = runtime_id_;
+  if (settings_.process_id != 0) context_.process_id = static_cast<double>(::getpid());
 }
 
 }  // namespace gatetrace

@@ -11,9 +11,22 @@
 // the application memory up to the bound and nothing else. Every trace is sent whatever
 // its sampling priority: the agent needs all of them for its statistics.
 //
+// Transient failures (no answer, 408, 429, 5xx) are retried twice, after 100 and 200 ms;
+// 400 is not retried; a 413 makes the exporter halve the payload and send the halves (a
+// single trace the agent refuses alone is dropped). Every drop is counted in `stats()`,
+// and failures are logged at most once per cause per minute.
+//
 // Destruction delivers what is queued, waiting at most `shutdown_timeout` (plus, at
 // worst, the remainder of a request already in flight, itself bounded by
-// `request_timeout`), then stops the thread.
+// `request_timeout`), then stops the thread. A flush that timed out just before (the
+// Tracer's own shutdown flush) counts against that budget, so the two never add up.
+//
+// fork(): pthread_atfork handlers keep a child process able to trace. Before the fork
+// they wait for the agent-rates callback to return (it takes the sampler's lock); in the
+// child they abandon the parent's lock, wait state, flush-thread state and queue (the
+// parent sends what it queued), take a new HTTP client from `client_factory` (the
+// parent's connection must not be shared), a new runtime id and the child's pid, and the
+// child's flush thread starts on its first send or flush.
 #pragma once
 
 #include <atomic>
@@ -54,6 +67,11 @@ struct ExporterSettings {
   bool debug = false;
   // Where the container id is read from; empty disables the container headers.
   std::string cgroup_path = "/proc/self/cgroup";
+  // After fork(), in the child: a fresh client for the child's own connection (unset:
+  // keep using the given client), and a new runtime id (unset: keep it). The child's
+  // process_id is its pid whenever `process_id` is not 0.
+  std::function<std::shared_ptr<HttpClient>()> client_factory;
+  std::function<std::string()> new_runtime_id;
 };
 
 struct ExporterStats {
@@ -65,6 +83,7 @@ struct ExporterStats {
   std::uint64_t http_errors = 0;       // non-2xx answers, one per attempt
   std::uint64_t transport_errors = 0;  // no answer at all, one per attempt
   std::uint64_t bytes_sent = 0;        // request bodies the agent accepted
+  std::uint64_t payloads_split = 0;    // payloads halved after a 413
 };
 
 // The request headers, in the order they are sent, except X-Datadog-Trace-Count (which
@@ -96,21 +115,54 @@ class AgentExporter : public Collector {
     std::atomic<std::uint64_t> http_errors{0};
     std::atomic<std::uint64_t> transport_errors{0};
     std::atomic<std::uint64_t> bytes_sent{0};
+    std::atomic<std::uint64_t> payloads_split{0};
   };
+  // Between flush() callers and the flush thread only; send() never touches it (except
+  // to start the thread once). On the heap so that a forked child can abandon it.
+  struct Sync {
+    std::mutex mutex;
+    std::condition_variable wake;       // flush thread waits: interval, flush(), stop
+    std::condition_variable done;       // flush() callers wait for their cycle
+    std::uint64_t flush_requested = 0;  // tickets handed out by flush()
+    std::uint64_t flush_completed = 0;  // highest ticket whose cycle finished
+    bool stop = false;
+  };
+  // The flush thread's own state, likewise replaced in a forked child.
+  struct FlushState {
+    std::shared_ptr<HttpClient> client;
+    HttpRequest request;
+    std::size_t trace_count_header = 0;
+    std::vector<QueuedChunk*> batch;
+    LogLimiter log_limiter;
+    std::uint64_t queue_drops_reported = 0;
+  };
+  enum class SendResult { kSent, kFailed, kTooLarge };
 
+  void ensure_thread();
   void run();
   void send_queued();
-  bool send_payload(std::size_t trace_count);
+  // Sends batch[begin, end) as one payload; on a 413, halves it and sends the halves.
+  void send_range(std::size_t begin, std::size_t end);
+  SendResult send_payload(std::size_t trace_count);
   void handle_agent_response(const std::string& body);
   void report_queue_drops();
   void log_failure(const std::string& cause, const std::string& message);
   std::chrono::milliseconds attempt_timeout() const;
   static void release(QueuedChunk* node);
 
+  // fork() support (see the comment at the top).
+  static void register_fork_handlers(AgentExporter* exporter);
+  static void unregister_fork_handlers(AgentExporter* exporter);
+  static void before_fork();
+  static void after_fork_in_parent();
+  static void after_fork_in_child();
+  void reset_in_child();
+
   const ExporterSettings settings_;
-  const EncodeContext context_;
-  const std::shared_ptr<HttpClient> client_;
+  std::string runtime_id_;
+  EncodeContext context_;  // views into settings_ and runtime_id_
   const std::shared_ptr<Logger> logger_;
+  std::optional<std::string> container_id_;
 
   // The queue: a Treiber stack of encoded chunks that request threads push onto and
   // the flush thread empties in one exchange. `queued_bytes_` counts what is queued or
@@ -119,24 +171,18 @@ class AgentExporter : public Collector {
   std::atomic<std::size_t> queued_bytes_{0};
   Counters counters_;
 
-  // Between flush() callers and the flush thread only; send() never touches these.
-  std::mutex mutex_;
-  std::condition_variable wake_;       // flush thread waits: interval, flush(), stop
-  std::condition_variable done_;       // flush() callers wait for their cycle
-  std::uint64_t flush_requested_ = 0;  // tickets handed out by flush()
-  std::uint64_t flush_completed_ = 0;  // highest ticket whose cycle finished
-  bool stop_ = false;
+  std::unique_ptr<Sync> sync_;
+  std::unique_ptr<FlushState> flush_;
   // Steady-clock deadline of the shutdown (0: none); caps request timeouts and backoff.
   std::atomic<std::int64_t> shutdown_deadline_ns_{0};
+  // When the last flush() that timed out ended, and how long it waited (steady ns).
+  std::atomic<std::int64_t> timed_out_flush_end_ns_{0};
+  std::atomic<std::int64_t> timed_out_flush_waited_ns_{0};
+  // Held by the flush thread while `on_agent_rates` runs; fork() waits for it.
+  std::mutex callback_mutex_;
 
-  // Flush thread state.
-  HttpRequest request_;
-  std::size_t trace_count_header_ = 0;
-  std::vector<QueuedChunk*> batch_;
-  LogLimiter log_limiter_;
-  std::uint64_t queue_drops_reported_ = 0;
-
-  std::thread thread_;
+  std::atomic<bool> thread_started_{false};
+  std::unique_ptr<std::thread> thread_;
 };
 
 }  // namespace gatetrace

@@ -48,6 +48,12 @@ std::shared_ptr<Collector> make_collector(const FinalizedTracerConfig& config,
   settings.on_agent_rates = [weak_sampler](const std::unordered_map<std::string, double>& rates) {
     if (auto sampler = weak_sampler.lock()) sampler->update_agent_rates(rates);
   };
+  // After fork(), a child gets its own runtime id and, with libcurl, its own connection.
+  settings.new_runtime_id = [] { return make_runtime_id(); };
+  if (!config.http_client) {
+    const AgentUrl url = config.agent_url;
+    settings.client_factory = [url] { return make_curl_http_client(url); };
+  }
   auto client = config.http_client ? config.http_client : make_curl_http_client(config.agent_url);
   return std::make_shared<AgentExporter>(std::move(settings), std::move(client), config.logger);
 }
