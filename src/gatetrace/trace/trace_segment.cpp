@@ -31,7 +31,13 @@ SpanData* TraceSegment::add_span(std::unique_ptr<SpanData> span) {
     local_root_ = raw;
     trace_id_ = raw->trace_id;
   }
-  spans_.push_back(Entry{std::move(span), false});
+  if (spans_.size() < kMaxSpansPerSegment) {
+    spans_.push_back(Entry{std::move(span), false});
+    return raw;
+  }
+  // Refused: the Span owns it now, and span_finished frees it.
+  span.release();
+  refuse_span();
   return raw;
 }
 
@@ -40,11 +46,19 @@ void TraceSegment::span_finished(SpanData* span) {
   bool contains_root = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& entry : spans_) {
-      if (entry.span.get() == span) {
-        entry.finished = true;
+    // From the newest: children usually finish before their parents.
+    bool recorded = false;
+    for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
+      if (it->span.get() == span) {
+        it->finished = true;
+        recorded = true;
         break;
       }
+    }
+    if (!recorded) {
+      // Refused at the cap (see add_span): not part of the trace.
+      delete span;
+      return;
     }
     ++finished_;
     const bool complete = finished_ == spans_.size();
@@ -73,6 +87,19 @@ void TraceSegment::span_finished(SpanData* span) {
     }
   }
   deliver(std::move(ready), contains_root);
+}
+
+// Called with mutex_ held, when a new span meets the cap.
+void TraceSegment::refuse_span() {
+  core_->spans_dropped_segment_full.fetch_add(1, std::memory_order_relaxed);
+  if (refused_spans_) return;
+  refused_spans_ = true;
+  // Once per segment, so a runaway trace logs one line, not one per span.
+  core_->logger->log(LogLevel::kWarning,
+                     "trace " + std::to_string(trace_id_.low) + " holds " +
+                         std::to_string(kMaxSpansPerSegment) +
+                         " spans; its further spans are not recorded (a span that never "
+                         "finishes? DD_TRACE_PARTIAL_FLUSH_ENABLED sends finished spans early)");
 }
 
 void TraceSegment::decide_locked() {

@@ -23,6 +23,13 @@ namespace gatetrace {
 
 class TracerCore;
 
+// Spans one segment holds at most (open, or finished and waiting for the rest of the
+// trace), so that a trace whose root never finishes cannot grow without limit (partial
+// flush, when enabled, sends finished spans early). Beyond it, a new span of the trace
+// is not recorded: the caller's Span works as usual, but the span is freed when it
+// finishes instead of being sent, and TracerCore::spans_dropped_segment_full counts it.
+constexpr std::size_t kMaxSpansPerSegment = 100'000;
+
 class TraceSegment {
  public:
   // `extracted` (may be null) is the context this segment continues.
@@ -52,6 +59,7 @@ class TraceSegment {
     bool finished = false;
   };
 
+  void refuse_span();
   void decide_locked();
   // Tags the chunk (first span = local root when present) and sends it.
   void deliver(std::vector<std::unique_ptr<SpanData>> spans, bool contains_root);
@@ -63,6 +71,7 @@ class TraceSegment {
   TraceId trace_id_;
   SpanData* local_root_ = nullptr;
   bool root_delivered_ = false;
+  bool refused_spans_ = false;  // the cap was reached (logged once per segment)
 
   std::optional<SamplingDecision> decision_;
   bool decision_from_upstream_ = false;

@@ -4,6 +4,8 @@
 // trace is then delivered if the collector still runs).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +39,8 @@ class GATETRACE_API TracerCore {
   // use by that module (so that this one needs no regex library).
   mutable std::once_flag query_obfuscator_once;
   mutable std::shared_ptr<const QueryObfuscator> query_obfuscator;
+  // Spans not recorded because their trace segment held kMaxSpansPerSegment.
+  std::atomic<std::uint64_t> spans_dropped_segment_full{0};
 };
 
 // A random UUID (version 4), identifying this process's tracer in `runtime-id`.
