@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
 #include <typeinfo>
 
 #include "gatetrace/http/client_ip.h"
@@ -61,6 +65,14 @@ void log_proxy_problem(const TracerCore& core, const ProxyHeaderResult& result) 
       LogLevel::kDebug,
       fmt::format("inferred proxy span: {} '{}'; {}", why, result.detail,
                   voided ? "no inferred span" : "using the time the headers were read"));
+}
+
+// "std::runtime_error" rather than the ABI's "St13runtime_error", as other tracers report.
+std::string demangled_type_name(const std::type_info& type) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(
+      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
+  return status == 0 && name ? std::string(name.get()) : std::string(type.name());
 }
 
 }  // namespace
@@ -152,7 +164,7 @@ void HttpServerSpan::set_status(int status) {
 }
 
 void HttpServerSpan::set_exception(const std::exception& exception) {
-  set_error(typeid(exception).name(), exception.what());
+  set_error(demangled_type_name(typeid(exception)), exception.what());
 }
 
 void HttpServerSpan::set_error(std::string_view type, std::string_view message) {
