@@ -106,7 +106,11 @@ void BM_8b_RssStream(benchmark::State& state) {
   state.counters["spans_received"] = static_cast<double>(received);
   state.counters["spans_per_iter"] = 1'000'000;
 }
-BENCHMARK(BM_8b_RssStream)->Iterations(1)->Repetitions(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_8b_RssStream)
+    ->Iterations(1)
+    ->Repetitions(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace gatetrace::bench

@@ -1,6 +1,7 @@
 #include "gatetrace/span.h"
 
 #include "gatetrace/span_data.h"
+#include "gatetrace/trace/span_pool.h"
 #include "gatetrace/trace/trace_segment.h"
 #include "gatetrace/trace/tracer_core.h"
 
@@ -41,22 +42,30 @@ bool Span::finished() const { return data_ == nullptr; }
 Span Span::create_child(const SpanConfig& config) const {
   if (!segment_) return Span();
   const TracerCore& core = segment_->core();
-  auto span = std::make_unique<SpanData>();
+  SpanData* span = acquire_span_data();
   span->trace_id = identity_.trace_id;
   span->span_id = core.ids->span_id();
   span->parent_id = identity_.span_id;
   span->start = config.start ? *config.start : core.clock->now();
-  span->name = config.name ? *config.name : (data_ ? data_->name : std::string("span"));
-  span->service = config.service ? *config.service : (data_ ? data_->service : core.config.service);
-  if (config.resource) span->resource = *config.resource;
-  span->type = config.type ? *config.type : std::string();
-  const auto& defaults = core.config;
-  span->meta.reserve(defaults.tags.size() + config.tags.size() + 1);
-  if (!defaults.environment.empty()) span->meta.set("env", defaults.environment);
-  for (const auto& [key, value] : defaults.tags) span->meta.set(key, value);
-  for (const auto& [key, value] : config.tags) span->meta.set(key, value);
-  SpanData* raw = segment_->add_span(std::move(span));
-  return Span(raw, segment_);
+  if (config.name) {
+    span->name.assign(*config.name);
+  } else if (data_) {
+    span->name.assign(data_->name);
+  } else {
+    span->name.assign("span");
+  }
+  if (config.service) {
+    span->service.assign(*config.service);
+  } else if (data_) {
+    span->service.assign(data_->service);
+  } else {
+    span->service.assign(core.config.service);
+  }
+  if (config.resource) span->resource.assign(*config.resource);
+  if (config.type) span->type.assign(*config.type);
+  set_initial_tags(*span, core.config, config);
+  segment_->add_span(span);
+  return Span(span, segment_);
 }
 
 std::uint64_t Span::id() const { return identity_.span_id; }
@@ -88,7 +97,7 @@ void Span::set_tag(std::string_view key, std::string_view value) {
   } else if (key == "manual.drop") {
     drop_trace();
   } else {
-    data_->meta.set(key, std::string(value));
+    data_->meta.set(key, value);
   }
 }
 
@@ -127,17 +136,17 @@ void Span::set_error(bool error) {
 void Span::set_error_message(std::string_view message) {
   if (!data_) return;
   data_->error = true;
-  data_->meta.set("error.message", std::string(message));
+  data_->meta.set("error.message", message);
 }
 void Span::set_error_type(std::string_view type) {
   if (!data_) return;
   data_->error = true;
-  data_->meta.set("error.type", std::string(type));
+  data_->meta.set("error.type", type);
 }
 void Span::set_error_stack(std::string_view stack) {
   if (!data_) return;
   data_->error = true;
-  data_->meta.set("error.stack", std::string(stack));
+  data_->meta.set("error.stack", stack);
 }
 
 void Span::keep_trace() {

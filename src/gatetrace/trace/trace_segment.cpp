@@ -1,13 +1,24 @@
 #include "gatetrace/trace/trace_segment.h"
 
-#include <fmt/format.h>
-
+#include "gatetrace/trace/span_pool.h"
 #include "gatetrace/trace/tracer_core.h"
 
 namespace gatetrace {
 
+void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
+                      const SpanConfig& config) {
+  // Room for a handful of tags set after creation too, so that a fresh span's vector
+  // does not grow 1, 2, 4, 8 (a recycled one already has the capacity).
+  constexpr std::size_t kTypicalLaterTags = 6;
+  span.meta.reserve(defaults.tags.size() + config.tags.size() + 1 + kTypicalLaterTags);
+  if (!defaults.environment.empty()) span.meta.set("env", defaults.environment);
+  for (const auto& [key, value] : defaults.tags) span.meta.set(key, value);
+  for (const auto& [key, value] : config.tags) span.meta.set(key, value);
+}
+
 TraceSegment::TraceSegment(std::shared_ptr<TracerCore> core, ExtractedContext* extracted)
     : core_(std::move(core)) {
+  spans_.reserve(16);  // one allocation for a typical trace, instead of five
   if (extracted == nullptr) return;
   if (extracted->sampling_priority) {
     decision_ =
@@ -24,32 +35,63 @@ TraceSegment::TraceSegment(std::shared_ptr<TracerCore> core, ExtractedContext* e
   baggage_ = std::move(extracted->baggage);
 }
 
-SpanData* TraceSegment::add_span(std::unique_ptr<SpanData> span) {
-  SpanData* raw = span.get();
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (spans_.empty() && !root_delivered_ && local_root_ == nullptr) {
-    local_root_ = raw;
-    trace_id_ = raw->trace_id;
-  }
-  if (spans_.size() < kMaxSpansPerSegment) {
-    spans_.push_back(Entry{std::move(span), false});
-    return raw;
-  }
-  // Refused: the Span owns it now, and span_finished frees it.
-  span.release();
-  refuse_span();
-  return raw;
+TraceSegment::~TraceSegment() {
+  for (const Entry& entry : spans_) release_span_data(entry.span);
 }
 
+void TraceSegment::add_span(SpanData* span) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (spans_.empty() && !root_delivered_ && local_root_ == nullptr) {
+    local_root_ = span;
+    trace_id_ = span->trace_id;
+  }
+  if (spans_.size() < kMaxSpansPerSegment) {
+    spans_.push_back(Entry{span, false});
+    return;
+  }
+  refuse_span();
+}
+
+namespace {
+
+// Vectors reused across deliveries on this thread. Taken by swapping, so that a
+// collector that itself finishes spans (re-entering) gets vectors of its own.
+template <typename T>
+std::vector<T> take_scratch(std::vector<T>& cache) {
+  std::vector<T> out;
+  out.swap(cache);
+  out.clear();
+  return out;
+}
+template <typename T>
+void give_back_scratch(std::vector<T>& cache, std::vector<T>& used) {
+  if (used.capacity() > 1024) return;  // one huge trace: let it go
+  used.clear();
+  if (cache.capacity() < used.capacity()) cache.swap(used);
+}
+
+thread_local std::vector<SpanData*> ready_cache;
+thread_local std::vector<SpanData*> chunk_cache;
+
+void hex16(std::uint64_t value, char* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i) {
+    out[i] = kDigits[value & 0xf];
+    value >>= 4;
+  }
+}
+
+}  // namespace
+
 void TraceSegment::span_finished(SpanData* span) {
-  std::vector<std::unique_ptr<SpanData>> ready;
+  std::vector<SpanData*> ready = take_scratch(ready_cache);
   bool contains_root = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     // From the newest: children usually finish before their parents.
     bool recorded = false;
     for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
-      if (it->span.get() == span) {
+      if (it->span == span) {
         it->finished = true;
         recorded = true;
         break;
@@ -57,36 +99,41 @@ void TraceSegment::span_finished(SpanData* span) {
     }
     if (!recorded) {
       // Refused at the cap (see add_span): not part of the trace.
-      delete span;
+      give_back_scratch(ready_cache, ready);
+      release_span_data(span);
       return;
     }
     ++finished_;
     const bool complete = finished_ == spans_.size();
     const bool partial = !complete && core_->config.partial_flush_enabled &&
                          finished_ >= core_->config.partial_flush_min_spans;
-    if (!complete && !partial) return;
+    if (!complete && !partial) {
+      give_back_scratch(ready_cache, ready);
+      return;
+    }
     if (!decision_) decide_locked();
-    // Move the finished spans out, root first, keeping the unfinished ones.
-    std::vector<Entry> open;
+    // Move the finished spans out, root first, keeping the unfinished ones in place.
     ready.reserve(finished_);
-    for (auto& entry : spans_) {
+    std::size_t kept = 0;
+    for (const Entry& entry : spans_) {
       if (!entry.finished) {
-        open.push_back(std::move(entry));
-      } else if (entry.span.get() == local_root_) {
+        spans_[kept++] = entry;
+      } else if (entry.span == local_root_) {
         contains_root = true;
-        ready.insert(ready.begin(), std::move(entry.span));
+        ready.insert(ready.begin(), entry.span);
       } else {
-        ready.push_back(std::move(entry.span));
+        ready.push_back(entry.span);
       }
     }
-    spans_ = std::move(open);
+    spans_.resize(kept);
     finished_ = 0;
     if (contains_root) {
       local_root_ = nullptr;
       root_delivered_ = true;
     }
   }
-  deliver(std::move(ready), contains_root);
+  deliver(ready, contains_root);
+  give_back_scratch(ready_cache, ready);
 }
 
 // Called with mutex_ held, when a new span meets the cap.
@@ -108,7 +155,10 @@ void TraceSegment::decide_locked() {
     return;
   }
   decision_ = core_->sampler->decide(*local_root_);
-  SpanData scratch;  // psr metrics are written on delivery; only trace tags matter now
+  // psr metrics are written on delivery; only trace tags matter now. The scratch span
+  // is reused so that its metrics do not allocate on every trace.
+  thread_local SpanData scratch;
+  scratch.metrics.clear();
   apply_sampling_decision(*decision_, scratch, trace_tags_);
 }
 
@@ -122,33 +172,35 @@ void TraceSegment::set_manual_priority(int priority) {
   std::lock_guard<std::mutex> lock(mutex_);
   decision_ = SamplingDecision{priority, SamplingMechanism::kManual, {}, {}, {}};
   decision_from_upstream_ = false;
-  SpanData scratch;
+  thread_local SpanData scratch;
+  scratch.metrics.clear();
   apply_sampling_decision(*decision_, scratch, trace_tags_);
 }
 
-void TraceSegment::deliver(std::vector<std::unique_ptr<SpanData>> spans, bool contains_root) {
+void TraceSegment::deliver(std::vector<SpanData*>& spans, bool contains_root) {
   if (spans.empty()) return;
   const TracerCore& core = *core_;
-  SamplingDecision decision;
-  bool from_upstream;
-  TagList trace_tags;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    decision = *decision_;
-    from_upstream = decision_from_upstream_;
-    trace_tags = trace_tags_;
-  }
-
+  int priority;
   SpanData& first = *spans.front();
-  if (contains_root && !from_upstream) {
-    TagList ignored;
-    apply_sampling_decision(decision, first, ignored);
-  } else {
-    first.metrics.set("_sampling_priority_v1", static_cast<double>(decision.priority));
+  {
+    // The first span is finished: nobody else writes it, but the trace's state may
+    // still change (partial flush), so read that state under the lock.
+    std::lock_guard<std::mutex> lock(mutex_);
+    const SamplingDecision& decision = *decision_;
+    priority = decision.priority;
+    if (contains_root && !decision_from_upstream_) {
+      thread_local TagList ignored;
+      ignored.clear();
+      apply_sampling_decision(decision, first, ignored);
+    } else {
+      first.metrics.set("_sampling_priority_v1", static_cast<double>(decision.priority));
+    }
+    for (const auto& [key, value] : trace_tags_) first.meta.set(key, value);
   }
-  for (const auto& [key, value] : trace_tags) first.meta.set(key, value);
   if (first.trace_id.high != 0) {
-    first.meta.set("_dd.p.tid", fmt::format("{:016x}", first.trace_id.high));
+    char hex[16];
+    hex16(first.trace_id.high, hex);
+    first.meta.set("_dd.p.tid", std::string_view(hex, sizeof hex));
   }
   if (contains_root) {
     if (propagation_error_) first.meta.set("_dd.propagation_error", *propagation_error_);
@@ -156,21 +208,24 @@ void TraceSegment::deliver(std::vector<std::unique_ptr<SpanData>> spans, bool co
     for (auto& link : links_) first.links.push_back(link);
   }
 
-  const bool dropped = decision.priority <= 0;
+  const bool dropped = priority <= 0;
   const FinalizedTracerConfig& config = core.config;
   TraceChunk chunk;
-  chunk.sampling_priority = decision.priority;
+  chunk.sampling_priority = priority;
+  chunk.spans = take_scratch(chunk_cache);
   chunk.spans.reserve(spans.size());
-  for (auto& span : spans) {
+  for (SpanData* span : spans) {
     if (origin_) span->meta.set("_dd.origin", *origin_);
     if (!config.version.empty() && span->service == config.service &&
         !span->meta.contains("version")) {
       span->meta.set("version", config.version);
     }
     if (dropped && core.span_sampler) core.span_sampler->sample(*span);
-    chunk.spans.push_back(span.get());
+    chunk.spans.push_back(span);
   }
   if (core.collector) core.collector->send(chunk);
+  give_back_scratch(chunk_cache, chunk.spans);
+  for (SpanData* span : spans) release_span_data(span);
 }
 
 void TraceSegment::inject(DictWriter& writer, std::uint64_t span_id) {

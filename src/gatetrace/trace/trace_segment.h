@@ -5,7 +5,8 @@
 // sampling decision, origin, trace tags, W3C tracestate, baggage.
 //
 // Each segment has its own mutex, held only briefly (add a span, count a finish, read
-// the propagation state); no lock is shared between traces.
+// the propagation state); no lock is shared between traces. SpanData comes from the
+// per-thread SpanPool and goes back to it once the collector has taken the chunk.
 #pragma once
 
 #include <memory>
@@ -17,6 +18,7 @@
 #include "gatetrace/dict_writer.h"
 #include "gatetrace/propagation/propagation.h"
 #include "gatetrace/sampling/trace_sampler.h"
+#include "gatetrace/span_config.h"
 #include "gatetrace/span_data.h"
 
 namespace gatetrace {
@@ -29,14 +31,22 @@ class TracerCore;
 // is not recorded: the caller's Span works as usual, but the span is freed when it
 // finishes instead of being sent, and TracerCore::spans_dropped_segment_full counts it.
 constexpr std::size_t kMaxSpansPerSegment = 100'000;
+struct SpanConfig;
+
+// The tags every new span starts with: `env`, DD_TAGS, then the SpanConfig's own.
+void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
+                      const SpanConfig& config);
 
 class TraceSegment {
  public:
   // `extracted` (may be null) is the context this segment continues.
   TraceSegment(std::shared_ptr<TracerCore> core, ExtractedContext* extracted);
+  ~TraceSegment();
+  TraceSegment(const TraceSegment&) = delete;
+  TraceSegment& operator=(const TraceSegment&) = delete;
 
-  // Takes ownership of a new span of this trace; returns the stable pointer.
-  SpanData* add_span(std::unique_ptr<SpanData> span);
+  // Takes ownership of a new span of this trace (from acquire_span_data()).
+  void add_span(SpanData* span);
   // Called once per span, after its duration is set. May deliver the segment.
   void span_finished(SpanData* span);
 
@@ -55,14 +65,15 @@ class TraceSegment {
 
  private:
   struct Entry {
-    std::unique_ptr<SpanData> span;
+    SpanData* span = nullptr;  // owned
     bool finished = false;
   };
 
   void refuse_span();
   void decide_locked();
-  // Tags the chunk (first span = local root when present) and sends it.
-  void deliver(std::vector<std::unique_ptr<SpanData>> spans, bool contains_root);
+  // Tags the chunk (first span = local root when present), sends it, and recycles the
+  // spans.
+  void deliver(std::vector<SpanData*>& spans, bool contains_root);
 
   std::shared_ptr<TracerCore> core_;
   std::mutex mutex_;

@@ -1,6 +1,7 @@
 #include "gatetrace/tracer.h"
 
 #include "gatetrace/span_data.h"
+#include "gatetrace/trace/span_pool.h"
 #include "gatetrace/trace/trace_segment.h"
 #include "gatetrace/trace/tracer_core.h"
 
@@ -37,7 +38,7 @@ const FinalizedTracerConfig& Tracer::config() const { return core_->config; }
 // The root span of a new segment, continuing `extracted` when it names a trace.
 Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& config,
                     ExtractedContext* extracted) {
-  auto span = std::make_unique<SpanData>();
+  SpanData* span = acquire_span_data();
   span->start = config.start ? *config.start : core->clock->now();
   span->span_id = core->ids->span_id();
   if (extracted != nullptr && extracted->has_trace()) {
@@ -47,15 +48,11 @@ Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& c
     span->trace_id =
         core->ids->trace_id(span->start.wall_ns, core->config.generate_128bit_trace_ids);
   }
-  span->name = config.name ? *config.name : std::string("span");
-  span->service = config.service ? *config.service : core->config.service;
-  if (config.resource) span->resource = *config.resource;
-  if (config.type) span->type = *config.type;
-  const auto& defaults = core->config;
-  span->meta.reserve(defaults.tags.size() + config.tags.size() + 1);
-  if (!defaults.environment.empty()) span->meta.set("env", defaults.environment);
-  for (const auto& [key, value] : defaults.tags) span->meta.set(key, value);
-  for (const auto& [key, value] : config.tags) span->meta.set(key, value);
+  span->name.assign(config.name ? std::string_view(*config.name) : std::string_view("span"));
+  span->service.assign(config.service ? *config.service : core->config.service);
+  if (config.resource) span->resource.assign(*config.resource);
+  if (config.type) span->type.assign(*config.type);
+  set_initial_tags(*span, core->config, config);
 
   // Without a trace to continue, only the baggage carries over.
   ExtractedContext baggage_only;
@@ -64,8 +61,8 @@ Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& c
     extracted = &baggage_only;
   }
   auto segment = std::make_shared<TraceSegment>(core, extracted);
-  SpanData* raw = segment->add_span(std::move(span));
-  return Span(raw, std::move(segment));
+  segment->add_span(span);
+  return Span(span, std::move(segment));
 }
 
 Span Tracer::create_span(const SpanConfig& config) {

@@ -1,0 +1,117 @@
+// The tracer recycles SpanData between traces (span_pool.h) and FlatMap keeps erased
+// entries as spare slots: a recycled span must look exactly like a new one, and a map's
+// spare slots must never show through its interface.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "gatetrace/span_data.h"
+#include "gatetrace/trace/span_pool.h"
+
+namespace gatetrace {
+namespace {
+
+std::vector<std::string> keys(const Meta& meta) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : meta) out.push_back(key);
+  return out;
+}
+
+TEST(FlatMapSpareSlots, EraseKeepsTheOrderOfTheOthers) {
+  Meta meta;
+  meta.set("a", std::string("1"));
+  meta.set("b", std::string("2"));
+  meta.set("c", std::string("3"));
+  EXPECT_TRUE(meta.erase("a"));
+  EXPECT_EQ(keys(meta), (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(meta.size(), 2u);
+  EXPECT_FALSE(meta.contains("a"));
+  meta.set("d", std::string_view("4"));
+  EXPECT_EQ(keys(meta), (std::vector<std::string>{"b", "c", "d"}));
+  EXPECT_EQ(*meta.find("d"), "4");
+}
+
+TEST(FlatMapSpareSlots, ClearedEntriesAreInvisibleAndReused) {
+  Meta meta;
+  meta.set("key.one", std::string("a value longer than the small-string buffer"));
+  meta.set("key.two", std::string("x"));
+  meta.clear();
+  EXPECT_TRUE(meta.empty());
+  EXPECT_EQ(meta.begin(), meta.end());
+  EXPECT_EQ(meta.find("key.one"), nullptr);
+  meta.set("other", std::string_view("y"));
+  EXPECT_EQ(keys(meta), (std::vector<std::string>{"other"}));
+  EXPECT_EQ(*meta.find("other"), "y");
+}
+
+TEST(FlatMapSpareSlots, CopiesAndMovesTakeOnlyLiveEntries) {
+  Metrics metrics;
+  metrics.set("m1", 1.0);
+  metrics.set("m2", 2.0);
+  metrics.erase("m1");
+  Metrics copy = metrics;
+  EXPECT_EQ(copy.size(), 1u);
+  EXPECT_EQ(*copy.find("m2"), 2.0);
+  EXPECT_EQ(copy.find("m1"), nullptr);
+  Metrics assigned;
+  assigned.set("old", 9.0);
+  assigned = copy;
+  EXPECT_EQ(assigned.size(), 1u);
+  EXPECT_EQ(assigned.find("old"), nullptr);
+  Metrics moved = std::move(copy);
+  EXPECT_EQ(moved.size(), 1u);
+  EXPECT_EQ(copy.size(), 0u);  // NOLINT(bugprone-use-after-move): moved-from is empty
+}
+
+TEST(SpanPool, RecycledSpanLooksNew) {
+  SpanData* span = acquire_span_data();
+  span->trace_id = TraceId{1, 2};
+  span->span_id = 3;
+  span->parent_id = 4;
+  span->service = "svc";
+  span->name = "name";
+  span->resource = "res";
+  span->type = "web";
+  span->start = TimePoint{5, 6};
+  span->duration_ns = 7;
+  span->error = true;
+  span->meta.set("k", std::string("v"));
+  span->metrics.set("m", 1.0);
+  span->links.push_back(SpanLink{});
+  release_span_data(span);
+  // This thread's pool hands the same span back first.
+  SpanData* again = acquire_span_data();
+  EXPECT_EQ(again, span);
+  EXPECT_EQ(again->trace_id, TraceId{});
+  EXPECT_EQ(again->span_id, 0u);
+  EXPECT_EQ(again->parent_id, 0u);
+  EXPECT_TRUE(again->service.empty());
+  EXPECT_TRUE(again->name.empty());
+  EXPECT_TRUE(again->resource.empty());
+  EXPECT_TRUE(again->type.empty());
+  EXPECT_EQ(again->start.wall_ns, 0);
+  EXPECT_EQ(again->start.steady_ns, 0);
+  EXPECT_EQ(again->duration_ns, 0);
+  EXPECT_FALSE(again->error);
+  EXPECT_TRUE(again->meta.empty());
+  EXPECT_TRUE(again->metrics.empty());
+  EXPECT_TRUE(again->links.empty());
+  release_span_data(again);
+}
+
+TEST(SpanPool, LargeSpansAreNotKept) {
+  SpanData* span = acquire_span_data();
+  span->meta.set("error.stack", std::string(64 * 1024, 'x'));
+  release_span_data(span);
+  SpanData* next = acquire_span_data();
+  // Whatever comes back holds no 64 KiB string.
+  std::size_t held = 0;
+  for (const auto& [key, value] : next->meta) held += value.capacity();
+  EXPECT_LT(next->meta.capacity_bytes(), 8192u);
+  EXPECT_EQ(held, 0u);
+  release_span_data(next);
+}
+
+}  // namespace
+}  // namespace gatetrace
