@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "agent_stand_in/agent_stand_in.h"
+#include "gatetrace/http_server_span.h"
 #include "integration/reliability_support.h"
+#include "support/msgpack_inspect.h"
 
 namespace gatetrace::reliability {
 namespace {
@@ -213,6 +215,79 @@ TEST(ReliabilityStress, PartialFlushKeepsALeakedRootsTraceSmall) {
   root.finish();
   ASSERT_TRUE(tracer.flush(30s));
   EXPECT_EQ(agent.totals().spans, children + 1);
+}
+
+// Hostile input: a request whose every header is huge or forged. Values taken from the
+// request are capped (URL 2048 bytes, header tags and user agent 512, proxy headers as in
+// proxy_headers.h); nothing in it changes the tracer's configuration; and everything it
+// carries reaches the agent as a string value of `meta`, never as a key of its own.
+TEST(ReliabilityHostile, RequestValuesAreCappedAndNeverConfigureTheTracer) {
+  AgentStandIn agent;
+  auto logger = std::make_shared<RecordingLogger>();
+  TracerConfig config = tracer_config(agent.port(), logger, {});
+  config.header_tags = std::vector<std::pair<std::string, std::string>>{{"x-custom", "custom.tag"}};
+  config.inferred_proxy_services_enabled = true;
+  Tracer tracer(config);
+  const std::string huge(100'000, 'a');
+  const std::string now_ms = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+  const std::vector<std::pair<std::string, std::string>> owned = {
+      {"host", huge},
+      {"user-agent", huge},
+      {"x-custom", huge},
+      {"x-dd-proxy", "aws-apigateway"},
+      {"x-dd-proxy-request-time-ms", now_ms},
+      {"x-dd-proxy-domain-name", huge},
+      {"x-dd-proxy-httpmethod", huge},
+      {"x-dd-proxy-path", "/" + huge},
+      {"x-dd-proxy-stage", huge},
+      {"x-datadog-trace-id", "12345"},
+      {"x-datadog-parent-id", "67890"},
+      {"x-datadog-tags", "_dd.p.dm=-4," + huge},
+      {"baggage", "k=" + huge},
+      // Names of configuration variables, as headers: just headers.
+      {"dd_service", "attacker"},
+      {"dd-trace-sample-rate", "0"},
+      {"dd_trace_agent_url", "http://evil.example:1"},
+  };
+  HeaderListReader::Headers views;
+  for (const auto& [name, value] : owned) views.emplace_back(name, value);
+  HeaderListReader headers(views);
+  const std::string target = "/" + huge + "?password=" + huge;
+  {
+    HttpServerSpan span(tracer, HttpServerRequest{"GET", target, "", &headers});
+    span.set_status(200);
+  }
+  ASSERT_TRUE(tracer.flush(10s));
+  ASSERT_TRUE(agent.wait_for_traces(1, 5s));
+
+  EXPECT_EQ(tracer.config().service, "reliability");
+  EXPECT_EQ(tracer.config().agent_url.port, agent.port());
+  EXPECT_TRUE(tracer.config().trace_sampling_rules.empty());
+  std::size_t spans = 0;
+  for (const auto& request : agent.requests()) {
+    const nlohmann::json payload = testing::decode_checked(request.body);
+    for (const auto& chunk : payload) {
+      for (const auto& span : chunk) {
+        ++spans;
+        EXPECT_NE(span.at("service"), "attacker");
+        EXPECT_LE(span.at("resource").get<std::string>().size(), 2048u + 16u);
+        for (const auto& [key, value] : span.at("meta").items()) {
+          ASSERT_TRUE(value.is_string()) << key;
+          // http.url: "http://" + host (capped at 255) + target (capped at 2048).
+          const std::size_t cap = key == "http.url" ? 7u + 255u + 2048u : 2048u;
+          EXPECT_LE(value.get<std::string>().size(), cap) << key;
+          EXPECT_LE(key.size(), 128u);
+        }
+        for (const auto& [key, value] : span.at("metrics").items()) {
+          EXPECT_TRUE(value.is_number()) << key;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(spans, 2u);  // the inferred gateway span and the server span
+  EXPECT_EQ(tracer.config().service, "reliability");
 }
 
 }  // namespace
