@@ -65,7 +65,7 @@ void agent_down_then_back(std::chrono::milliseconds duration, Outcome& outcome) 
   options.flush_interval = 500ms;
   // Refused connections fail at once; after recovery, a request that timed out after the
   // agent took it would be retried and counted twice. The stand-in needs time to decode.
-  options.request_timeout = 10s;
+  options.request_timeout = 60s;
   outcome.baseline_rss = resident_bytes();
   auto tracer = std::make_unique<Tracer>(tracer_config(port, logger, options));
 

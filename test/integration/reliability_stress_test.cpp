@@ -85,7 +85,8 @@ TEST(ReliabilityStress, EverySpanArrivesOnceInItsTraceWithItsParent) {
   TracerOptions options;
   options.flush_interval = 100ms;
   options.buffer_bytes = 512u << 20;  // nothing may be dropped: the test counts spans
-  options.request_timeout = 5s;
+  // Long: a request that times out after the stand-in took it would be sent twice.
+  options.request_timeout = 60s;
   Tracer tracer(tracer_config(agent.port(), logger, options));
 
   std::vector<Inbox> inboxes(kThreads);
@@ -168,7 +169,7 @@ TEST(ReliabilityStress, SpansPerTraceAreCapped) {
   auto logger = std::make_shared<RecordingLogger>();
   TracerOptions options;
   options.buffer_bytes = 256u << 20;  // room for the one huge chunk at the end
-  options.request_timeout = 10s;      // the stand-in takes a while to decode 100,000 spans
+  options.request_timeout = 60s;      // the stand-in takes a while to decode 100,000 spans
   Tracer tracer(tracer_config(agent.port(), logger, options));
   constexpr std::size_t kCap = 100'000;
   constexpr std::size_t kOver = 25;
@@ -201,7 +202,7 @@ TEST(ReliabilityStress, PartialFlushKeepsALeakedRootsTraceSmall) {
   options.partial_flush = true;  // DD_TRACE_PARTIAL_FLUSH_MIN_SPANS: default 1000
   // A timed-out request that the agent did receive is retried, hence sent twice: give
   // the stand-in time to decode large payloads.
-  options.request_timeout = 10s;
+  options.request_timeout = 60s;
   options.buffer_bytes = 256u << 20;  // the test counts spans: nothing may be dropped
   Tracer tracer(tracer_config(agent.port(), logger, options));
   Span root = tracer.create_span({.name = "long-lived"});
