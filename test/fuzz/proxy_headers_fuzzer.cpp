@@ -89,10 +89,9 @@ void check_request(const InferredProxyRequest& request, const gatetrace::DictRea
   check_field(headers, request.api_id, "x-dd-proxy-api-id", kValueCap);
   check_field(headers, request.user, "x-dd-proxy-user", kValueCap);
   check_field(headers, request.user_agent, "user-agent", kUserAgentCap);
-  // The path gains a leading '/' when it lacks one, after the cut: it may then be one
-  // byte over the documented cap (reported to the proxy module's owner).
+  // The path gains a leading '/' when it lacks one; the cap includes it.
   GATETRACE_FUZZ_CHECK(request.path.empty() || request.path.front() == '/');
-  GATETRACE_FUZZ_CHECK(request.path.size() <= kPathCap + 1);
+  GATETRACE_FUZZ_CHECK(request.path.size() <= kPathCap);
   if (!allowed.empty()) {
     bool matched = false;
     for (const auto& glob : allowed) matched = matched || glob.match(request.domain);

@@ -192,7 +192,10 @@ void encode_tracestate(const InjectionContext& context, std::string& out) {
     });
   }
   if (context.trace_tags != nullptr) {
-    for (const auto& [key, value] : *context.trace_tags) {
+    for (const auto& tag : *context.trace_tags) {
+      // Named references, not structured bindings: clang 14 cannot capture those.
+      const std::string& key = tag.first;
+      const std::string& value = tag.second;
       if (key.size() <= kPropagatingTagPrefix.size() ||
           key.compare(0, kPropagatingTagPrefix.size(), kPropagatingTagPrefix) != 0 ||
           key == kTraceIdHighTag || value.empty()) {

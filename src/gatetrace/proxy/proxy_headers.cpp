@@ -107,7 +107,12 @@ ProxyHeaderResult read_proxy_headers(const DictReader& headers, TimePoint now,
   }
   request.method = header(headers, "x-dd-proxy-httpmethod", kValueCap);
   request.path = header(headers, "x-dd-proxy-path", kPathCap);
-  if (!request.path.empty() && request.path.front() != '/') request.path.insert(0, 1, '/');
+  if (!request.path.empty() && request.path.front() != '/') {
+    // The added '/' counts against the cap too.
+    if (request.path.size() == kPathCap)
+      request.path = header(headers, "x-dd-proxy-path", kPathCap - 1);
+    request.path.insert(0, 1, '/');
+  }
   request.region = header(headers, "x-dd-proxy-region", kValueCap);
   request.stage = header(headers, "x-dd-proxy-stage", kValueCap);
   request.resource_path = header(headers, "x-dd-proxy-resource-path", kPathCap);

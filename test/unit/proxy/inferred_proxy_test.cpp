@@ -420,6 +420,15 @@ TEST_F(InferredProxyTest, LongValuesAreCapped) {
   EXPECT_LE(r.inferred->resource.size(), 4u + 1024u);
 }
 
+TEST_F(InferredProxyTest, PathIsCappedIncludingTheAddedSlash) {
+  Result r = serve(with(apim_headers(), "x-dd-proxy-path", std::string(1100, 'a')));
+  ASSERT_NE(r.inferred, nullptr);
+  const std::string url = meta(*r.inferred, "http.url");
+  const std::string path = url.substr(std::string("https://my-api.azure-api.net").size());
+  EXPECT_EQ(path.size(), 1024u);
+  EXPECT_EQ(path.front(), '/');
+}
+
 TEST_F(InferredProxyTest, DistributedContextFromDatadogHeaders) {
   Headers headers = apim_headers();
   headers.emplace_back("x-datadog-trace-id", "1");
