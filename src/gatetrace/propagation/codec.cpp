@@ -1,6 +1,7 @@
 #include "codec.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 namespace gatetrace {
@@ -72,27 +73,47 @@ bool is_hex(std::string_view text, HexCase hex_case) noexcept {
   return true;
 }
 
-void append_decimal(std::string& out, std::uint64_t value) {
-  char buffer[20];
-  std::size_t n = 0;
+std::size_t format_decimal(char* buffer, std::uint64_t value) noexcept {
+  // Digits are produced backwards into a scratch area, then moved to the front.
+  char scratch[kMaxDecimalDigits];
+  std::size_t n = kMaxDecimalDigits;
   do {
-    buffer[n++] = static_cast<char>('0' + value % 10);
+    scratch[--n] = static_cast<char>('0' + value % 10);
     value /= 10;
   } while (value != 0);
-  while (n > 0) out.push_back(buffer[--n]);
+  const std::size_t length = kMaxDecimalDigits - n;
+  std::memcpy(buffer, scratch + n, length);
+  return length;
 }
 
-void append_int(std::string& out, int value) {
-  if (value < 0) {
-    out.push_back('-');
-    append_decimal(out, static_cast<std::uint64_t>(-static_cast<std::int64_t>(value)));
-  } else {
-    append_decimal(out, static_cast<std::uint64_t>(value));
+std::size_t format_int(char* buffer, int value) noexcept {
+  if (value >= 0) return format_decimal(buffer, static_cast<std::uint64_t>(value));
+  buffer[0] = '-';
+  return 1 +
+         format_decimal(buffer + 1, static_cast<std::uint64_t>(-static_cast<std::int64_t>(value)));
+}
+
+void format_hex16(char* buffer, std::uint64_t value) noexcept {
+  for (int i = 15; i >= 0; --i) {
+    buffer[i] = kHexDigits[value & 0xf];
+    value >>= 4;
   }
 }
 
+void append_decimal(std::string& out, std::uint64_t value) {
+  char buffer[kMaxDecimalDigits];
+  out.append(buffer, format_decimal(buffer, value));
+}
+
+void append_int(std::string& out, int value) {
+  char buffer[kMaxIntChars];
+  out.append(buffer, format_int(buffer, value));
+}
+
 void append_hex16(std::string& out, std::uint64_t value) {
-  for (int shift = 60; shift >= 0; shift -= 4) out.push_back(kHexDigits[(value >> shift) & 0xf]);
+  char buffer[16];
+  format_hex16(buffer, value);
+  out.append(buffer, 16);
 }
 
 std::string hex16(std::uint64_t value) {

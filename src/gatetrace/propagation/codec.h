@@ -4,6 +4,7 @@
 // classes the header grammars are built from. Internal to the propagation module.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +28,15 @@ enum class HexCase { kLowerOnly, kAny };
 // 1 to 16 hex digits. W3C headers demand lowercase; B3 is read leniently.
 std::optional<std::uint64_t> parse_hex_u64(std::string_view text, HexCase hex_case) noexcept;
 bool is_hex(std::string_view text, HexCase hex_case) noexcept;
+
+// Formatting into a caller's buffer, so a header value can be assembled on the stack
+// and handed over in one piece; each returns the number of bytes written.
+inline constexpr std::size_t kMaxDecimalDigits = 20;  // UINT64_MAX
+inline constexpr std::size_t kMaxIntChars = 11;       // "-2147483648"
+std::size_t format_decimal(char* buffer, std::uint64_t value) noexcept;
+std::size_t format_int(char* buffer, int value) noexcept;
+// Exactly 16 lowercase hex digits, zero-padded.
+void format_hex16(char* buffer, std::uint64_t value) noexcept;
 
 void append_decimal(std::string& out, std::uint64_t value);
 void append_int(std::string& out, int value);

@@ -121,22 +121,18 @@ void extract_datadog(const DictReader& headers, const PropagationSettings& setti
 void inject_datadog(DictWriter& headers, const InjectionContext& context,
                     const PropagationSettings& settings,
                     std::optional<std::string>* propagation_error) {
-  std::string value;
-  value.reserve(24);
-  append_decimal(value, context.trace_id.low);
-  headers.set(kTraceIdHeader, value);
-  value.clear();
-  append_decimal(value, context.span_id);
-  headers.set(kParentIdHeader, value);
-  value.clear();
-  append_int(value, context.sampling_priority);
-  headers.set(kPriorityHeader, value);
+  char number[kMaxDecimalDigits];
+  headers.set(kTraceIdHeader,
+              std::string_view(number, format_decimal(number, context.trace_id.low)));
+  headers.set(kParentIdHeader, std::string_view(number, format_decimal(number, context.span_id)));
+  headers.set(kPriorityHeader,
+              std::string_view(number, format_int(number, context.sampling_priority)));
   if (context.origin != nullptr && !context.origin->empty() &&
       is_printable_ascii(*context.origin)) {
     headers.set(kOriginHeader, *context.origin);
   }
 
-  value.clear();
+  std::string value;
   if (encode_trace_tags(context.trace_id.high, context.trace_tags, value) !=
       EncodeTagsResult::kOk) {
     if (propagation_error != nullptr) *propagation_error = "encoding_error";

@@ -15,9 +15,8 @@ using propagation::StyleExtraction;
 // The styles that can carry a trace context, i.e. all but baggage and none.
 constexpr std::size_t kMaxTraceStyles = 4;
 
-const StyleExtraction* find_style(const StyleExtraction* begin, const StyleExtraction* end,
-                                  PropagationStyle style) {
-  for (const StyleExtraction* it = begin; it != end; ++it) {
+StyleExtraction* find_style(StyleExtraction* begin, StyleExtraction* end, PropagationStyle style) {
+  for (StyleExtraction* it = begin; it != end; ++it) {
     if (it->context.style == style) return it;
   }
   return nullptr;
@@ -29,7 +28,7 @@ SpanLink terminated_context_link(const StyleExtraction& other) {
   link.span_id = other.context.parent_id.value_or(0);
   link.attributes.emplace_back("reason", "terminated_context");
   link.attributes.emplace_back("context_headers", std::string(to_string(*other.context.style)));
-  link.tracestate = other.tracestate;
+  link.tracestate.assign(other.tracestate);
   if (other.trace_flags) {
     link.flags = *other.trace_flags;
   } else if (other.context.sampling_priority) {
@@ -42,10 +41,11 @@ SpanLink terminated_context_link(const StyleExtraction& other) {
 // names another parent, becomes the parent: the W3C parent is the span that called us,
 // while the chosen style's parent may be a Datadog span further upstream, remembered
 // as the last Datadog parent (`p:`, else the Datadog header's parent id).
-void merge_tracecontext(ExtractedContext& result, const StyleExtraction& w3c,
+// `w3c` names the chosen trace, so it yields no span link: its strings are moved.
+void merge_tracecontext(ExtractedContext& result, StyleExtraction& w3c,
                         std::optional<std::uint64_t> datadog_parent_id,
                         std::vector<Error>* diagnostics) {
-  const ExtractedContext& from = w3c.context;
+  ExtractedContext& from = w3c.context;
   if (from.trace_id.high != result.trace_id.high) {
     if (result.trace_id.high != 0) {
       propagation::report(
@@ -55,11 +55,11 @@ void merge_tracecontext(ExtractedContext& result, const StyleExtraction& w3c,
     }
     result.trace_id.high = from.trace_id.high;
   }
-  result.additional_w3c_tracestate = from.additional_w3c_tracestate;
-  result.additional_datadog_w3c_tracestate = from.additional_datadog_w3c_tracestate;
+  result.additional_w3c_tracestate = std::move(from.additional_w3c_tracestate);
+  result.additional_datadog_w3c_tracestate = std::move(from.additional_datadog_w3c_tracestate);
   if (result.parent_id == from.parent_id) return;
   if (from.datadog_last_parent_id && *from.datadog_last_parent_id != "0000000000000000") {
-    result.datadog_last_parent_id = from.datadog_last_parent_id;
+    result.datadog_last_parent_id = std::move(from.datadog_last_parent_id);
   } else if (datadog_parent_id) {
     result.datadog_last_parent_id = propagation::hex16(*datadog_parent_id);
   }
@@ -114,10 +114,10 @@ ExtractedContext extract_context(const DictReader& headers, const PropagationSet
     return result;
   }
 
-  const StyleExtraction* begin = found.data();
-  const StyleExtraction* end = begin + count;
+  StyleExtraction* begin = found.data();
+  StyleExtraction* end = begin + count;
   const TraceId chosen = begin->context.trace_id;
-  const StyleExtraction* w3c = find_style(begin + 1, end, PropagationStyle::kTraceContext);
+  StyleExtraction* w3c = find_style(begin + 1, end, PropagationStyle::kTraceContext);
   std::optional<std::uint64_t> datadog_parent_id;
   if (const StyleExtraction* datadog = find_style(begin, end, PropagationStyle::kDatadog)) {
     if (datadog->context.trace_id.low == chosen.low) datadog_parent_id = datadog->context.parent_id;

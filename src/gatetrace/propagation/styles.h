@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "propagation.h"
@@ -16,9 +17,13 @@ namespace propagation {
 // What one style found. `context.has_trace()` is false when it found nothing usable.
 struct StyleExtraction {
   ExtractedContext context;
-  // tracecontext only: the tracestate header as received, and the trace flags, for a
-  // span link when this context names another trace than the one chosen.
-  std::string tracestate;
+  // tracecontext only: the tracestate header as received (OWS trimmed), and the trace
+  // flags, for a span link when this context names another trace than the one chosen.
+  // A view, so the usual request (whose trace is chosen) copies nothing: it points
+  // into the request's header, or into `joined_tracestate` when the header was
+  // repeated. Valid while the headers are and while this object stays in place.
+  std::string_view tracestate;
+  std::string joined_tracestate;
   std::optional<std::uint32_t> trace_flags;
 };
 

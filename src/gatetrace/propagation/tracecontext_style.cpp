@@ -13,6 +13,7 @@ namespace {
 constexpr std::string_view kTraceparent = "traceparent";
 constexpr std::string_view kTracestate = "tracestate";
 constexpr std::size_t kTraceparentLength = 55;  // "00-" 32 "-" 16 "-" 2
+constexpr std::size_t kTracestateTypicalLength = 96;
 
 struct Traceparent {
   TraceId trace_id;
@@ -83,11 +84,15 @@ std::optional<Traceparent> parse_traceparent(std::string_view text, const char*&
 
 // What a visit over all headers collects: a repeated traceparent must agree with the
 // first, and repeated tracestate headers are one list (RFC 7230 field order).
+// A single tracestate header (the usual case) is kept as a view of the header; only
+// repeated ones are joined into `joined_tracestate`.
 struct W3cHeaders {
   std::string_view traceparent;
+  std::string_view trimmed_traceparent;
   bool conflicting_traceparents = false;
-  std::string tracestate;
-  bool has_tracestate = false;
+  std::size_t tracestate_count = 0;
+  std::string_view first_tracestate;
+  std::string joined_tracestate;
 };
 
 // A keep that only the traceparent's sampled flag vouches for was decided by a tracer
@@ -111,14 +116,21 @@ void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
   if (!first) return;
   W3cHeaders found;
   found.traceparent = *first;
+  found.trimmed_traceparent = trim_ows(*first);
   W3cHeaders* state = &found;
   headers.visit([state](std::string_view key, std::string_view value) {
-    if (equals_ignore_case(key, kTraceparent)) {
-      if (trim_ows(value) != trim_ows(state->traceparent)) state->conflicting_traceparents = true;
-    } else if (equals_ignore_case(key, kTracestate)) {
-      if (state->has_tracestate) state->tracestate.push_back(',');
-      state->tracestate.append(value);
-      state->has_tracestate = true;
+    // Both names are 10 or 11 bytes: the size test rejects nearly every other header.
+    if (key.size() == kTraceparent.size() && equals_ignore_case(key, kTraceparent)) {
+      if (trim_ows(value) != state->trimmed_traceparent) state->conflicting_traceparents = true;
+    } else if (key.size() == kTracestate.size() && equals_ignore_case(key, kTracestate)) {
+      if (state->tracestate_count == 1) state->joined_tracestate.assign(state->first_tracestate);
+      if (state->tracestate_count == 0) {
+        state->first_tracestate = value;
+      } else {
+        state->joined_tracestate.push_back(',');
+        state->joined_tracestate.append(value);
+      }
+      ++state->tracestate_count;
     }
   });
   if (found.conflicting_traceparents) {
@@ -139,10 +151,12 @@ void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
   int priority = sampled ? 1 : 0;
   bool flag_decided = true;
   bool flag_overrode = false;
-  if (found.has_tracestate) {
+  if (found.tracestate_count > 0) {
+    const std::string_view tracestate =
+        found.tracestate_count == 1 ? found.first_tracestate : found.joined_tracestate;
     ParsedTracestate parsed;
     std::string reason;
-    if (parse_tracestate(found.tracestate, parsed, reason)) {
+    if (parse_tracestate(tracestate, parsed, reason)) {
       // The traceparent's sampled flag is authoritative; s: refines it only when the
       // two agree on keep versus drop (s:2 sampled, s:-1 not).
       if (parsed.sampling_priority) {
@@ -163,11 +177,16 @@ void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
       if (!parsed.additional_datadog.empty()) {
         context.additional_datadog_w3c_tracestate = std::move(parsed.additional_datadog);
       }
-      out.tracestate = std::string(trim_ows(found.tracestate));
+      if (found.tracestate_count == 1) {
+        out.tracestate = trim_ows(found.first_tracestate);
+      } else {
+        out.joined_tracestate = std::move(found.joined_tracestate);
+        out.tracestate = trim_ows(out.joined_tracestate);
+      }
     } else {
       report(diagnostics, Error::kMalformedTracestate,
-             fmt::format("tracestate: {} is invalid ({}); ignored",
-                         quote_for_message(found.tracestate), reason));
+             fmt::format("tracestate: {} is invalid ({}); ignored", quote_for_message(tracestate),
+                         reason));
     }
   }
   if (sampled && flag_decided) set_decision_maker_default(context.trace_tags, flag_overrode);
@@ -180,17 +199,26 @@ void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
 
 void inject_tracecontext(DictWriter& headers, const InjectionContext& context) {
   if (context.span_id == 0) return;  // an all-zero parent id is invalid in W3C
-  std::string value;
-  value.reserve(kTraceparentLength);
-  value += "00-";
-  append_hex16(value, context.trace_id.high);
-  append_hex16(value, context.trace_id.low);
-  value.push_back('-');
-  append_hex16(value, context.span_id);
-  value += context.sampling_priority > 0 ? "-01" : "-00";
-  headers.set(kTraceparent, value);
+  // "00-" high low "-" span "-" flags, assembled on the stack.
+  char traceparent[kTraceparentLength];
+  char* p = traceparent;
+  *p++ = '0';
+  *p++ = '0';
+  *p++ = '-';
+  format_hex16(p, context.trace_id.high);
+  format_hex16(p + 16, context.trace_id.low);
+  p += 32;
+  *p++ = '-';
+  format_hex16(p, context.span_id);
+  p += 16;
+  *p++ = '-';
+  *p++ = '0';
+  *p++ = context.sampling_priority > 0 ? '1' : '0';
+  headers.set(kTraceparent, std::string_view(traceparent, kTraceparentLength));
 
-  value.clear();
+  std::string value;
+  // The dd member with s, p, o and a few tags; one allocation in the common case.
+  value.reserve(kTracestateTypicalLength);
   encode_tracestate(context, value);
   headers.set(kTracestate, value);
 }
