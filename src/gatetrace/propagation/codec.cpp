@@ -75,12 +75,26 @@ bool is_hex(std::string_view text, HexCase hex_case) noexcept {
 
 std::size_t format_decimal(char* buffer, std::uint64_t value) noexcept {
   // Digits are produced backwards into a scratch area, then moved to the front.
+  // Two digits per division halves the divisions of a 20-digit id.
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
   char scratch[kMaxDecimalDigits];
   std::size_t n = kMaxDecimalDigits;
-  do {
-    scratch[--n] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
+  while (value >= 100) {
+    const auto pair = static_cast<std::size_t>(value % 100) * 2;
+    value /= 100;
+    scratch[--n] = kPairs[pair + 1];
+    scratch[--n] = kPairs[pair];
+  }
+  if (value >= 10) {
+    const auto pair = static_cast<std::size_t>(value) * 2;
+    scratch[--n] = kPairs[pair + 1];
+    scratch[--n] = kPairs[pair];
+  } else {
+    scratch[--n] = static_cast<char>('0' + value);
+  }
   const std::size_t length = kMaxDecimalDigits - n;
   std::memcpy(buffer, scratch + n, length);
   return length;

@@ -38,6 +38,16 @@ TEST(CodecFormat, DecimalMatchesPrintf) {
   }
 }
 
+TEST(CodecFormat, DecimalCoversEveryDigitPair) {
+  // Every two-digit group, in the last, middle and first positions of a number.
+  for (std::uint64_t value = 0; value < 100000; value += value < 1000 ? 1 : 997) {
+    for (const std::uint64_t scaled : {value, value * 1000003, value * 100000000000000u}) {
+      char buffer[kMaxDecimalDigits];
+      EXPECT_EQ(std::string(buffer, format_decimal(buffer, scaled)), std::to_string(scaled));
+    }
+  }
+}
+
 TEST(CodecFormat, IntMatchesToString) {
   for (const int value : {0, 1, -1, 2, -2, 10, -10, std::numeric_limits<int>::max(),
                           std::numeric_limits<int>::min()}) {
