@@ -1,6 +1,7 @@
 #include "gatetrace/sampling/glob.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace gatetrace {
 namespace {
@@ -58,11 +59,88 @@ std::uint32_t decode_unit(std::string_view text, std::size_t* pos) {
   return code_point;
 }
 
+constexpr std::uint64_t kHighBits = 0x8080808080808080u;
+constexpr std::uint64_t kLowBits = 0x7F7F7F7F7F7F7F7Fu;
+constexpr std::uint64_t kEachByte = 0x0101010101010101u;
+
+std::uint64_t load64(const char* bytes) {
+  std::uint64_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  return word;
+}
+
+std::uint64_t load32(const char* bytes) {
+  std::uint32_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  return word;
+}
+
+// Three bytes that cover 1 to 3 bytes (some read twice), so short runs compare in one go.
+std::uint64_t load_short(const char* bytes, std::size_t length) {
+  const auto at = [bytes](std::size_t i) {
+    return static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i]));
+  };
+  return at(0) | (at(length >> 1) << 8) | (at(length - 1) << 16);
+}
+
+// Eight bytes with their ASCII capitals turned lower case; other bytes unchanged. Per
+// byte, without carries between bytes: the low seven bits plus 0x3F reach the high bit
+// from 'A' up, plus 0x25 from '[' (one past 'Z') up.
+std::uint64_t fold_word(std::uint64_t word) {
+  const std::uint64_t low = word & kLowBits;
+  const std::uint64_t from_a = low + 0x3F * kEachByte;
+  const std::uint64_t past_z = low + 0x25 * kEachByte;
+  const std::uint64_t capital = from_a & ~past_z & ~word & kHighBits;
+  return word | (capital >> 2);  // 0x80 >> 2 is 0x20, the case bit
+}
+
+bool word_matches(std::uint64_t subject, std::uint64_t pattern, std::uint64_t care) {
+  return ((fold_word(subject) ^ pattern) & care) == 0;
+}
+
+// Whether `length` subject bytes match a segment's folded bytes where `care` says so.
+bool bytes_match(const char* subject, const char* pattern, const char* care, std::size_t length) {
+  if (length >= 8) {
+    std::size_t i = 0;
+    for (; i + 8 <= length; i += 8) {
+      if (!word_matches(load64(subject + i), load64(pattern + i), load64(care + i))) return false;
+    }
+    if (i == length) return true;
+    // The last eight bytes, overlapping bytes already compared.
+    i = length - 8;
+    return word_matches(load64(subject + i), load64(pattern + i), load64(care + i));
+  }
+  if (length >= 4) {
+    const std::size_t tail = length - 4;
+    const auto pair = [tail](const char* bytes) {
+      return load32(bytes) | (load32(bytes + tail) << 32);
+    };
+    return word_matches(pair(subject), pair(pattern), pair(care));
+  }
+  if (length == 0) return true;
+  return word_matches(load_short(subject, length), load_short(pattern, length),
+                      load_short(care, length));
+}
+
+bool is_ascii(std::string_view text) {
+  std::uint64_t seen = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) seen |= load64(text.data() + i);
+  for (; i < text.size(); ++i) seen |= static_cast<unsigned char>(text[i]);
+  return (seen & kHighBits) == 0;
+}
+
+char fold_byte(char byte) {
+  return (byte >= 'A' && byte <= 'Z') ? static_cast<char>(byte + ('a' - 'A')) : byte;
+}
+
 }  // namespace
 
 Glob::Glob(std::string_view pattern) {
   segments_.emplace_back();
   bool only_stars = !pattern.empty();
+  bool has_any = false;
+  bool valid_utf8 = true;
   std::size_t pos = 0;
   while (pos < pattern.size()) {
     const char c = pattern[pos];
@@ -74,19 +152,57 @@ Glob::Glob(std::string_view pattern) {
       continue;
     }
     only_stars = false;
+    Segment& segment = segments_.back();
     if (c == '?') {
       ++pos;
-      segments_.back().units.push_back(kAnyUnit);
-    } else {
-      segments_.back().units.push_back(decode_unit(pattern, &pos));
+      segment.units.push_back(kAnyUnit);
+      segment.bytes.push_back('\0');
+      segment.care.push_back('\0');
+      has_any = true;
+      continue;
+    }
+    const std::size_t start = pos;
+    const std::uint32_t unit = decode_unit(pattern, &pos);
+    segment.units.push_back(unit);
+    valid_utf8 = valid_utf8 && unit < kInvalidByteBase;
+    for (std::size_t i = start; i < pos; ++i) {
+      segment.bytes.push_back(fold_byte(pattern[i]));
+      segment.care.push_back('\xFF');
     }
   }
   matches_everything_ = only_stars;
+  bool bytes_searchable = true;
   if (has_star_) {
-    // Every segment after the prefix is searched for, not matched in place.
+    // Every segment after the prefix is searched for, not matched in place (the suffix
+    // only at the subject's end, which the byte path compares directly).
     for (std::size_t i = 1; i < segments_.size(); ++i) {
-      if (!segments_[i].units.empty()) build_tables(segments_[i]);
+      Segment& segment = segments_[i];
+      if (segment.units.empty()) continue;
+      build_tables(segment);
+      if (i + 1 == segments_.size()) continue;
+      if (segment.bytes.size() <= 64) {
+        build_byte_tables(segment);
+      } else {
+        bytes_searchable = false;
+      }
     }
+  }
+  bytes_for_ascii_subject_ = bytes_searchable;
+  bytes_for_any_subject_ = bytes_searchable && valid_utf8 && !has_any;
+}
+
+void Glob::build_byte_tables(Segment& segment) {
+  segment.byte_masks.assign(256, 0);
+  for (std::size_t j = 0; j < segment.bytes.size(); ++j) {
+    const std::uint64_t bit = std::uint64_t{1} << j;
+    if (segment.care[j] == '\0') {
+      for (std::uint64_t& mask : segment.byte_masks) mask |= bit;
+      continue;
+    }
+    const auto byte = static_cast<unsigned char>(segment.bytes[j]);
+    segment.byte_masks[byte] |= bit;
+    // Folded bytes are lower case: the capital matches too.
+    if (byte >= 'a' && byte <= 'z') segment.byte_masks[byte - ('a' - 'A')] |= bit;
   }
 }
 
@@ -169,8 +285,51 @@ bool Glob::search(const Segment& segment, std::string_view subject, std::size_t*
   return at_end && (state[last / 64] & accept);
 }
 
-bool Glob::match(std::string_view subject) const {
-  if (matches_everything_) return true;
+bool Glob::search_bytes(const Segment& segment, std::string_view subject, std::size_t* pos) {
+  const std::uint64_t accept = std::uint64_t{1} << (segment.bytes.size() - 1);
+  const std::uint64_t* masks = segment.byte_masks.data();
+  std::uint64_t state = 0;
+  for (std::size_t cursor = *pos; cursor < subject.size(); ++cursor) {
+    state = ((state << 1) | 1u) & masks[static_cast<unsigned char>(subject[cursor])];
+    if (state & accept) {
+      *pos = cursor + 1;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Glob::match_pattern(std::string_view subject) const {
+  if (bytes_for_any_subject_ || (bytes_for_ascii_subject_ && is_ascii(subject))) {
+    return match_bytes(subject);
+  }
+  return match_units(subject);
+}
+
+bool Glob::match_bytes(std::string_view subject) const {
+  const Segment& prefix = segments_.front();
+  const std::size_t prefix_length = prefix.bytes.size();
+  if (!has_star_) {
+    return subject.size() == prefix_length &&
+           bytes_match(subject.data(), prefix.bytes.data(), prefix.care.data(), prefix_length);
+  }
+  if (subject.size() < prefix_length ||
+      !bytes_match(subject.data(), prefix.bytes.data(), prefix.care.data(), prefix_length)) {
+    return false;
+  }
+  std::size_t pos = prefix_length;
+  for (std::size_t i = 1; i + 1 < segments_.size(); ++i) {
+    if (!search_bytes(segments_[i], subject, &pos)) return false;
+  }
+  // The suffix can only be the subject's last bytes, if they start at or after `pos`.
+  const Segment& suffix = segments_.back();
+  const std::size_t suffix_length = suffix.bytes.size();
+  if (subject.size() - pos < suffix_length) return false;
+  return bytes_match(subject.data() + subject.size() - suffix_length, suffix.bytes.data(),
+                     suffix.care.data(), suffix_length);
+}
+
+bool Glob::match_units(std::string_view subject) const {
   std::size_t pos = 0;
   if (!match_at(segments_.front(), subject, &pos)) return false;
   if (!has_star_) return pos == subject.size();

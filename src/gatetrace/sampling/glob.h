@@ -13,10 +13,21 @@
 // room for the rest) by a bit-parallel NFA (shift-and), so the cost is
 // O(|subject| * ceil(longest segment / 64)) and, for segments of up to 64 characters,
 // linear.
+//
+// Nearly all patterns and subjects are ASCII, and decoding them code point by code point
+// made matching the bulk of a sampling decision. So each segment is also kept as bytes
+// (ASCII letters folded, `?` as a don't-care byte), compared eight at a time, and the
+// searched ones get a 256-entry shift-and table indexed by the subject's bytes. Bytes
+// give the same answer as characters when the subject is ASCII (one byte per
+// character), and for any subject when the pattern is valid UTF-8 without `?`: then
+// every segment starts at a byte that can only begin a character, so a byte occurrence
+// is a character occurrence, and the other way round. Other cases (and middle segments
+// over 64 bytes) take the character path.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,7 +37,9 @@ class Glob {
  public:
   explicit Glob(std::string_view pattern);
 
-  bool match(std::string_view subject) const;
+  bool match(std::string_view subject) const {
+    return matches_everything_ || match_pattern(subject);
+  }
 
   // True for a non-empty pattern of only stars: it matches every string.
   bool matches_everything() const { return matches_everything_; }
@@ -43,9 +56,24 @@ class Glob {
     std::size_t words = 0;
     std::vector<std::uint32_t> keys;
     std::vector<std::uint64_t> masks;
+    // The byte form: `bytes` with ASCII letters folded to lower case and 0 for `?`;
+    // `care` is 0xFF where the subject's byte must match, 0 for `?`. `byte_masks` (256
+    // entries, for searched segments of up to 64 bytes) has bit j set when position j
+    // accepts that subject byte.
+    std::string bytes;
+    std::string care;
+    std::vector<std::uint64_t> byte_masks;
   };
 
+  bool match_pattern(std::string_view subject) const;
+  bool match_units(std::string_view subject) const;
+  bool match_bytes(std::string_view subject) const;
+
   static void build_tables(Segment& segment);
+  static void build_byte_tables(Segment& segment);
+  // Finds the leftmost occurrence of a searched segment's bytes at or after `*pos`;
+  // advances `*pos` to its end.
+  static bool search_bytes(const Segment& segment, std::string_view subject, std::size_t* pos);
   // Matches `segment` at exactly `*pos`; advances `*pos` past it on success.
   static bool match_at(const Segment& segment, std::string_view subject, std::size_t* pos);
   // Finds the leftmost occurrence of `segment` at or after `*pos`; advances `*pos` to
@@ -55,6 +83,10 @@ class Glob {
 
   bool has_star_ = false;
   bool matches_everything_ = false;
+  // The byte path answers for every subject (valid UTF-8, no `?`)...
+  bool bytes_for_any_subject_ = false;
+  // ... or, when this is set, at least for ASCII subjects.
+  bool bytes_for_ascii_subject_ = false;
   // Without a star: one segment matched against the whole subject. With stars: the
   // prefix (maybe empty), the non-empty middle segments, then the suffix (maybe empty).
   std::vector<Segment> segments_;
