@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,115 @@ INSTANTIATE_TEST_SUITE_P(
         GlobCase{"\xFF", "\xFF", true}, GlobCase{"\xFF", "\xFE", false},
         // An overlong encoding of 'A' is not 'A'.
         GlobCase{"A", "\xC1\x81", false}, GlobCase{"??", "\xC1\x81", true}));
+
+// The byte path compares eight bytes at a time, then the overlapping last eight, or
+// two overlapping four-byte halves, or up to three single bytes: lengths around those
+// boundaries, with the difference (or the case change) in the last byte.
+INSTANTIATE_TEST_SUITE_P(
+    BytePath, GlobTable,
+    ::testing::Values(
+        GlobCase{"abc", "ABC", true}, GlobCase{"abc", "abd", false}, GlobCase{"abcd", "abcD", true},
+        GlobCase{"abcd", "abce", false}, GlobCase{"abcdefg", "ABCDEFg", true},
+        GlobCase{"abcdefg", "abcdefh", false}, GlobCase{"abcdefgh", "abcdefgH", true},
+        GlobCase{"abcdefgh", "abcdefgi", false}, GlobCase{"abcdefghi", "ABCDEFGHI", true},
+        GlobCase{"abcdefghi", "abcdefghj", false},
+        GlobCase{"abcdefghijklmnop", "abcdefghijklmnoP", true},
+        GlobCase{"abcdefghijklmnopq", "abcdefghijklmnopr", false},
+        GlobCase{"web-back*", "WEB-BACKEND", true}, GlobCase{"*-backend", "web-BACKEND", true},
+        GlobCase{"*-backend", "web-backenf", false}, GlobCase{"*/users/*", "GET /USERS/7", true},
+        GlobCase{"*/users/*", "GET /uzers/7", false},
+        // Only ASCII letters fold, also within a word: '@' / '`', '[' / '{', and bytes
+        // 0xC1 / 0xE1 and 0x89 / 0xA9, which differ by the case bit too.
+        GlobCase{"abcdefg@", "abcdefg`", false}, GlobCase{"[bcdefghi", "{bcdefghi", false},
+        GlobCase{"caf\xC3\xA9-au-lait", "CAF\xC3\xA9-AU-LAIT", true},
+        GlobCase{"caf\xC3\xA9-au-lait", "caf\xC3\x89-au-lait", false},
+        GlobCase{"*\xE1\x80\x80", "xx\xC1\x80\x80", false},
+        // A valid UTF-8 pattern without `?` meets a subject with stray bytes: the
+        // pattern's characters still match where they occur whole.
+        GlobCase{"*\xC3\xA9*", "\xE0\xC3\xA9x", true},
+        GlobCase{"*\xC3\xA9", "\xF0\x90\xC3\xA9", true},
+        // A stray continuation byte in a pattern is a character of its own: it does not
+        // match the end of a subject's valid character.
+        GlobCase{"*\xA9", "caf\xC3\xA9", false}, GlobCase{"*\xA9", "caf\xA9", true},
+        // `?` over an ASCII subject is one byte; over a non-ASCII one, one character.
+        GlobCase{"web-back?nd", "WEB-BACKEND", true}, GlobCase{"web-back?nd", "web-backnd", false},
+        GlobCase{"web-back?nd", "web-back\xC3\xA9nd", true}, GlobCase{"*?\xC3\xA9", "ab", false},
+        GlobCase{"?\xC3\xA9*", "abc", false}, GlobCase{"*a?c*", "xxABCxx", true},
+        GlobCase{"*a?c*", "xxAB", false}));
+
+// Every pattern of up to three tokens against every subject of up to three tokens, from
+// alphabets chosen to exercise both the byte path and the character path: the compiled
+// Glob agrees with a plain backtracking matcher over decoded characters.
+std::vector<std::uint32_t> decode_for_reference(const std::string& text) {
+  std::vector<std::uint32_t> units;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = [&text](std::size_t at) { return static_cast<unsigned char>(text[at]); };
+    const unsigned char lead = byte(i);
+    if (lead < 0x80) {
+      units.push_back((lead >= 'A' && lead <= 'Z') ? lead + 32u : lead);
+      ++i;
+    } else if (lead >= 0xC2 && lead <= 0xDF && i + 1 < text.size() &&
+               (byte(i + 1) & 0xC0) == 0x80) {
+      units.push_back(((lead & 0x1Fu) << 6) | (byte(i + 1) & 0x3Fu));
+      i += 2;
+    } else {
+      units.push_back(0x110000u + lead);  // only two-byte characters in these alphabets
+      ++i;
+    }
+  }
+  return units;
+}
+
+bool reference_match(const std::vector<std::uint32_t>& pattern, std::size_t p,
+                     const std::vector<std::uint32_t>& subject, std::size_t s) {
+  if (p == pattern.size()) return s == subject.size();
+  if (pattern[p] == '*') {
+    for (std::size_t k = s; k <= subject.size(); ++k) {
+      if (reference_match(pattern, p + 1, subject, k)) return true;
+    }
+    return false;
+  }
+  if (s == subject.size()) return false;
+  if (pattern[p] != '?' && pattern[p] != subject[s]) return false;
+  return reference_match(pattern, p + 1, subject, s + 1);
+}
+
+std::vector<std::string> strings_of(const std::vector<std::string>& tokens, int max_tokens) {
+  std::vector<std::string> all = {""};
+  std::vector<std::string> last = {""};
+  for (int n = 0; n < max_tokens; ++n) {
+    std::vector<std::string> next;
+    for (const std::string& prefix : last) {
+      for (const std::string& token : tokens) next.push_back(prefix + token);
+    }
+    all.insert(all.end(), next.begin(), next.end());
+    last = std::move(next);
+  }
+  return all;
+}
+
+TEST(Glob, AgreesWithCharacterMatcherOnAllSmallCases) {
+  // é, É, a lone lead byte, a lone continuation byte, letters in both cases.
+  const std::vector<std::string> pattern_tokens = {"a",        "B",        "?",    "*",
+                                                   "\xC3\xA9", "\xC3\x89", "\xC3", "\xA9"};
+  const std::vector<std::string> subject_tokens = {"A", "b", "z", "\xC3\xA9", "\xC3", "\xA9"};
+  const std::vector<std::string> subjects = strings_of(subject_tokens, 3);
+  int checked = 0;
+  for (const std::string& pattern : strings_of(pattern_tokens, 3)) {
+    const Glob glob(pattern);
+    std::vector<std::uint32_t> pattern_units = decode_for_reference(pattern);
+    // In the reference, `*` and `?` are the ASCII codes themselves: no other unit of
+    // these alphabets has those values.
+    for (const std::string& subject : subjects) {
+      const bool expected = reference_match(pattern_units, 0, decode_for_reference(subject), 0);
+      ASSERT_EQ(glob.match(subject), expected)
+          << "pattern \"" << pattern << "\" subject \"" << subject << "\"";
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 585 * 259);
+}
 
 // Subjects and patterns of many thousand characters.
 TEST(Glob, LongPatternsAndSubjects) {
