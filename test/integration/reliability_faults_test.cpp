@@ -190,7 +190,10 @@ void run_broken_answer(Fault fault) {
   EXPECT_LT(time_to_finish(tracer, 1000), kNeverBlocked);
   ASSERT_TRUE(tracer.flush(10s));
   const TracerStats stats = tracer_stats(tracer);
-  EXPECT_EQ(agent.totals().requests, 3u);
+  // Three attempts; one may die on the connection the stand-in is closing before the
+  // stand-in reads it (libcurl reused it), so the stand-in sees two or three.
+  EXPECT_GE(agent.totals().requests, 2u);
+  EXPECT_LE(agent.totals().requests, 3u);
   EXPECT_EQ(stats.transport_errors, 3u);
   EXPECT_EQ(stats.traces_dropped_send_failed, 1000u);
   EXPECT_EQ(logger->count_containing("cannot reach the agent"), 1u);

@@ -57,12 +57,13 @@ struct Outcome {
   std::size_t peak_rss = 0;
 };
 
-void agent_down_then_back(std::chrono::milliseconds duration, Outcome& outcome) {
+void agent_down_then_back(std::chrono::milliseconds duration, std::size_t queue_bytes,
+                          Outcome& outcome) {
   const int port = free_port();
   auto logger = std::make_shared<RecordingLogger>();
   TracerOptions options;
-  options.buffer_bytes = kQueueBytes;
-  options.flush_interval = 500ms;
+  options.buffer_bytes = queue_bytes;
+  options.flush_interval = 200ms;
   // Refused connections fail at once; after recovery, a request that timed out after the
   // agent took it would be retried and counted twice. The stand-in needs time to decode.
   options.request_timeout = 60s;
@@ -129,14 +130,16 @@ void agent_down_then_back(std::chrono::milliseconds duration, Outcome& outcome) 
 // Runs everywhere, sanitizers included (scaled down there).
 TEST(ReliabilityMemory, DropsAreCountedExactlyWhileTheAgentIsDown) {
   Outcome outcome;
-  agent_down_then_back(run_duration(2000ms), outcome);
+  // A small queue, so that it fills even when a sanitizer slows the producers down.
+  agent_down_then_back(std::max(run_duration(2000ms), std::chrono::milliseconds(1000)), 256u << 10,
+                       outcome);
 }
 
 // RSS means nothing under AddressSanitizer (quarantine, shadow memory): labeled
 // no-sanitizer in test/CMakeLists.txt.
 TEST(ReliabilityMemory, ResidentMemoryStaysUnderTheCap) {
   Outcome outcome;
-  agent_down_then_back(run_duration(10'000ms), outcome);
+  agent_down_then_back(run_duration(10'000ms), kQueueBytes, outcome);
   const std::size_t cap = outcome.baseline_rss + kQueueBytes + kPayloadBytes + kSlackBytes;
   std::printf("produced %llu traces; RSS baseline %zu MiB, peak %zu MiB, cap %zu MiB\n",
               static_cast<unsigned long long>(outcome.produced), outcome.baseline_rss >> 20,

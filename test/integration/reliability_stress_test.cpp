@@ -61,12 +61,13 @@ TEST(ReliabilityStress, EverySpanArrivesOnceInItsTraceWithItsParent) {
   const std::size_t per_thread = (traces + kThreads - 1) / kThreads;
   const std::size_t total_traces = per_thread * kThreads;
 
-  standin::StandInOptions stand_in_options;
-  stand_in_options.keep_requests = false;  // only what the test needs is kept
-  AgentStandIn agent(stand_in_options);
+  // Declared before the stand-in, whose threads write them until it is destroyed.
   std::mutex received_mutex;
   std::vector<SpanKey> received;
   std::size_t mixed_chunks = 0;
+  standin::StandInOptions stand_in_options;
+  stand_in_options.keep_requests = false;  // only what the test needs is kept
+  AgentStandIn agent(stand_in_options);
   agent.set_on_request([&](const standin::RecordedRequest& request) {
     if (!request.payload_decoded) return;
     std::lock_guard<std::mutex> lock(received_mutex);
@@ -160,6 +161,9 @@ TEST(ReliabilityStress, EverySpanArrivesOnceInItsTraceWithItsParent) {
   EXPECT_EQ(stats.traces_sent, total_traces);
   EXPECT_EQ(stats.traces_dropped_queue_full, 0u);
   EXPECT_EQ(stats.traces_dropped_send_failed, 0u);
+  if (HasFailure()) {
+    for (const auto& line : logger->lines()) std::printf("log: %s\n", line.second.c_str());
+  }
 }
 
 // Open traces are bounded: a root that never finishes (a leaked span) cannot make its
@@ -206,7 +210,8 @@ TEST(ReliabilityStress, PartialFlushKeepsALeakedRootsTraceSmall) {
   options.buffer_bytes = 256u << 20;  // the test counts spans: nothing may be dropped
   Tracer tracer(tracer_config(agent.port(), logger, options));
   Span root = tracer.create_span({.name = "long-lived"});
-  const std::size_t children = 150'000;  // more than the cap, over the root's lifetime
+  // More than the cap over the root's lifetime (fewer under sanitizers: still 15 chunks).
+  const std::size_t children = scaled(150'000);
   for (std::size_t i = 0; i < children; ++i) root.create_child({.name = "message"});
   EXPECT_EQ(tracer_stats(tracer).spans_dropped_segment_full, 0u);
   ASSERT_TRUE(tracer.flush(30s));

@@ -30,20 +30,26 @@ namespace gatetrace::reliability {
 
 using namespace std::chrono_literals;
 
-// The libcurl client, with every request's timeout capped: the exporter's production
-// timeout is 2 s; the scenario (an agent that hangs, or answers after 10 s) is the same.
-class CappedTimeoutClient final : public HttpClient {
+// The libcurl client with the exporter's 2 s request timeout replaced: shorter, so that
+// a hung agent (or one answering after 10 s: the scenario is the same) costs the test a
+// fraction of a second; or longer, so that a stand-in slowed down by a sanitizer is not
+// taken for a hung agent (a request timing out after the agent took it is retried, and
+// then counted twice by the stand-in). A shorter timeout the exporter asks for as its
+// shutdown deadline nears is kept.
+class RequestTimeoutClient final : public HttpClient {
  public:
-  CappedTimeoutClient(const AgentUrl& url, std::chrono::milliseconds cap)
-      : inner_(make_curl_http_client(url)), cap_(cap) {}
+  RequestTimeoutClient(const AgentUrl& url, std::chrono::milliseconds timeout)
+      : inner_(make_curl_http_client(url)), timeout_(timeout) {}
   Expected<HttpResponse> send(const HttpRequest& request,
                               std::chrono::milliseconds timeout) override {
-    return inner_->send(request, std::min(timeout, cap_));
+    constexpr std::chrono::milliseconds kExporterTimeout{2000};
+    return inner_->send(request,
+                        timeout < kExporterTimeout ? std::min(timeout, timeout_) : timeout_);
   }
 
  private:
   std::shared_ptr<HttpClient> inner_;
-  std::chrono::milliseconds cap_;
+  std::chrono::milliseconds timeout_;
 };
 
 inline AgentUrl loopback_url(int port) {
@@ -82,7 +88,7 @@ inline TracerConfig tracer_config(int port, std::shared_ptr<testing::RecordingLo
   config.logger = std::move(logger);
   if (options.request_timeout) {
     config.http_client =
-        std::make_shared<CappedTimeoutClient>(loopback_url(port), *options.request_timeout);
+        std::make_shared<RequestTimeoutClient>(loopback_url(port), *options.request_timeout);
   }
   // The machine's DD_* variables must not leak into the tests.
   config.environment_lookup = [](std::string_view) -> std::optional<std::string> {
