@@ -99,7 +99,8 @@ bool word_matches(std::uint64_t subject, std::uint64_t pattern, std::uint64_t ca
 }
 
 // Whether `length` subject bytes match a segment's folded bytes where `care` says so.
-bool bytes_match(const char* subject, const char* pattern, const char* care, std::size_t length) {
+inline bool bytes_match(const char* subject, const char* pattern, const char* care,
+                        std::size_t length) {
   if (length >= 8) {
     std::size_t i = 0;
     for (; i + 8 <= length; i += 8) {
@@ -187,6 +188,7 @@ Glob::Glob(std::string_view pattern) {
       }
     }
   }
+  for (const Segment& segment : segments_) min_bytes_ += segment.bytes.size();
   bytes_for_ascii_subject_ = bytes_searchable;
   bytes_for_any_subject_ = bytes_searchable && valid_utf8 && !has_any;
 }
@@ -299,14 +301,7 @@ bool Glob::search_bytes(const Segment& segment, std::string_view subject, std::s
   return false;
 }
 
-bool Glob::match_pattern(std::string_view subject) const {
-  if (bytes_for_any_subject_ || (bytes_for_ascii_subject_ && is_ascii(subject))) {
-    return match_bytes(subject);
-  }
-  return match_units(subject);
-}
-
-bool Glob::match_bytes(std::string_view subject) const {
+inline bool Glob::match_bytes(std::string_view subject) const {
   const Segment& prefix = segments_.front();
   const std::size_t prefix_length = prefix.bytes.size();
   if (!has_star_) {
@@ -327,6 +322,15 @@ bool Glob::match_bytes(std::string_view subject) const {
   if (subject.size() - pos < suffix_length) return false;
   return bytes_match(subject.data() + subject.size() - suffix_length, suffix.bytes.data(),
                      suffix.care.data(), suffix_length);
+}
+
+bool Glob::match_pattern(std::string_view subject) const {
+  // The byte path needs every literal byte: shorter subjects fail at once.
+  if (bytes_for_any_subject_) return subject.size() >= min_bytes_ && match_bytes(subject);
+  if (bytes_for_ascii_subject_ && is_ascii(subject)) {
+    return subject.size() >= min_bytes_ && match_bytes(subject);
+  }
+  return match_units(subject);
 }
 
 bool Glob::match_units(std::string_view subject) const {

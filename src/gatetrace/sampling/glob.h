@@ -87,6 +87,8 @@ class Glob {
   bool bytes_for_any_subject_ = false;
   // ... or, when this is set, at least for ASCII subjects.
   bool bytes_for_ascii_subject_ = false;
+  // Bytes of all literal characters and `?`s: the byte path's shortest subject.
+  std::size_t min_bytes_ = 0;
   // Without a star: one segment matched against the whole subject. With stars: the
   // prefix (maybe empty), the non-empty middle segments, then the suffix (maybe empty).
   std::vector<Segment> segments_;
