@@ -206,19 +206,19 @@ TEST(Glob, LongPatternsAndSubjects) {
   const std::string as(5000, 'a');
   EXPECT_TRUE(glob_match(as, as));
   EXPECT_FALSE(glob_match(as, as + "a"));
-  EXPECT_TRUE(glob_match("*" + as, "b" + as));
-  EXPECT_TRUE(glob_match("*" + as + "*", "b" + as + "b"));
-  EXPECT_FALSE(glob_match("*" + as + "b*", as + as));
-  EXPECT_TRUE(glob_match("*" + std::string(100, '?') + "*", std::string(100, 'z')));
-  EXPECT_FALSE(glob_match("*" + std::string(101, '?') + "*", std::string(100, 'z')));
+  EXPECT_TRUE(glob_match(std::string("*") + as, std::string("b") + as));
+  EXPECT_TRUE(glob_match(std::string("*") + as + "*", std::string("b") + as + "b"));
+  EXPECT_FALSE(glob_match(std::string("*") + as + "b*", as + as));
+  EXPECT_TRUE(glob_match(std::string("*") + std::string(100, '?') + "*", std::string(100, 'z')));
+  EXPECT_FALSE(glob_match(std::string("*") + std::string(101, '?') + "*", std::string(100, 'z')));
   // A middle segment longer than 64 characters (several words of NFA state), with a
   // near miss before the real occurrence.
   const std::string segment = std::string(70, 'a') + "?" + std::string(60, 'b');
   const std::string subject =
-      "x" + std::string(70, 'a') + "c" + std::string(59, 'b') + "y" + segment + "zz";
+      std::string("x") + std::string(70, 'a') + "c" + std::string(59, 'b') + "y" + segment + "zz";
   EXPECT_TRUE(glob_match("x*" + segment + "*zz", subject));
   EXPECT_FALSE(glob_match("x*" + segment + "b*zz", subject));
-  EXPECT_TRUE(glob_match("*" + segment + "zz", subject));
+  EXPECT_TRUE(glob_match(std::string("*") + segment + "zz", subject));
 }
 
 // The classic adversarial inputs for backtracking matchers: each must answer at once.
@@ -229,8 +229,10 @@ TEST(Glob, ManyStarsAreFast) {
   EXPECT_FALSE(glob_match(stars + "*b", std::string(100000, 'a')));
   EXPECT_TRUE(glob_match(stars + "*", std::string(100000, 'a')));
   // One long segment after a star against a long subject that almost matches everywhere.
-  EXPECT_FALSE(glob_match("*" + std::string(3000, 'a') + "b", std::string(100000, 'a')));
-  EXPECT_FALSE(glob_match("*" + std::string(30, 'a') + "b", std::string(1000000, 'a')));
+  EXPECT_FALSE(
+      glob_match(std::string("*") + std::string(3000, 'a') + "b", std::string(100000, 'a')));
+  EXPECT_FALSE(
+      glob_match(std::string("*") + std::string(30, 'a') + "b", std::string(1000000, 'a')));
   std::string many_segments;
   for (int i = 0; i < 1000; ++i) many_segments += "*ab?";
   EXPECT_FALSE(glob_match(many_segments + "*c", std::string(100000, 'a') + "bx"));
