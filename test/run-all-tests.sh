@@ -38,7 +38,11 @@ stage() { echo; echo "== $* ($(date +%T))"; }
 
 # ccache makes the sanitizer and consumer rebuilds of unchanged files cheap.
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the checkout, so that another clone reuses the cache.
+  export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
+fi
 
 # configure_build_test BUILD_DIR CTEST_ARGS -- CMAKE_ARGS...
 run_suite() {
