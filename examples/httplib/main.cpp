@@ -4,13 +4,29 @@
 // route (here on the same server, as if it were another service) with the traced
 // client, and its log line carries the trace's ids.
 //
+// Serving under load: cpp-httplib's defaults suit a demo, not a loaded service.
+// - TCP_NODELAY on the server and the client: cpp-httplib writes a response's headers
+//   and body separately, and without it every keep-alive request waits for the peer's
+//   delayed ACK (about 40 ms).
+// - A thread pool sized for the load: cpp-httplib holds one pool thread per open
+//   connection, and the widget handler's downstream call is served by another thread of
+//   the same pool while the handler's thread waits for it. With the default pool (8
+//   threads) 8 keep-alive clients took every thread and each downstream call waited in
+//   the queue until a connection's keep-alive timed out. Size the pool (`--threads`) to
+//   at least twice the concurrent client connections.
+// - One keep-alive client per server thread: an httplib::Client sends one request at a
+//   time (it serializes callers on a mutex) and, by default, connects anew per call.
+// - More requests per keep-alive connection than cpp-httplib's default of 5.
+//
 //   export DD_TRACE_AGENT_URL=http://127.0.0.1:8126
 //   export DD_TRACE_INFERRED_PROXY_SERVICES_ENABLED=true
-//   gatetrace-example-httplib --port 8080
+//   gatetrace-example-httplib --port 8080 [--threads 64]
 //   curl localhost:8080/api/widgets/7
 //
 // Configuration comes from the DD_* environment variables, as in every Datadog tracer.
+#include <algorithm>
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -26,10 +42,32 @@
 
 namespace tracing = gatetrace::httplib_tracing;
 
+namespace {
+
+constexpr int kDefaultThreads = 64;
+constexpr std::size_t kRequestsPerConnection = 10000;
+
+// This thread's keep-alive client to the stock service. cpp-httplib runs a handler on
+// one of its pool threads from start to end, so each pool thread gets its own
+// connection and callers never wait for one another.
+tracing::Client& stock_client(gatetrace::Tracer& tracer, const std::string& base) {
+  thread_local tracing::Client client = [&] {
+    tracing::Client made(tracer, base);
+    made.client().set_keep_alive(true);
+    made.client().set_tcp_nodelay(true);
+    return made;
+  }();
+  return client;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   int port = 8080;
+  int threads = kDefaultThreads;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--port") port = std::atoi(argv[i + 1]);
+    if (std::string(argv[i]) == "--threads") threads = std::max(1, std::atoi(argv[i + 1]));
   }
   // Stop signals are collected by the main thread; the server's threads never see them.
   sigset_t signals;
@@ -43,32 +81,38 @@ int main(int argc, char** argv) {
   gatetrace::Tracer tracer(config);
 
   httplib::Server server;
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+  };
+  server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(kRequestsPerConnection);
   tracing::Middleware middleware(tracer, server);
-  tracing::Client stock_service(tracer, fmt::format("http://127.0.0.1:{}", port));
+  const std::string stock_service = fmt::format("http://127.0.0.1:{}", port);
 
   server.Get(R"(/api/widgets/(\d+))",
-             tracing::with_route(
-                 "/api/widgets/{id}", [&](const httplib::Request& req, httplib::Response& res) {
-                   const std::string id = req.matches[1];
-                   gatetrace::Span& request_span = tracing::current_span();
-                   {
-                     gatetrace::SpanConfig load_config;
-                     load_config.name = "widgets.load";
-                     load_config.resource = "SELECT widget";
-                     gatetrace::Span load = request_span.create_child(load_config);
-                     load.set_tag("widget.id", id);
-                   }
-                   auto stock = stock_service.Get(request_span, "/internal/stock/" + id);
-                   fmt::print("widget {} requested, stock answered {} {}\n", id,
-                              stock ? stock->status : 0, gatetrace::log_correlation(request_span));
-                   std::fflush(stdout);
-                   if (!stock || stock->status != 200) {
-                     res.status = 502;
-                     return;
-                   }
-                   res.set_content(fmt::format(R"({{"id":{},"stock":{}}})", id, stock->body),
-                                   "application/json");
-                 }));
+             tracing::with_route("/api/widgets/{id}", [&](const httplib::Request& req,
+                                                          httplib::Response& res) {
+               const std::string id = req.matches[1];
+               gatetrace::Span& request_span = tracing::current_span();
+               {
+                 gatetrace::SpanConfig load_config;
+                 load_config.name = "widgets.load";
+                 load_config.resource = "SELECT widget";
+                 gatetrace::Span load = request_span.create_child(load_config);
+                 load.set_tag("widget.id", id);
+               }
+               auto stock =
+                   stock_client(tracer, stock_service).Get(request_span, "/internal/stock/" + id);
+               fmt::print("widget {} requested, stock answered {} {}\n", id,
+                          stock ? stock->status : 0, gatetrace::log_correlation(request_span));
+               std::fflush(stdout);
+               if (!stock || stock->status != 200) {
+                 res.status = 502;
+                 return;
+               }
+               res.set_content(fmt::format(R"({{"id":{},"stock":{}}})", id, stock->body),
+                               "application/json");
+             }));
   server.Get(R"(/internal/stock/(\d+))",
              tracing::with_route("/internal/stock/{id}",
                                  [](const httplib::Request&, httplib::Response& res) {

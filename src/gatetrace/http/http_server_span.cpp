@@ -20,12 +20,38 @@ namespace {
 
 constexpr std::size_t kUrlCap = 2048;
 
-std::string server_url(const HttpServerRequest& request) {
+// Per-thread buffers for the values built from pieces (http.url, the resource): they
+// keep their capacity, so a steady stream of requests builds them without allocating,
+// and the span copies them into its own recycled storage.
+std::string& url_buffer() {
+  thread_local std::string buffer;
+  return buffer;
+}
+
+std::string_view method_and_route(std::string_view method, std::string_view route) {
+  thread_local std::string buffer;
+  buffer.assign(method);
+  buffer += ' ';
+  buffer.append(route);
+  return buffer;
+}
+
+// http.url: the target when it is an absolute URL, else "http://" + Host + target; the
+// query string obfuscated.
+std::string_view server_url(const HttpServerRequest& request, const DictReader& headers,
+                            const QueryObfuscator& obfuscator) {
   std::string_view target = request.target.substr(0, kUrlCap);
-  if (!target.empty() && target.front() != '/') return std::string(target);
-  std::string_view host;
-  if (request.headers) host = request.headers->lookup("host").value_or("");
-  return fmt::format("http://{}{}", host.substr(0, 255), target);
+  std::string& url = url_buffer();
+  if (!target.empty() && target.front() != '/') {
+    url.assign(target);
+  } else {
+    std::string_view host = headers.lookup("host").value_or("");
+    url.assign("http://");
+    url.append(host.substr(0, 255));
+    url.append(target);
+  }
+  obfuscator.obfuscate_url(url);
+  return url;
 }
 
 void tag_request_headers(const FinalizedTracerConfig& config, const DictReader& headers,
@@ -95,41 +121,41 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
     proxy = std::move(result.request);
   }
 
-  SpanConfig server_config;
-  server_config.name = std::string(request.span_name);
-  server_config.type = "web";
-  // Under an inferred span the child would inherit the gateway's service.
-  server_config.service = config.service;
-  server_config.resource = request.route.empty()
-                               ? std::string(request.method)
-                               : fmt::format("{} {}", request.method, request.route);
-  auto& tags = server_config.tags;
-  tags.reserve(9);
-  tags.emplace_back("span.kind", "server");
-  tags.emplace_back("component", std::string(request.component));
-  tags.emplace_back("http.method", std::string(request.method));
-  std::string url = server_url(request);
-  query_obfuscator(core).obfuscate_url(url);
-  tags.emplace_back("http.url", std::move(url));
-  if (config.client_ip_enabled) {
-    if (auto ip = resolve_client_ip(headers, request.peer_address)) {
-      tags.emplace_back("http.client_ip", std::move(*ip));
-    }
-  }
-  if (!request.route.empty()) tags.emplace_back("http.route", std::string(request.route));
-  if (auto agent = headers.lookup("user-agent")) {
-    tags.emplace_back("http.useragent", std::string(agent->substr(0, 512)));
-  }
-
+  // Both spans are created with their start only; name, service, resource and tags are
+  // then written straight into the spans' recycled storage, rather than copied into a
+  // SpanConfig's strings first.
+  SpanConfig start_config;
   if (proxy) {
-    inferred_ = tracer.extract_or_create_span(headers, inferred_span_config(*proxy, config, now));
+    start_config.start = inferred_span_start(*proxy, now);
+    inferred_ = tracer.extract_or_create_span(headers, start_config);
+    set_inferred_span_fields(inferred_, *proxy, config);
     inferred_.set_metric("_dd.inferred_span", 1);
     tag_request_headers(config, headers, inferred_);
-    server_config.start = now;
-    server_ = inferred_.create_child(server_config);
+    start_config.start = now;
+    server_ = inferred_.create_child(start_config);
   } else {
-    server_config.start = now;
-    server_ = tracer.extract_or_create_span(headers, server_config);
+    start_config.start = now;
+    server_ = tracer.extract_or_create_span(headers, start_config);
+  }
+
+  server_.set_name(request.span_name);
+  // Under an inferred span the child would inherit the gateway's service.
+  server_.set_service(config.service);
+  server_.set_resource(request.route.empty() ? request.method
+                                             : method_and_route(request.method, request.route));
+  server_.set_type("web");
+  server_.set_tag("span.kind", "server");
+  server_.set_tag("component", request.component);
+  server_.set_tag("http.method", request.method);
+  server_.set_tag("http.url", server_url(request, headers, query_obfuscator(core)));
+  if (config.client_ip_enabled) {
+    if (auto ip = resolve_client_ip(headers, request.peer_address)) {
+      server_.set_tag("http.client_ip", *ip);
+    }
+  }
+  if (!request.route.empty()) server_.set_tag("http.route", request.route);
+  if (auto agent = headers.lookup("user-agent")) {
+    server_.set_tag("http.useragent", agent->substr(0, 512));
   }
   tag_request_headers(config, headers, server_);
 }
@@ -154,7 +180,7 @@ HttpServerSpan::~HttpServerSpan() {
 
 void HttpServerSpan::set_route(std::string_view route) {
   server_.set_tag("http.route", route);
-  server_.set_resource(fmt::format("{} {}", method_, route));
+  server_.set_resource(method_and_route(method_, route));
 }
 
 void HttpServerSpan::set_status(int status) {

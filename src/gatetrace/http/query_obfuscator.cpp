@@ -54,7 +54,11 @@ void QueryObfuscator::obfuscate_url(std::string& url) const {
   std::size_t end = url.find('#', question);
   if (end == std::string::npos) end = url.size();
   if (end - question <= 1) return;
-  std::string query = url.substr(question + 1, end - question - 1);
+  // Most queries hold no secret: a match-only scan (RE2's DFA, no submatches) answers
+  // that without copying the query.
+  const std::string_view whole_query(url.data() + question + 1, end - question - 1);
+  if (!re2::RE2::PartialMatch(whole_query, *regex_)) return;
+  std::string query(whole_query);
   if (re2::RE2::GlobalReplace(&query, *regex_, "<redacted>") > 0) {
     url.replace(question + 1, end - question - 1, query);
   }

@@ -1,53 +1,64 @@
 #include "gatetrace/proxy/inferred_span.h"
 
-#include <fmt/format.h>
+#include <initializer_list>
+#include <string>
+#include <string_view>
 
 namespace gatetrace {
 
-SpanConfig inferred_span_config(const InferredProxyRequest& request,
-                                const FinalizedTracerConfig& config, TimePoint now) {
+namespace {
+
+// Joins `parts` into a per-thread buffer, for the values built from several pieces: the
+// buffer keeps its capacity, so building them does not allocate once it has grown.
+std::string_view join(std::initializer_list<std::string_view> parts) {
+  thread_local std::string buffer;
+  buffer.clear();
+  for (std::string_view part : parts) buffer.append(part);
+  return buffer;
+}
+
+}  // namespace
+
+TimePoint inferred_span_start(const InferredProxyRequest& request, TimePoint now) {
+  return TimePoint{request.start_wall_ns, now.steady_ns - (now.wall_ns - request.start_wall_ns)};
+}
+
+void set_inferred_span_fields(Span& span, const InferredProxyRequest& request,
+                              const FinalizedTracerConfig& config) {
   const ProxyKind& kind = *request.kind;
-  SpanConfig span;
-  span.name = std::string(kind.span_name);
-  span.service = request.domain.empty() ? config.service : request.domain;
-  span.type = "web";
+  span.set_name(kind.span_name);
+  span.set_service(request.domain.empty() ? std::string_view(config.service)
+                                          : std::string_view(request.domain));
+  span.set_type("web");
 
   const std::string& route = request.resource_path.empty() ? request.path : request.resource_path;
   if (!request.method.empty() && !route.empty()) {
-    span.resource = fmt::format("{} {}", request.method, route);
+    span.set_resource(join({request.method, " ", route}));
   } else if (!request.method.empty() || !route.empty()) {
-    span.resource = request.method.empty() ? route : request.method;
+    span.set_resource(request.method.empty() ? route : request.method);
   } else {
-    span.resource = std::string(kind.span_name);
+    span.set_resource(kind.span_name);
   }
 
-  // Same instant on both clocks: the steady reading is shifted back by the wall-clock
-  // distance, so the duration (steady) and the start (wall) agree.
-  span.start =
-      TimePoint{request.start_wall_ns, now.steady_ns - (now.wall_ns - request.start_wall_ns)};
-
-  auto& tags = span.tags;
-  tags.reserve(12);
-  tags.emplace_back("component", std::string(kind.header_value));
-  tags.emplace_back("span.kind", "server");
-  if (!request.method.empty()) tags.emplace_back("http.method", request.method);
+  span.set_tag("component", kind.header_value);
+  span.set_tag("span.kind", "server");
+  if (!request.method.empty()) span.set_tag("http.method", request.method);
   if (!request.domain.empty()) {
-    tags.emplace_back("http.url", fmt::format("https://{}{}", request.domain, request.path));
+    span.set_tag("http.url", join({"https://", request.domain, request.path}));
   }
-  if (!request.resource_path.empty()) tags.emplace_back("http.route", request.resource_path);
-  if (!request.user_agent.empty()) tags.emplace_back("http.useragent", request.user_agent);
-  if (!request.region.empty()) tags.emplace_back("region", request.region);
-  if (!request.stage.empty()) tags.emplace_back("stage", request.stage);
+  if (!request.resource_path.empty()) span.set_tag("http.route", request.resource_path);
+  if (!request.user_agent.empty()) span.set_tag("http.useragent", request.user_agent);
+  if (!request.region.empty()) span.set_tag("region", request.region);
+  if (!request.stage.empty()) span.set_tag("stage", request.stage);
   if (kind.aws_tags) {
-    if (!request.account_id.empty()) tags.emplace_back("account_id", request.account_id);
-    if (!request.api_id.empty()) tags.emplace_back("apiid", request.api_id);
-    if (!request.user.empty()) tags.emplace_back("aws_user", request.user);
+    if (!request.account_id.empty()) span.set_tag("account_id", request.account_id);
+    if (!request.api_id.empty()) span.set_tag("apiid", request.api_id);
+    if (!request.user.empty()) span.set_tag("aws_user", request.user);
     if (!kind.resource_key_infix.empty() && !request.region.empty() && !request.api_id.empty()) {
-      tags.emplace_back("dd_resource_key", fmt::format("arn:aws:apigateway:{}{}{}", request.region,
-                                                       kind.resource_key_infix, request.api_id));
+      span.set_tag("dd_resource_key", join({"arn:aws:apigateway:", request.region,
+                                            kind.resource_key_infix, request.api_id}));
     }
   }
-  return span;
 }
 
 void finish_inferred_span(Span& inferred, const ServerOutcome& outcome,

@@ -15,10 +15,17 @@
 
 namespace gatetrace {
 
-// Name, service, resource, type, start and the tags known when the request arrives.
-// `now` is the moment the headers were read (its steady reading anchors the start).
-SpanConfig inferred_span_config(const InferredProxyRequest& request,
-                                const FinalizedTracerConfig& config, TimePoint now);
+// The inferred span's start: the moment the gateway received the request. `now` is the
+// moment the headers were read; its steady reading is shifted back by the wall-clock
+// distance, so that the duration (steady) and the start (wall) agree.
+TimePoint inferred_span_start(const InferredProxyRequest& request, TimePoint now);
+
+// Sets name, service, resource, type and the tags known when the request arrives on the
+// freshly created inferred span (after the tracer's own default tags, which these
+// override). They are written straight into the span's storage, which is recycled, so
+// that a steady stream of requests does not allocate here.
+void set_inferred_span_fields(Span& span, const InferredProxyRequest& request,
+                              const FinalizedTracerConfig& config);
 
 // What the server span ended with.
 struct ServerOutcome {
