@@ -38,7 +38,11 @@ class HttplibHeaders final : public DictReader {
 
 class InferredProxyEndToEnd : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { start(std::nullopt); }
+
+  // (Re)starts the tracer, optionally with DD_TRACE_SAMPLING_RULES.
+  void start(std::optional<std::string> sampling_rules) {
+    tracer_.reset();
     TracerConfig config;
     config.service = "my-backend";
     config.environment = "prod";
@@ -47,10 +51,15 @@ class InferredProxyEndToEnd : public ::testing::Test {
     config.inferred_proxy_services_enabled = true;
     config.startup_logs = false;
     config.flush_interval = std::chrono::milliseconds(100);
-    config.environment_lookup = [](std::string_view) { return std::nullopt; };
+    config.environment_lookup =
+        [sampling_rules](std::string_view name) -> std::optional<std::string> {
+      if (name == "DD_TRACE_SAMPLING_RULES") return sampling_rules;
+      return std::nullopt;
+    };
     auto finalized = finalize_config(config);
     ASSERT_TRUE(finalized) << finalized.error().message;
     tracer_ = std::make_unique<Tracer>(*finalized);
+    if (port_ != 0) return;  // the server is already running
 
     server_.Get(
         R"(/api/widgets/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -219,6 +228,42 @@ TEST_F(InferredProxyEndToEnd, ServerErrorMarksBothSpans) {
   EXPECT_EQ(spans.at("azure.apim")["error"], 1);
   EXPECT_EQ(spans.at("web.request")["error"], 1);
   EXPECT_EQ(spans.at("azure.apim")["meta"]["http.status_code"], "503");
+}
+
+// The Azure documentation's example: a rule written for the backend's service no longer
+// matches requests through APIM; rewritten for the gateway's service (or without a
+// service) it does.
+TEST_F(InferredProxyEndToEnd, SamplingRuleOnTheBackendNoLongerMatchesThroughTheGateway) {
+  start(R"([{"service":"my-backend","sample_rate":0}])");
+  httplib::Client client("127.0.0.1", port_);
+  ASSERT_TRUE(client.Get("/api/widgets/7", apim_headers(now_ms() - 2)));
+  auto spans = receive_one_trace();
+  const json& inferred = spans.at("azure.apim");
+  EXPECT_EQ(inferred["metrics"]["_sampling_priority_v1"], 1);
+  EXPECT_FALSE(inferred["metrics"].contains("_dd.rule_psr"));
+  EXPECT_EQ(inferred["meta"]["_dd.p.dm"], "-0");
+}
+
+TEST_F(InferredProxyEndToEnd, SamplingRuleOnTheGatewayServiceMatches) {
+  start(R"([{"service":"my-api.azure-api.net","sample_rate":0}])");
+  httplib::Client client("127.0.0.1", port_);
+  ASSERT_TRUE(client.Get("/api/widgets/7", apim_headers(now_ms() - 2)));
+  auto spans = receive_one_trace();
+  const json& inferred = spans.at("azure.apim");
+  EXPECT_EQ(inferred["metrics"]["_sampling_priority_v1"], -1) << "dropped, and still sent";
+  EXPECT_EQ(inferred["metrics"]["_dd.rule_psr"], 0);
+  EXPECT_FALSE(inferred["meta"].contains("_dd.p.dm"));
+}
+
+TEST_F(InferredProxyEndToEnd, SamplingRuleWithoutServiceMatchesTheInferredSpan) {
+  start(R"([{"name":"azure.apim","resource":"GET /api/widgets/*","sample_rate":1}])");
+  httplib::Client client("127.0.0.1", port_);
+  ASSERT_TRUE(client.Get("/api/widgets/7", apim_headers(now_ms() - 2)));
+  auto spans = receive_one_trace();
+  const json& inferred = spans.at("azure.apim");
+  EXPECT_EQ(inferred["metrics"]["_sampling_priority_v1"], 2);
+  EXPECT_EQ(inferred["metrics"]["_dd.rule_psr"], 1);
+  EXPECT_EQ(inferred["meta"]["_dd.p.dm"], "-3");
 }
 
 TEST_F(InferredProxyEndToEnd, WithoutGatewayHeadersTheServerSpanIsTheRoot) {
