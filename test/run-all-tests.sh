@@ -62,8 +62,9 @@ cmake -S . -B build-ci-shared -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON 
   -DGATETRACE_BUILD_TESTS=ON "${launcher[@]}" >/dev/null
 # Only what the consumer tests install and run; the test programs are the same as above.
 shared_targets=(gatetrace gatetrace-agent-stand-in)
+available=$(cmake --build build-ci-shared --target help)  # not piped: grep -q would cut it off
 for target in gatetrace_httplib gatetrace_beast gatetrace-config-table; do
-  cmake --build build-ci-shared --target help | grep -q "^\.\.\. $target\$" && shared_targets+=("$target")
+  grep -qx "\.\.\. $target" <<<"$available" && shared_targets+=("$target")
 done
 cmake --build build-ci-shared -j "$jobs" --target "${shared_targets[@]}"
 (cd build-ci-shared && ctest --output-on-failure -L consumer -E consumer_add_subdirectory)
