@@ -78,7 +78,8 @@ if [[ "${GATETRACE_SKIP_SANITIZERS:-0}" != 1 ]]; then
       -DGATETRACE_SANITIZE=address,undefined
 
   stage "ThreadSanitizer"
-  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 GATETRACE_STRESS_SCALE=0.1 \
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/test/tsan.supp" \
+  GATETRACE_STRESS_SCALE=0.1 \
     run_suite build-ci-tsan "-LE no-sanitizer|consumer|demo" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DGATETRACE_SANITIZE=thread
 fi
