@@ -40,9 +40,8 @@ class InferredProxyEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override { start(std::nullopt); }
 
-  // (Re)starts the tracer, optionally with DD_TRACE_SAMPLING_RULES.
+  // Starts the tracer (optionally with DD_TRACE_SAMPLING_RULES), then the server.
   void start(std::optional<std::string> sampling_rules) {
-    tracer_.reset();
     TracerConfig config;
     config.service = "my-backend";
     config.environment = "prod";
@@ -59,7 +58,6 @@ class InferredProxyEndToEnd : public ::testing::Test {
     auto finalized = finalize_config(config);
     ASSERT_TRUE(finalized) << finalized.error().message;
     tracer_ = std::make_unique<Tracer>(*finalized);
-    if (port_ != 0) return;  // the server is already running
 
     server_.Get(
         R"(/api/widgets/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -232,39 +230,50 @@ TEST_F(InferredProxyEndToEnd, ServerErrorMarksBothSpans) {
 
 // The Azure documentation's example: a rule written for the backend's service no longer
 // matches requests through APIM; rewritten for the gateway's service (or without a
-// service) it does.
-TEST_F(InferredProxyEndToEnd, SamplingRuleOnTheBackendNoLongerMatchesThroughTheGateway) {
-  start(R"([{"service":"my-backend","sample_rate":0}])");
+// service) it does. Each case starts its tracer with the rules before the server runs.
+struct SamplingCase {
+  const char* rules;
+  int priority;
+  std::optional<double> rule_rate;            // _dd.rule_psr
+  std::optional<const char*> decision_maker;  // _dd.p.dm
+};
+
+class InferredProxySamplingEndToEnd : public InferredProxyEndToEnd,
+                                      public ::testing::WithParamInterface<SamplingCase> {
+ protected:
+  void SetUp() override { start(std::string(GetParam().rules)); }
+};
+
+TEST_P(InferredProxySamplingEndToEnd, RulesSeeTheGatewaySpan) {
   httplib::Client client("127.0.0.1", port_);
   ASSERT_TRUE(client.Get("/api/widgets/7", apim_headers(now_ms() - 2)));
   auto spans = receive_one_trace();
   const json& inferred = spans.at("azure.apim");
-  EXPECT_EQ(inferred["metrics"]["_sampling_priority_v1"], 1);
-  EXPECT_FALSE(inferred["metrics"].contains("_dd.rule_psr"));
-  EXPECT_EQ(inferred["meta"]["_dd.p.dm"], "-0");
+  EXPECT_EQ(inferred["metrics"]["_sampling_priority_v1"], GetParam().priority)
+      << "dropped traces are sent too";
+  if (GetParam().rule_rate) {
+    EXPECT_EQ(inferred["metrics"]["_dd.rule_psr"], *GetParam().rule_rate);
+  } else {
+    EXPECT_FALSE(inferred["metrics"].contains("_dd.rule_psr"));
+  }
+  if (GetParam().decision_maker) {
+    EXPECT_EQ(inferred["meta"]["_dd.p.dm"], *GetParam().decision_maker);
+  } else {
+    EXPECT_FALSE(inferred["meta"].contains("_dd.p.dm"));
+  }
 }
 
-TEST_F(InferredProxyEndToEnd, SamplingRuleOnTheGatewayServiceMatches) {
-  start(R"([{"service":"my-api.azure-api.net","sample_rate":0}])");
-  httplib::Client client("127.0.0.1", port_);
-  ASSERT_TRUE(client.Get("/api/widgets/7", apim_headers(now_ms() - 2)));
-  auto spans = receive_one_trace();
-  const json& inferred = spans.at("azure.apim");
-  EXPECT_EQ(inferred["metrics"]["_sampling_priority_v1"], -1) << "dropped, and still sent";
-  EXPECT_EQ(inferred["metrics"]["_dd.rule_psr"], 0);
-  EXPECT_FALSE(inferred["meta"].contains("_dd.p.dm"));
-}
-
-TEST_F(InferredProxyEndToEnd, SamplingRuleWithoutServiceMatchesTheInferredSpan) {
-  start(R"([{"name":"azure.apim","resource":"GET /api/widgets/*","sample_rate":1}])");
-  httplib::Client client("127.0.0.1", port_);
-  ASSERT_TRUE(client.Get("/api/widgets/7", apim_headers(now_ms() - 2)));
-  auto spans = receive_one_trace();
-  const json& inferred = spans.at("azure.apim");
-  EXPECT_EQ(inferred["metrics"]["_sampling_priority_v1"], 2);
-  EXPECT_EQ(inferred["metrics"]["_dd.rule_psr"], 1);
-  EXPECT_EQ(inferred["meta"]["_dd.p.dm"], "-3");
-}
+INSTANTIATE_TEST_SUITE_P(
+    AzureDocumentationExample, InferredProxySamplingEndToEnd,
+    ::testing::Values(
+        // The backend's rule no longer matches: default sampling applies.
+        SamplingCase{R"([{"service":"my-backend","sample_rate":0}])", 1, std::nullopt, "-0"},
+        // Rewritten for the gateway's service: it matches (and drops).
+        SamplingCase{R"([{"service":"my-api.azure-api.net","sample_rate":0}])", -1, 0.0,
+                     std::nullopt},
+        // Without a service, on the inferred span's name and resource.
+        SamplingCase{R"([{"name":"azure.apim","resource":"GET /api/widgets/*","sample_rate":1}])",
+                     2, 1.0, "-3"}));
 
 TEST_F(InferredProxyEndToEnd, WithoutGatewayHeadersTheServerSpanIsTheRoot) {
   httplib::Client client("127.0.0.1", port_);
