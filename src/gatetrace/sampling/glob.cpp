@@ -1,7 +1,6 @@
 #include "gatetrace/sampling/glob.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace gatetrace {
 namespace {
@@ -59,82 +58,6 @@ std::uint32_t decode_unit(std::string_view text, std::size_t* pos) {
   return code_point;
 }
 
-constexpr std::uint64_t kHighBits = 0x8080808080808080u;
-constexpr std::uint64_t kLowBits = 0x7F7F7F7F7F7F7F7Fu;
-constexpr std::uint64_t kEachByte = 0x0101010101010101u;
-
-std::uint64_t load64(const char* bytes) {
-  std::uint64_t word;
-  std::memcpy(&word, bytes, sizeof word);
-  return word;
-}
-
-std::uint64_t load32(const char* bytes) {
-  std::uint32_t word;
-  std::memcpy(&word, bytes, sizeof word);
-  return word;
-}
-
-// Three bytes that cover 1 to 3 bytes (some read twice), so short runs compare in one go.
-std::uint64_t load_short(const char* bytes, std::size_t length) {
-  const auto at = [bytes](std::size_t i) {
-    return static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i]));
-  };
-  return at(0) | (at(length >> 1) << 8) | (at(length - 1) << 16);
-}
-
-// Eight bytes with their ASCII capitals turned lower case; other bytes unchanged. Per
-// byte, without carries between bytes: the low seven bits plus 0x3F reach the high bit
-// from 'A' up, plus 0x25 from '[' (one past 'Z') up.
-std::uint64_t fold_word(std::uint64_t word) {
-  const std::uint64_t low = word & kLowBits;
-  const std::uint64_t from_a = low + 0x3F * kEachByte;
-  const std::uint64_t past_z = low + 0x25 * kEachByte;
-  const std::uint64_t capital = from_a & ~past_z & ~word & kHighBits;
-  return word | (capital >> 2);  // 0x80 >> 2 is 0x20, the case bit
-}
-
-bool word_matches(std::uint64_t subject, std::uint64_t pattern, std::uint64_t care) {
-  return ((fold_word(subject) ^ pattern) & care) == 0;
-}
-
-// Whether `length` subject bytes match a segment's folded bytes where `care` says so.
-inline bool bytes_match(const char* subject, const char* pattern, const char* care,
-                        std::size_t length) {
-  if (length >= 8) {
-    std::size_t i = 0;
-    for (; i + 8 <= length; i += 8) {
-      if (!word_matches(load64(subject + i), load64(pattern + i), load64(care + i))) return false;
-    }
-    if (i == length) return true;
-    // The last eight bytes, overlapping bytes already compared.
-    i = length - 8;
-    return word_matches(load64(subject + i), load64(pattern + i), load64(care + i));
-  }
-  if (length >= 4) {
-    const std::size_t tail = length - 4;
-    const auto pair = [tail](const char* bytes) {
-      return load32(bytes) | (load32(bytes + tail) << 32);
-    };
-    return word_matches(pair(subject), pair(pattern), pair(care));
-  }
-  if (length == 0) return true;
-  return word_matches(load_short(subject, length), load_short(pattern, length),
-                      load_short(care, length));
-}
-
-bool is_ascii(std::string_view text) {
-  std::uint64_t seen = 0;
-  std::size_t i = 0;
-  for (; i + 8 <= text.size(); i += 8) seen |= load64(text.data() + i);
-  for (; i < text.size(); ++i) seen |= static_cast<unsigned char>(text[i]);
-  return (seen & kHighBits) == 0;
-}
-
-char fold_byte(char byte) {
-  return (byte >= 'A' && byte <= 'Z') ? static_cast<char>(byte + ('a' - 'A')) : byte;
-}
-
 }  // namespace
 
 Glob::Glob(std::string_view pattern) {
@@ -157,8 +80,7 @@ Glob::Glob(std::string_view pattern) {
     if (c == '?') {
       ++pos;
       segment.units.push_back(kAnyUnit);
-      segment.bytes.push_back('\0');
-      segment.care.push_back('\0');
+      segment.bytes.push_any();
       has_any = true;
       continue;
     }
@@ -166,12 +88,26 @@ Glob::Glob(std::string_view pattern) {
     const std::uint32_t unit = decode_unit(pattern, &pos);
     segment.units.push_back(unit);
     valid_utf8 = valid_utf8 && unit < kInvalidByteBase;
-    for (std::size_t i = start; i < pos; ++i) {
-      segment.bytes.push_back(fold_byte(pattern[i]));
-      segment.care.push_back('\xFF');
-    }
+    for (std::size_t i = start; i < pos; ++i) segment.bytes.push_literal(pattern[i]);
   }
-  matches_everything_ = only_stars;
+
+  // The classes that one literal run answers. They need valid UTF-8 for bytes to answer
+  // like characters (see glob.h); with `?`, an ASCII subject too (checked per match).
+  const bool prefix_only = segments_.size() == 2 && segments_.back().units.empty();
+  const bool suffix_only = segments_.size() == 2 && segments_.front().units.empty();
+  if (only_stars) {
+    kind_ = Kind::kEverything;
+  } else if (valid_utf8 && (!has_star_ || prefix_only || suffix_only)) {
+    kind_ = !has_star_ ? Kind::kExact : prefix_only ? Kind::kPrefix : Kind::kSuffix;
+    literal_ = prefix_only || !has_star_ ? segments_.front().bytes : segments_.back().bytes;
+    literal_has_any_ = has_any;
+  }
+  // A `?` meeting a non-ASCII subject still needs the segments (match_units).
+  if (kind_ != Kind::kGeneral && !has_any) {
+    segments_.clear();
+    return;
+  }
+
   bool bytes_searchable = true;
   if (has_star_) {
     // Every segment after the prefix is searched for, not matched in place (the suffix
@@ -197,11 +133,11 @@ void Glob::build_byte_tables(Segment& segment) {
   segment.byte_masks.assign(256, 0);
   for (std::size_t j = 0; j < segment.bytes.size(); ++j) {
     const std::uint64_t bit = std::uint64_t{1} << j;
-    if (segment.care[j] == '\0') {
+    if (segment.bytes.is_any(j)) {
       for (std::uint64_t& mask : segment.byte_masks) mask |= bit;
       continue;
     }
-    const auto byte = static_cast<unsigned char>(segment.bytes[j]);
+    const auto byte = static_cast<unsigned char>(segment.bytes.folded(j));
     segment.byte_masks[byte] |= bit;
     // Folded bytes are lower case: the capital matches too.
     if (byte >= 'a' && byte <= 'z') segment.byte_masks[byte - ('a' - 'A')] |= bit;
@@ -302,26 +238,18 @@ bool Glob::search_bytes(const Segment& segment, std::string_view subject, std::s
 }
 
 inline bool Glob::match_bytes(std::string_view subject) const {
-  const Segment& prefix = segments_.front();
-  const std::size_t prefix_length = prefix.bytes.size();
-  if (!has_star_) {
-    return subject.size() == prefix_length &&
-           bytes_match(subject.data(), prefix.bytes.data(), prefix.care.data(), prefix_length);
-  }
-  if (subject.size() < prefix_length ||
-      !bytes_match(subject.data(), prefix.bytes.data(), prefix.care.data(), prefix_length)) {
-    return false;
-  }
-  std::size_t pos = prefix_length;
+  // The caller checked that the subject has at least `min_bytes_` bytes.
+  const FoldedBytes& prefix = segments_.front().bytes;
+  if (!has_star_) return subject.size() == prefix.size() && prefix.matches_at(subject.data());
+  if (!prefix.matches_at(subject.data())) return false;
+  std::size_t pos = prefix.size();
   for (std::size_t i = 1; i + 1 < segments_.size(); ++i) {
     if (!search_bytes(segments_[i], subject, &pos)) return false;
   }
   // The suffix can only be the subject's last bytes, if they start at or after `pos`.
-  const Segment& suffix = segments_.back();
-  const std::size_t suffix_length = suffix.bytes.size();
-  if (subject.size() - pos < suffix_length) return false;
-  return bytes_match(subject.data() + subject.size() - suffix_length, suffix.bytes.data(),
-                     suffix.care.data(), suffix_length);
+  const FoldedBytes& suffix = segments_.back().bytes;
+  if (subject.size() - pos < suffix.size()) return false;
+  return suffix.matches_at(subject.data() + subject.size() - suffix.size());
 }
 
 bool Glob::match_pattern(std::string_view subject) const {

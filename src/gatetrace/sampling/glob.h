@@ -14,15 +14,16 @@
 // O(|subject| * ceil(longest segment / 64)) and, for segments of up to 64 characters,
 // linear.
 //
-// Nearly all patterns and subjects are ASCII, and decoding them code point by code point
-// made matching the bulk of a sampling decision. So each segment is also kept as bytes
-// (ASCII letters folded, `?` as a don't-care byte), compared eight at a time, and the
-// searched ones get a 256-entry shift-and table indexed by the subject's bytes. Bytes
-// give the same answer as characters when the subject is ASCII (one byte per
-// character), and for any subject when the pattern is valid UTF-8 without `?`: then
-// every segment starts at a byte that can only begin a character, so a byte occurrence
-// is a character occurrence, and the other way round. Other cases (and middle segments
-// over 64 bytes) take the character path.
+// Nearly all patterns and subjects are ASCII, and nearly all patterns are a literal, a
+// literal with a star at one end, or a lone star. So a pattern is classified when
+// compiled, and those classes compare bytes (ASCII letters folded, `?` a don't-care
+// byte, see folded_bytes.h) eight at a time, inline, after a length check; the other
+// patterns split into segments as above, whose searched ones get a 256-entry shift-and
+// table indexed by the subject's bytes. Bytes give the same answer as characters when
+// the subject is ASCII (one byte per character), and for any subject when the pattern
+// is valid UTF-8 without `?`: then every literal run starts at a byte that can only
+// begin a character, so a byte occurrence is a character occurrence, and the other way
+// round. Other cases (and middle segments over 64 bytes) take the character path.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +32,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gatetrace/sampling/folded_bytes.h"
+
 namespace gatetrace {
 
 class Glob {
@@ -38,13 +41,34 @@ class Glob {
   explicit Glob(std::string_view pattern);
 
   bool match(std::string_view subject) const {
-    return matches_everything_ || match_pattern(subject);
+    if (kind_ == Kind::kEverything) return true;
+    if (kind_ == Kind::kGeneral || (literal_has_any_ && !is_ascii(subject))) {
+      return match_pattern(subject);
+    }
+    const std::size_t length = literal_.size();
+    if (subject.size() < length) return false;
+    switch (kind_) {
+      case Kind::kExact:
+        return subject.size() == length && literal_.matches_at(subject.data());
+      case Kind::kPrefix:
+        return literal_.matches_at(subject.data());
+      default:  // kSuffix
+        return literal_.matches_at(subject.data() + (subject.size() - length));
+    }
   }
 
   // True for a non-empty pattern of only stars: it matches every string.
-  bool matches_everything() const { return matches_everything_; }
+  bool matches_everything() const { return kind_ == Kind::kEverything; }
 
  private:
+  enum class Kind : std::uint8_t {
+    kEverything,  // only stars
+    kExact,       // `literal_`, no star
+    kPrefix,      // `literal_` then a star
+    kSuffix,      // a star then `literal_`
+    kGeneral,     // anything else: `segments_`
+  };
+
   // A run of the pattern between stars. `units` are characters as `decode_unit` reads
   // them (ASCII folded to lower case), `kAnyUnit` for `?`.
   struct Segment {
@@ -56,12 +80,9 @@ class Glob {
     std::size_t words = 0;
     std::vector<std::uint32_t> keys;
     std::vector<std::uint64_t> masks;
-    // The byte form: `bytes` with ASCII letters folded to lower case and 0 for `?`;
-    // `care` is 0xFF where the subject's byte must match, 0 for `?`. `byte_masks` (256
-    // entries, for searched segments of up to 64 bytes) has bit j set when position j
-    // accepts that subject byte.
-    std::string bytes;
-    std::string care;
+    // The byte form, and `byte_masks` (256 entries, for searched segments of up to 64
+    // bytes): bit j set when position j accepts that subject byte.
+    FoldedBytes bytes;
     std::vector<std::uint64_t> byte_masks;
   };
 
@@ -81,8 +102,13 @@ class Glob {
   static bool search(const Segment& segment, std::string_view subject, std::size_t* pos,
                      bool at_end);
 
+  Kind kind_ = Kind::kGeneral;
+  // For kExact, kPrefix and kSuffix (valid UTF-8 patterns only): the literal's bytes,
+  // and whether it holds a `?`, whose subject must then be ASCII for bytes to answer.
+  FoldedBytes literal_;
+  bool literal_has_any_ = false;
+
   bool has_star_ = false;
-  bool matches_everything_ = false;
   // The byte path answers for every subject (valid UTF-8, no `?`)...
   bool bytes_for_any_subject_ = false;
   // ... or, when this is set, at least for ASCII subjects.
@@ -91,6 +117,7 @@ class Glob {
   std::size_t min_bytes_ = 0;
   // Without a star: one segment matched against the whole subject. With stars: the
   // prefix (maybe empty), the non-empty middle segments, then the suffix (maybe empty).
+  // Empty for the classes that `literal_` answers.
   std::vector<Segment> segments_;
 };
 

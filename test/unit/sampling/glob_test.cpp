@@ -127,6 +127,80 @@ INSTANTIATE_TEST_SUITE_P(
         GlobCase{"?\xC3\xA9*", "abc", false}, GlobCase{"*a?c*", "xxABCxx", true},
         GlobCase{"*a?c*", "xxAB", false}));
 
+// Patterns are classified when compiled: only stars; an exact literal; a literal then a
+// star (prefix); a star then a literal (suffix); anything else. Each class against
+// subjects it must accept and reject, around the length check, case folding, `?`
+// (one byte only when the subject is ASCII) and non-ASCII patterns and subjects.
+INSTANTIATE_TEST_SUITE_P(
+    Classes, GlobTable,
+    ::testing::Values(
+        // Only stars.
+        GlobCase{"*", "", true}, GlobCase{"**", "x", true}, GlobCase{"***", "\xC3\xA9\xFF", true},
+        // Exact.
+        GlobCase{"", "", true}, GlobCase{"", "\xC3\xA9", false},
+        GlobCase{"web-backend", "WEB-Backend", true}, GlobCase{"web-backend", "web-backen", false},
+        GlobCase{"web-backend", "web-backendx", false},
+        GlobCase{"web-backend", "web_backend", false},
+        GlobCase{"auth-service", "auth-servicE", true},
+        GlobCase{"auth-service", "auth-servicf", false},
+        GlobCase{"\xC3\xA9t\xC3\xA9", "\xC3\xA9T\xC3\xA9", true},
+        GlobCase{"\xC3\xA9t\xC3\xA9", "\xC3\xA9t\xC3\xA9 ", false}, GlobCase{"5??", "500", true},
+        GlobCase{"5??", "5000", false}, GlobCase{"5??", "50", false},
+        GlobCase{"5??", "5\xC3\xA9", false}, GlobCase{"5??", "5\xC3\xA9x", true},
+        GlobCase{"5?", "5\xC3\xA9", true}, GlobCase{"?", "\xE6\x97\xA5", true},
+        GlobCase{"???", "\xE6\x97\xA5", false},
+        GlobCase{"a?c",
+                 "a\xC3"
+                 "c",
+                 true},
+        // Prefix (a trailing star, or several).
+        GlobCase{"billing-*", "billing-", true}, GlobCase{"billing-*", "BILLING-eu", true},
+        GlobCase{"billing-*", "billing", false}, GlobCase{"billing-*", "web-backend", false},
+        GlobCase{"get /health**", "GET /healthz", true},
+        GlobCase{"get /health**", "GET /heal", false},
+        GlobCase{"enterprise*", "enterprise-annual", true},
+        GlobCase{"enterprise*", "Enterprisf-annual", false},
+        GlobCase{"\xC3\xA9*", "\xC3\xA9t\xC3\xA9", true}, GlobCase{"\xC3\xA9*", "\xC3\x89", false},
+        GlobCase{"n?-*", "ny-x", true}, GlobCase{"n?-*", "n\xC3\xA9-x", true},
+        GlobCase{"n?"
+                 "?-*",
+                 "n\xC3\xA9-x", false},
+        GlobCase{"?*", "\xE6\x97\xA5", true}, GlobCase{"??*", "\xE6\x97\xA5", false},
+        GlobCase{"??*",
+                 "\xE6\x97\xA5"
+                 "a",
+                 true},
+        // Suffix (a leading star, or several).
+        GlobCase{"*-backend", "-backend", true}, GlobCase{"**-backend", "WEB-BACKEND", true},
+        GlobCase{"*-backend", "backend", false}, GlobCase{"*-backend", "web-backends", false},
+        GlobCase{"*\xC3\xA9", "caf\xC3\xA9", true}, GlobCase{"*\xC3\xA9", "caf\xC3\x89", false},
+        GlobCase{"*\xC3\xA9", "\xE6\xC3\xA9", true}, GlobCase{"*?x", "\xC3\xA9x", true},
+        GlobCase{"*??x", "\xC3\xA9x", false}, GlobCase{"*?", "\xF0\x9F\x98\x80", true},
+        // Neither: a literal at both ends, or in the middle.
+        GlobCase{"web-back*nd", "web-backend", true}, GlobCase{"web-back*nd", "web-backn", false},
+        GlobCase{"*/users/*", "/users/", true}, GlobCase{"*users*", "GET /api/USERS/1", true},
+        // Invalid UTF-8 in the pattern keeps the character path for any subject: a lone
+        // lead byte is not the start of a subject's character.
+        GlobCase{"\xC3*", "\xC3\xA9", false}, GlobCase{"\xC3*", "\xC3x", true},
+        GlobCase{"*\xA9", "\xC3\xA9", false}, GlobCase{"\xC3", "\xC3", true}));
+
+TEST(Glob, CopiesAndMovesKeepTheirPattern) {
+  std::vector<Glob> globs;
+  for (const char* pattern : {"a", "abcdefghijklmnopqrstuvwxyz*", "*-backend", "x*y", "*"}) {
+    globs.emplace_back(pattern);  // reallocations move the earlier ones
+  }
+  const std::vector<Glob> copies = globs;
+  for (const std::vector<Glob>* list : std::vector<const std::vector<Glob>*>{&globs, &copies}) {
+    const std::vector<Glob>& g = *list;
+    EXPECT_TRUE(g[0].match("A"));
+    EXPECT_TRUE(g[1].match("ABCDEFGHIJKLMNOPQRSTUVWXYZ!"));
+    EXPECT_FALSE(g[1].match("ABCDEFGHIJKLMNOPQRSTUVWXY!"));
+    EXPECT_TRUE(g[2].match("web-backend"));
+    EXPECT_TRUE(g[3].match("x-y"));
+    EXPECT_TRUE(g[4].match(""));
+  }
+}
+
 // Every pattern of up to three tokens against every subject of up to three tokens, from
 // alphabets chosen to exercise both the byte path and the character path: the compiled
 // Glob agrees with a plain backtracking matcher over decoded characters.
