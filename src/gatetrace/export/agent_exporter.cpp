@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gatetrace/export/byte_buffer.h"
 #include "gatetrace/export/container_id.h"
 #include "gatetrace/export/msgpack_writer.h"
 #include "gatetrace/export/payload.h"
@@ -188,7 +189,8 @@ void AgentExporter::ensure_thread() {
 
 void AgentExporter::send(const TraceChunk& chunk) {
   if (chunk.spans.empty()) return;
-  thread_local std::string buffer;
+  // Reused from one trace to the next: encoding allocates nothing in a steady state.
+  thread_local ByteBuffer buffer;
   buffer.clear();
   encode_chunk(buffer, chunk, context_);
 
@@ -202,7 +204,7 @@ void AgentExporter::send(const TraceChunk& chunk) {
     }
   }
   if (reserved) {
-    QueuedChunk* node = QueuedChunk::create(buffer);
+    QueuedChunk* node = QueuedChunk::create(buffer.view());
     node->next = head_.load(std::memory_order_relaxed);
     while (!head_.compare_exchange_weak(node->next, node, std::memory_order_release,
                                         std::memory_order_relaxed)) {
@@ -211,7 +213,7 @@ void AgentExporter::send(const TraceChunk& chunk) {
   } else {
     counters_.traces_dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
   }
-  if (buffer.capacity() > kMaxRetainedBuffer) std::string().swap(buffer);
+  if (buffer.capacity() > kMaxRetainedBuffer) buffer.release();
   // Only false in a forked child that has not sent yet.
   if (!thread_started_.load(std::memory_order_relaxed)) ensure_thread();
 }
@@ -306,12 +308,18 @@ void AgentExporter::send_range(std::size_t begin, std::size_t end) {
   const std::size_t count = end - begin;
   std::size_t bytes = 0;
   for (std::size_t i = begin; i < end; ++i) bytes += state.batch[i]->size;
-  state.request.body.clear();
-  {
-    MsgpackWriter writer(state.request.body);
-    writer.reserve(bytes + 5);
-    writer.write_array_header(static_cast<std::uint32_t>(count));
-    for (std::size_t i = begin; i < end; ++i) writer.write_raw(state.batch[i]->bytes());
+  // Appends into reserved capacity: a MsgpackWriter over the string would zero-fill the
+  // whole body before copying the chunks over it.
+  std::string& body = state.request.body;
+  body.clear();
+  body.reserve(bytes + MsgpackWriter::kMaxContainerHeader);
+  char header[MsgpackWriter::kMaxContainerHeader];
+  const char* header_end =
+      MsgpackWriter::put_array_header(header, static_cast<std::uint32_t>(count));
+  body.append(header, static_cast<std::size_t>(header_end - header));
+  for (std::size_t i = begin; i < end; ++i) {
+    const std::string_view chunk = state.batch[i]->bytes();
+    body.append(chunk.data(), chunk.size());
   }
   if (send_payload(count) != SendResult::kTooLarge) return;
   if (count == 1) {

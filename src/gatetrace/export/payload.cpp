@@ -31,13 +31,16 @@ std::vector<std::size_t> split_payloads(const std::vector<std::size_t>& chunk_si
 }
 
 void write_payload(std::string& out, const std::vector<std::string_view>& chunks) {
-  std::size_t total = 5;
+  // Appends into reserved capacity: a MsgpackWriter over the string would zero-fill the
+  // whole body before copying the chunks over it.
+  std::size_t total = out.size() + MsgpackWriter::kMaxContainerHeader;
   for (const auto chunk : chunks) total += chunk.size();
-  MsgpackWriter writer(out);
-  writer.reserve(total);
-  writer.write_array_header(static_cast<std::uint32_t>(chunks.size()));
-  for (const auto chunk : chunks) writer.write_raw(chunk);
-  writer.finish();
+  out.reserve(total);
+  char header[MsgpackWriter::kMaxContainerHeader];
+  const char* header_end =
+      MsgpackWriter::put_array_header(header, static_cast<std::uint32_t>(chunks.size()));
+  out.append(header, static_cast<std::size_t>(header_end - header));
+  for (const auto chunk : chunks) out.append(chunk.data(), chunk.size());
 }
 
 }  // namespace gatetrace

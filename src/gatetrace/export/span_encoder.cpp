@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
+#include "gatetrace/export/byte_buffer.h"
 #include "gatetrace/export/msgpack_writer.h"
 
 namespace gatetrace {
@@ -16,6 +18,31 @@ constexpr std::string_view kProcessIdKey = "process_id";
 // W3C flags travel with bit 31 set, which tells the agent that the flags are known
 // (a zero would otherwise be ambiguous).
 constexpr std::uint32_t kFlagsKnownBit = 0x80000000u;
+
+using W = MsgpackWriter;
+
+// The most a span can take besides the bytes of its strings and tags: every key with
+// the largest form of its value, and the process tags whether they are written or not.
+// (sizeof a key literal counts its NUL, which stands for the key's fixstr header.)
+constexpr std::size_t kSpanFixedBound =
+    W::kMaxContainerHeader +                                                          // the map
+    sizeof("trace_id") + sizeof("span_id") + sizeof("parent_id") + 3 * W::kMaxUint +  //
+    sizeof("name") + sizeof("service") + sizeof("resource") + sizeof("type") +        //
+    4 * W::kMaxStrHeader +                                                            //
+    sizeof("start") + sizeof("duration") + 2 * W::kMaxInt +                           //
+    sizeof("error") + 1 +                                                             //
+    sizeof("meta") + W::kMaxContainerHeader + sizeof("metrics") + W::kMaxContainerHeader +
+    sizeof("language") + sizeof("cpp") + sizeof("runtime-id") + W::kMaxStrHeader +
+    sizeof("_dd.base_service") + W::kMaxStrHeader + sizeof("process_id") + W::kFloat64;
+// Besides its key's and value's bytes.
+constexpr std::size_t kMetaEntryBound = 2 * W::kMaxStrHeader;
+constexpr std::size_t kMetricEntryBound = W::kMaxStrHeader + W::kFloat64;
+
+// Whether `key`, whose size is known to be key.size(), is `name`: one fixed-size
+// compare instead of a call.
+bool same_key(const std::string& key, std::string_view name) {
+  return std::memcmp(key.data(), name.data(), name.size()) == 0;
+}
 
 void encode_link(MsgpackWriter& writer, const SpanLink& link) {
   const bool has_high = link.trace_id.high != 0;
@@ -49,90 +76,110 @@ void encode_link(MsgpackWriter& writer, const SpanLink& link) {
   }
 }
 
-// A rough upper-ish estimate of a span's encoded size, so that most spans are written
-// after a single growth of the buffer.
-std::size_t estimate_span_size(const SpanData& span) {
-  return 160 + span.name.size() + span.service.size() + span.resource.size() + span.type.size() +
-         span.meta.size() * 48 + span.metrics.size() * 32 + span.links.size() * 96;
+template <typename Output>
+void encode_chunk_into(Output& out, const TraceChunk& chunk, const EncodeContext& context) {
+  MsgpackWriter writer(out);
+  writer.write_array_header(static_cast<std::uint32_t>(chunk.spans.size()));
+  for (const SpanData* span : chunk.spans) encode_span(writer, *span, context);
+  writer.finish();
 }
 
 }  // namespace
 
 void encode_span(MsgpackWriter& writer, const SpanData& span, const EncodeContext& context) {
-  const bool has_links = !span.links.empty();
-  writer.write_map_header(has_links ? 13 : 12);
+  const std::string_view resource = span.resource.empty() ? span.name : span.resource;
+  std::size_t bound = kSpanFixedBound + span.name.size() + span.service.size() + resource.size() +
+                      span.type.size() + context.runtime_id.size() + context.default_service.size();
 
-  writer.write_literal("trace_id");
-  writer.write_uint(span.trace_id.low);
-  writer.write_literal("span_id");
-  writer.write_uint(span.span_id);
-  writer.write_literal("parent_id");
-  writer.write_uint(span.parent_id);
-  writer.write_literal("name");
-  writer.write_str(span.name);
-  writer.write_literal("service");
-  writer.write_str(span.service);
-  writer.write_literal("resource");
-  writer.write_str(span.resource.empty() ? span.name : span.resource);
-  writer.write_literal("type");
-  writer.write_str(span.type);
-  writer.write_literal("start");
-  writer.write_int(span.start.wall_ns);
-  writer.write_literal("duration");
-  writer.write_int(std::max<std::int64_t>(span.duration_ns, 0));
-  writer.write_literal("error");
-  writer.write_uint(span.error ? 1 : 0);
-
-  // One pass over the span's meta finds which process tags it already carries.
+  // One pass over the span's meta sizes it and finds which process tags it carries.
   bool has_language = false;
   bool has_runtime_id = false;
   bool has_base_service = false;
-  for (const auto& entry : span.meta) {
-    const std::string& key = entry.first;
-    if (key == kLanguageKey) {
-      has_language = true;
-    } else if (key == kRuntimeIdKey) {
-      has_runtime_id = true;
-    } else if (key == kBaseServiceKey) {
-      has_base_service = true;
+  for (const auto& [key, value] : span.meta) {
+    bound += key.size() + value.size() + kMetaEntryBound;
+    switch (key.size()) {
+      case kLanguageKey.size():
+        has_language |= same_key(key, kLanguageKey);
+        break;
+      case kRuntimeIdKey.size():
+        has_runtime_id |= same_key(key, kRuntimeIdKey);
+        break;
+      case kBaseServiceKey.size():
+        has_base_service |= same_key(key, kBaseServiceKey);
+        break;
+      default:
+        break;
     }
+  }
+  bool has_process_id = false;
+  for (const auto& entry : span.metrics) {
+    const std::string& key = entry.first;
+    bound += key.size() + kMetricEntryBound;
+    if (key.size() == kProcessIdKey.size()) has_process_id |= same_key(key, kProcessIdKey);
   }
   const bool add_language = !has_language;
   const bool add_runtime_id = !has_runtime_id && !context.runtime_id.empty();
   const bool add_base_service = !has_base_service && !context.default_service.empty() &&
                                 span.service != context.default_service;
+  const bool add_process_id = !has_process_id;
+  const bool has_links = !span.links.empty();
 
-  writer.write_literal("meta");
-  writer.write_map_header(static_cast<std::uint32_t>(span.meta.size() + add_language +
-                                                     add_runtime_id + add_base_service));
+  char* p = writer.raw(bound);
+  p = W::put_map_header(p, has_links ? 13 : 12);
+  p = W::put_literal(p, "trace_id");
+  p = W::put_uint(p, span.trace_id.low);
+  p = W::put_literal(p, "span_id");
+  p = W::put_uint(p, span.span_id);
+  p = W::put_literal(p, "parent_id");
+  p = W::put_uint(p, span.parent_id);
+  p = W::put_literal(p, "name");
+  p = W::put_str(p, span.name);
+  p = W::put_literal(p, "service");
+  p = W::put_str(p, span.service);
+  p = W::put_literal(p, "resource");
+  p = W::put_str(p, resource);
+  p = W::put_literal(p, "type");
+  p = W::put_str(p, span.type);
+  p = W::put_literal(p, "start");
+  p = W::put_int(p, span.start.wall_ns);
+  p = W::put_literal(p, "duration");
+  p = W::put_int(p, std::max<std::int64_t>(span.duration_ns, 0));
+  p = W::put_literal(p, "error");
+  *p++ = span.error ? 1 : 0;  // positive fixint
+
+  p = W::put_literal(p, "meta");
+  p = W::put_map_header(p, static_cast<std::uint32_t>(span.meta.size() + add_language +
+                                                      add_runtime_id + add_base_service));
   for (const auto& [key, value] : span.meta) {
-    writer.write_str(key);
-    writer.write_str(value);
+    p = W::put_str(p, key);
+    p = W::put_str(p, value);
   }
-  if (add_language) {
-    writer.write_literal("language");
-    writer.write_literal("cpp");
-  }
+  if (add_language)
+    p = W::put_bytes(p,
+                     "\xa8"
+                     "language"
+                     "\xa3"
+                     "cpp");
   if (add_runtime_id) {
-    writer.write_literal("runtime-id");
-    writer.write_str(context.runtime_id);
+    p = W::put_literal(p, "runtime-id");
+    p = W::put_str(p, context.runtime_id);
   }
   if (add_base_service) {
-    writer.write_literal("_dd.base_service");
-    writer.write_str(context.default_service);
+    p = W::put_literal(p, "_dd.base_service");
+    p = W::put_str(p, context.default_service);
   }
 
-  const bool add_process_id = !span.metrics.contains(kProcessIdKey);
-  writer.write_literal("metrics");
-  writer.write_map_header(static_cast<std::uint32_t>(span.metrics.size() + add_process_id));
+  p = W::put_literal(p, "metrics");
+  p = W::put_map_header(p, static_cast<std::uint32_t>(span.metrics.size() + add_process_id));
   for (const auto& [key, value] : span.metrics) {
-    writer.write_str(key);
-    writer.write_float64(value);
+    p = W::put_str(p, key);
+    p = W::put_float64(p, value);
   }
   if (add_process_id) {
-    writer.write_literal("process_id");
-    writer.write_float64(context.process_id);
+    p = W::put_literal(p, "process_id");
+    p = W::put_float64(p, context.process_id);
   }
+  writer.commit(p);
 
   if (has_links) {
     writer.write_literal("span_links");
@@ -141,14 +188,12 @@ void encode_span(MsgpackWriter& writer, const SpanData& span, const EncodeContex
   }
 }
 
+void encode_chunk(ByteBuffer& out, const TraceChunk& chunk, const EncodeContext& context) {
+  encode_chunk_into(out, chunk, context);
+}
+
 void encode_chunk(std::string& out, const TraceChunk& chunk, const EncodeContext& context) {
-  MsgpackWriter writer(out);
-  std::size_t estimate = 5;
-  for (const SpanData* span : chunk.spans) estimate += estimate_span_size(*span);
-  writer.reserve(estimate);
-  writer.write_array_header(static_cast<std::uint32_t>(chunk.spans.size()));
-  for (const SpanData* span : chunk.spans) encode_span(writer, *span, context);
-  writer.finish();
+  encode_chunk_into(out, chunk, context);
 }
 
 }  // namespace gatetrace

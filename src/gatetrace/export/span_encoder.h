@@ -6,6 +6,10 @@
 // `runtime-id`, `process_id`, and `_dd.base_service` for spans of another service)
 // without the tracer having to store them in each SpanData. A tag the span already has
 // wins, and map sizes are counted before writing so that no key is ever duplicated.
+//
+// Each span's size is bounded before it is written (its strings' lengths plus the
+// largest form of every fixed field), so the span is written with a single check for
+// room in the output.
 #pragma once
 
 #include <string>
@@ -16,6 +20,7 @@
 
 namespace gatetrace {
 
+class ByteBuffer;
 class MsgpackWriter;
 
 struct EncodeContext {
@@ -24,7 +29,9 @@ struct EncodeContext {
   double process_id = 0;             // metric `process_id`
 };
 
-// Appends the chunk (an array of span maps) to `out`.
+// Appends the chunk (an array of span maps) to `out`. The ByteBuffer form is the
+// exporter's: it grows without zero-filling.
+void encode_chunk(ByteBuffer& out, const TraceChunk& chunk, const EncodeContext& context);
 void encode_chunk(std::string& out, const TraceChunk& chunk, const EncodeContext& context);
 
 // Writes one span map (exposed for the chunk encoder's tests and the benchmarks).

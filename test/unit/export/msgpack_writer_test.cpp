@@ -3,12 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "gatetrace/export/byte_buffer.h"
 #include "support/msgpack_inspect.h"
 
 namespace gatetrace {
@@ -16,12 +19,22 @@ namespace {
 
 using nlohmann::json;
 
+// Encodes into both outputs (a std::string grows by zero-filling, a ByteBuffer without
+// initializing), checks that they agree byte for byte, and returns the bytes.
 template <typename Write>
 std::string encode(Write&& write) {
   std::string out;
-  MsgpackWriter writer(out);
-  write(writer);
-  writer.finish();
+  {
+    MsgpackWriter writer(out);
+    write(writer);
+    writer.finish();
+  }
+  ByteBuffer buffer;
+  {
+    MsgpackWriter writer(buffer);
+    write(writer);
+  }
+  EXPECT_EQ(buffer.view(), out);
   return out;
 }
 
@@ -249,6 +262,90 @@ TEST(MsgpackWriter, NestedDocument) {
                          {"map", {{"x", true}}},
                          {"big", std::numeric_limits<std::uint64_t>::max()}};
   EXPECT_EQ(decode(bytes), expected);
+}
+
+TEST(MsgpackWriter, ByteBufferOutputAppendsAfterContentAndKeepsItAcrossGrowth) {
+  ByteBuffer buffer;
+  buffer.reserve(8);
+  std::memcpy(buffer.data(), "prefix", 6);
+  buffer.set_size(6);
+  const std::string long_value(70000, 'q');
+  {
+    MsgpackWriter writer(buffer);
+    writer.write_array_header(2);
+    writer.write_str(long_value);  // grows the buffer well past its capacity
+    writer.write_uint(0xfedcba9876543210u);
+    EXPECT_EQ(writer.written(), 1 + 5 + long_value.size() + 9);
+  }
+  ASSERT_EQ(buffer.size(), 6 + 1 + 5 + long_value.size() + 9);
+  EXPECT_EQ(buffer.view().substr(0, 6), "prefix");
+  const json decoded = decode(std::string(buffer.view().substr(6)));
+  EXPECT_EQ(decoded, json::array({long_value, 0xfedcba9876543210u}));
+}
+
+TEST(MsgpackWriter, ByteBufferFinishSetsTheSizeAndWritingMayContinue) {
+  ByteBuffer buffer;
+  MsgpackWriter writer(buffer);
+  writer.write_array_header(2);
+  writer.write_uint(1);
+  writer.finish();
+  EXPECT_EQ(buffer.size(), 2u);
+  writer.write_uint(2);
+  writer.finish();
+  EXPECT_EQ(decode(std::string(buffer.view())), json::array({1, 2}));
+}
+
+TEST(MsgpackWriter, RawCursorWritesTheSameBytesAsTheCheckedCalls) {
+  const std::string long_value(300, 'L');
+  const std::string expected = encode([&](MsgpackWriter& w) {
+    w.write_map_header(3);
+    w.write_literal("id");
+    w.write_uint(0x1234567890u);
+    w.write_literal("neg");
+    w.write_int(-40000);
+    w.write_str(long_value);
+    w.write_float64(0.5);
+  });
+  ByteBuffer buffer;
+  {
+    MsgpackWriter writer(buffer);
+    char* p = writer.raw(64 + long_value.size());
+    p = MsgpackWriter::put_map_header(p, 3);
+    p = MsgpackWriter::put_literal(p, "id");
+    p = MsgpackWriter::put_uint(p, 0x1234567890u);
+    p = MsgpackWriter::put_bytes(p,
+                                 "\xa3"
+                                 "neg");
+    p = MsgpackWriter::put_int(p, -40000);
+    p = MsgpackWriter::put_str(p, long_value);
+    p = MsgpackWriter::put_float64(p, 0.5);
+    writer.commit(p);
+  }
+  EXPECT_EQ(buffer.view(), expected);
+}
+
+TEST(ByteBuffer, GrowthKeepsTheContentAndMovesTransferIt) {
+  ByteBuffer buffer;
+  EXPECT_EQ(buffer.capacity(), 0u);
+  buffer.reserve(3);
+  std::memcpy(buffer.data(), "abc", 3);
+  buffer.set_size(3);
+  buffer.reserve(100000);
+  EXPECT_GE(buffer.capacity(), 100000u);
+  EXPECT_EQ(buffer.view(), "abc");
+
+  ByteBuffer moved(std::move(buffer));
+  EXPECT_EQ(moved.view(), "abc");
+  EXPECT_EQ(buffer.capacity(), 0u);  // NOLINT(bugprone-use-after-move): moved-from state
+  ByteBuffer assigned;
+  assigned = std::move(moved);
+  EXPECT_EQ(assigned.view(), "abc");
+
+  assigned.clear();
+  EXPECT_TRUE(assigned.empty());
+  EXPECT_GE(assigned.capacity(), 100000u);  // clear keeps the memory for reuse
+  assigned.release();
+  EXPECT_EQ(assigned.capacity(), 0u);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gatetrace/export/byte_buffer.h"
 #include "gatetrace/export/msgpack_writer.h"
 #include "support/msgpack_inspect.h"
 #include "support/span_factory.h"
@@ -20,9 +21,14 @@ using testing::OwnedChunk;
 
 constexpr EncodeContext kContext{"web-backend", "4bd9c2a6-0d0e-4a54-9d8a-6b8f3e4c2a11", 4242};
 
+// Encodes into both outputs (the exporter's ByteBuffer and a std::string), checks that
+// they agree byte for byte, and decodes.
 json encode(const TraceChunk& chunk, const EncodeContext& context = kContext) {
   std::string out;
   encode_chunk(out, chunk, context);
+  ByteBuffer buffer;
+  encode_chunk(buffer, chunk, context);
+  EXPECT_EQ(buffer.view(), out);
   return testing::decode_checked(out);
 }
 
@@ -202,6 +208,124 @@ TEST(SpanEncoder, EncodeChunkAppendsToExistingBytes) {
   encode_chunk(out, owned.chunk, kContext);
   ASSERT_EQ(out.size(), 2 * first);
   EXPECT_EQ(out.substr(0, first), out.substr(first));
+}
+
+// A string of `length` bytes that differ from their neighbours, so that a misplaced
+// copy shows.
+std::string pattern(std::size_t length, char first) {
+  std::string value(length, ' ');
+  for (std::size_t i = 0; i < length; ++i) value[i] = static_cast<char>(first + i % 23);
+  return value;
+}
+
+TEST(SpanEncoder, StringsAtEveryMsgpackSizeBoundaryInEveryField) {
+  // Each span is bounded before it is written; strings of every size class, in every
+  // field, must fit that bound and come back intact.
+  for (const std::size_t length : {0, 1, 31, 32, 255, 256, 65535, 65536}) {
+    SCOPED_TRACE(length);
+    SpanData span = make_span(0x1234, 0x5678, 0, pattern(length, 'a'));
+    span.name = pattern(length, 'b');
+    span.resource = pattern(length, 'c');
+    span.type = pattern(length, 'd');
+    const std::string key = "k" + pattern(length, 'e');
+    span.meta.set(key, pattern(length, 'f'));
+    span.meta.set("short", pattern(length, 'g'));
+    span.metrics.set("m" + pattern(length, 'h'), 1.5);
+    EncodeContext context = kContext;
+    const std::string runtime_id = pattern(length, 'i');
+    const std::string default_service = pattern(length, 'j') + "-default";
+    context.runtime_id = runtime_id;
+    context.default_service = default_service;
+
+    const json encoded = encode_one(span, context);
+    EXPECT_EQ(encoded.at("service"), pattern(length, 'a'));
+    EXPECT_EQ(encoded.at("name"), pattern(length, 'b'));
+    EXPECT_EQ(encoded.at("resource"), pattern(length, 'c'));
+    EXPECT_EQ(encoded.at("type"), pattern(length, 'd'));
+    const json& meta = encoded.at("meta");
+    EXPECT_EQ(meta.at(key), pattern(length, 'f'));
+    EXPECT_EQ(meta.at("short"), pattern(length, 'g'));
+    EXPECT_EQ(meta.at("language"), "cpp");
+    if (length == 0) {
+      EXPECT_FALSE(meta.contains("runtime-id"));
+      EXPECT_EQ(meta.size(), 4u);
+    } else {
+      EXPECT_EQ(meta.at("runtime-id"), runtime_id);
+      EXPECT_EQ(meta.size(), 5u);
+    }
+    EXPECT_EQ(meta.at("_dd.base_service"), default_service);
+    EXPECT_EQ(encoded.at("metrics").at("m" + pattern(length, 'h')).get<double>(), 1.5);
+    EXPECT_EQ(encoded.at("metrics").size(), 2u);
+  }
+}
+
+TEST(SpanEncoder, IntegersAtEveryMsgpackBoundary) {
+  const std::uint64_t values[] = {0,
+                                  1,
+                                  127,
+                                  128,
+                                  255,
+                                  256,
+                                  65535,
+                                  65536,
+                                  0xffffffffu,
+                                  0x100000000u,
+                                  0x7fffffffffffffffu,
+                                  0xffffffffffffffffu};
+  for (const std::uint64_t value : values) {
+    SCOPED_TRACE(value);
+    SpanData span = make_span(value, value, value);
+    span.trace_id.high = value;  // 128-bit: only the low half is the trace id
+    span.start.wall_ns = static_cast<std::int64_t>(value >> 1);
+    span.duration_ns = static_cast<std::int64_t>(value >> 1);
+    const json encoded = encode_one(span);
+    EXPECT_EQ(encoded.at("trace_id").get<std::uint64_t>(), value);
+    EXPECT_EQ(encoded.at("span_id").get<std::uint64_t>(), value);
+    EXPECT_EQ(encoded.at("parent_id").get<std::uint64_t>(), value);
+    EXPECT_EQ(encoded.at("start").get<std::int64_t>(), static_cast<std::int64_t>(value >> 1));
+    EXPECT_EQ(encoded.at("duration").get<std::int64_t>(), static_cast<std::int64_t>(value >> 1));
+  }
+  for (const std::int64_t start :
+       {std::int64_t{-1}, std::int64_t{-32}, std::int64_t{-33}, std::int64_t{-128},
+        std::int64_t{-129}, std::int64_t{-32769}, std::int64_t{INT32_MIN} - 1, INT64_MIN}) {
+    SCOPED_TRACE(start);
+    SpanData span = make_span(1, 2);
+    span.start.wall_ns = start;
+    EXPECT_EQ(encode_one(span).at("start").get<std::int64_t>(), start);
+  }
+}
+
+TEST(SpanEncoder, KeysOfAProcessTagsLengthAreOnlyThatTagWhenEqual) {
+  // The process-tag lookup compares keys of the same length only: near misses of the
+  // same length must not suppress the process tags.
+  SpanData span = make_span(1, 2, 0, "other-service");
+  span.meta.set("languagE", "x");
+  span.meta.set("runtime-iD", "x");
+  span.meta.set("_dd.base_servicE", "x");
+  span.metrics.set("process_iD", 1);
+  const json encoded = encode_one(span);
+  EXPECT_EQ(encoded.at("meta").size(), 6u);
+  EXPECT_EQ(encoded.at("meta").at("language"), "cpp");
+  EXPECT_EQ(encoded.at("meta").at("runtime-id"), kContext.runtime_id);
+  EXPECT_EQ(encoded.at("meta").at("_dd.base_service"), "web-backend");
+  EXPECT_EQ(encoded.at("metrics").size(), 2u);
+  EXPECT_EQ(encoded.at("metrics").at("process_id").get<double>(), 4242.0);
+}
+
+TEST(SpanEncoder, ManySpansIntoAReusedByteBufferMatchAFreshEncoding) {
+  // The exporter's buffer is reused from one trace to the next; what it held before
+  // must not leak into the next chunk.
+  OwnedChunk big = testing::make_chunk(7, 30);
+  for (auto& span : big.storage) span->meta.set("payload", std::string(500, 'p'));
+  OwnedChunk small = testing::make_chunk(8, 2);
+  ByteBuffer buffer;
+  for (const OwnedChunk* owned : {&big, &small, &big}) {
+    buffer.clear();
+    encode_chunk(buffer, owned->chunk, kContext);
+    std::string fresh;
+    encode_chunk(fresh, owned->chunk, kContext);
+    EXPECT_EQ(buffer.view(), fresh);
+  }
 }
 
 }  // namespace
