@@ -26,6 +26,13 @@ class GATETRACE_API DictReader {
 
   virtual void visit(
       const std::function<void(std::string_view key, std::string_view value)>& visitor) const = 0;
+
+  // An opt-in promise that lets gatetrace read every header it needs in one `visit`
+  // instead of one `lookup` per name: `visit` passes every entry, in the order in which
+  // `lookup` searches them (so the first entry of a name is the value `lookup` returns),
+  // and the views it passes stay valid while the reader is alive. Readers over stored
+  // headers can make it; the default (false) keeps gatetrace on `lookup`.
+  virtual bool visit_is_indexable() const { return false; }
 };
 
 // A DictReader over a flat list of (name, value) pairs, e.g. headers parsed by hand or
@@ -38,6 +45,7 @@ class GATETRACE_API HeaderListReader : public DictReader {
 
   std::optional<std::string_view> lookup(std::string_view key) const override;
   void visit(const std::function<void(std::string_view, std::string_view)>& visitor) const override;
+  bool visit_is_indexable() const override { return true; }
 
  private:
   const Headers& headers_;

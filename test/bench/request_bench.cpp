@@ -1,9 +1,10 @@
-// Benchmarks 4 and 5: the per-request header work. (4a) one APIM request's headers:
-// proxy headers read and validated, then Datadog + W3C (+ baggage) extraction. (4b, 4c)
-// the whole request through the `http` helper: inferred span and server span created,
-// status set, both finished and handed to a discarding collector; without and with a
-// two-parameter query string (which goes through the obfuscation pattern). (5) injecting
-// the trace context into an outgoing request's header map.
+// Benchmarks 4 and 5: the per-request header work. (4a) one APIM request's headers, as
+// the request helper (HttpServerSpan) reads them: the framework's headers indexed in one
+// pass, the proxy headers read and validated, then Datadog + W3C (+ baggage)
+// extraction. (4b, 4c) the whole request through the `http` helper: inferred span and
+// server span created, status set, both finished and handed to a discarding collector;
+// without and with a two-parameter query string (which goes through the obfuscation
+// pattern). (5) injecting the trace context into an outgoing request's header map.
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -12,6 +13,7 @@
 #include "gatetrace/clock.h"
 #include "gatetrace/http_server_span.h"
 #include "gatetrace/propagation/propagation.h"
+#include "gatetrace/proxy/header_index.h"
 #include "gatetrace/proxy/proxy_headers.h"
 #include "gatetrace/span.h"
 #include "gatetrace/tracer.h"
@@ -25,12 +27,16 @@ void BM_4a_ApimHeaderWork(benchmark::State& state) {
   const PropagationSettings settings;  // datadog, tracecontext, baggage
   const std::vector<Glob> any_domain;
   const TimePoint now = default_clock()->now();
+  bool complete = true;
   for (auto _ : state) {
-    ProxyHeaderResult proxy = read_proxy_headers(reader, now, any_domain);
-    ExtractedContext context = extract_context(reader, settings);
+    const HeaderIndex headers(reader);
+    ProxyHeaderReading proxy = read_proxy_header_fields(headers, now, any_domain);
+    ExtractedContext context = extract_context(headers, settings);
+    complete &= proxy.valid && context.has_trace();
     benchmark::DoNotOptimize(proxy);
     benchmark::DoNotOptimize(context);
   }
+  if (!complete) state.SkipWithError("the APIM headers yielded no inferred span or no context");
   state.counters["spans_per_iter"] = 1;
 }
 BENCHMARK(BM_4a_ApimHeaderWork);

@@ -10,6 +10,7 @@
 
 #include "gatetrace/http/client_ip.h"
 #include "gatetrace/http/query_obfuscator.h"
+#include "gatetrace/proxy/header_index.h"
 #include "gatetrace/proxy/inferred_span.h"
 #include "gatetrace/proxy/proxy_headers.h"
 #include "gatetrace/span_data.h"
@@ -38,14 +39,14 @@ std::string_view method_and_route(std::string_view method, std::string_view rout
 
 // http.url: the target when it is an absolute URL, else "http://" + Host + target; the
 // query string obfuscated.
-std::string_view server_url(const HttpServerRequest& request, const DictReader& headers,
+std::string_view server_url(const HttpServerRequest& request, const HeaderIndex& headers,
                             const QueryObfuscator& obfuscator) {
   std::string_view target = request.target.substr(0, kUrlCap);
   std::string& url = url_buffer();
   if (!target.empty() && target.front() != '/') {
     url.assign(target);
   } else {
-    std::string_view host = headers.lookup("host").value_or("");
+    std::string_view host = headers.get(IndexedHeader::kHost).value_or("");
     url.assign("http://");
     url.append(host.substr(0, 255));
     url.append(target);
@@ -61,7 +62,7 @@ void tag_request_headers(const FinalizedTracerConfig& config, const DictReader& 
   }
 }
 
-void log_proxy_problem(const TracerCore& core, const ProxyHeaderResult& result) {
+void log_proxy_problem(const TracerCore& core, const ProxyHeaderReading& result) {
   if (!core.config.debug || result.problem == ProxyHeaderProblem::kNone ||
       result.problem == ProxyHeaderProblem::kNoProxyHeader) {
     return;
@@ -86,7 +87,7 @@ void log_proxy_problem(const TracerCore& core, const ProxyHeaderResult& result) 
     default:
       break;
   }
-  const bool voided = !result.request.has_value();
+  const bool voided = !result.valid;
   core.logger->log(
       LogLevel::kDebug,
       fmt::format("inferred proxy span: {} '{}'; {}", why, result.detail,
@@ -109,26 +110,27 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
       uncaught_at_start_(std::uncaught_exceptions()) {
   static const HeaderListReader::Headers kNoHeaders;
   static const HeaderListReader kEmptyReader(kNoHeaders);
-  const DictReader& headers = request.headers ? *request.headers : kEmptyReader;
+  // Every header this constructor, the proxy headers and the extraction read comes from
+  // one pass over the framework's headers (when its reader allows it).
+  const HeaderIndex headers(request.headers ? *request.headers : kEmptyReader);
   const TracerCore& core = *core_;
   const FinalizedTracerConfig& config = core.config;
 
-  std::optional<InferredProxyRequest> proxy;
+  ProxyHeaderReading proxy;
   const TimePoint now = core.clock->now();
   if (config.inferred_proxy_services_enabled) {
-    ProxyHeaderResult result = read_proxy_headers(headers, now, core.allowed_proxy_domains);
-    log_proxy_problem(core, result);
-    proxy = std::move(result.request);
+    proxy = read_proxy_header_fields(headers, now, core.allowed_proxy_domains);
+    log_proxy_problem(core, proxy);
   }
 
   // Both spans are created with their start only; name, service, resource and tags are
   // then written straight into the spans' recycled storage, rather than copied into a
   // SpanConfig's strings first.
   SpanConfig start_config;
-  if (proxy) {
-    start_config.start = inferred_span_start(*proxy, now);
+  if (proxy.valid) {
+    start_config.start = inferred_span_start(proxy.fields, now);
     inferred_ = tracer.extract_or_create_span(headers, start_config);
-    set_inferred_span_fields(inferred_, *proxy, config);
+    set_inferred_span_fields(inferred_, proxy.fields, config);
     inferred_.set_metric("_dd.inferred_span", 1);
     tag_request_headers(config, headers, inferred_);
     start_config.start = now;
@@ -154,7 +156,7 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
     }
   }
   if (!request.route.empty()) server_.set_tag("http.route", request.route);
-  if (auto agent = headers.lookup("user-agent")) {
+  if (auto agent = headers.get(IndexedHeader::kUserAgent)) {
     server_.set_tag("http.useragent", agent->substr(0, 512));
   }
   tag_request_headers(config, headers, server_);

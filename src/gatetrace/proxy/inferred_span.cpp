@@ -19,23 +19,27 @@ std::string_view join(std::initializer_list<std::string_view> parts) {
 
 }  // namespace
 
-TimePoint inferred_span_start(const InferredProxyRequest& request, TimePoint now) {
+TimePoint inferred_span_start(const ProxyHeaderFields& request, TimePoint now) {
   return TimePoint{request.start_wall_ns, now.steady_ns - (now.wall_ns - request.start_wall_ns)};
 }
 
-void set_inferred_span_fields(Span& span, const InferredProxyRequest& request,
+void set_inferred_span_fields(Span& span, const ProxyHeaderFields& request,
                               const FinalizedTracerConfig& config) {
   const ProxyKind& kind = *request.kind;
   span.set_name(kind.span_name);
-  span.set_service(request.domain.empty() ? std::string_view(config.service)
-                                          : std::string_view(request.domain));
+  span.set_service(request.domain.empty() ? std::string_view(config.service) : request.domain);
   span.set_type("web");
 
-  const std::string& route = request.resource_path.empty() ? request.path : request.resource_path;
+  // The route is the resource path, else the path (with the '/' it may lack).
+  const bool by_resource_path = !request.resource_path.empty();
+  const std::string_view route = by_resource_path ? request.resource_path : request.path;
+  const std::string_view route_prefix = by_resource_path ? "" : request.path_prefix();
   if (!request.method.empty() && !route.empty()) {
-    span.set_resource(join({request.method, " ", route}));
-  } else if (!request.method.empty() || !route.empty()) {
-    span.set_resource(request.method.empty() ? route : request.method);
+    span.set_resource(join({request.method, " ", route_prefix, route}));
+  } else if (!request.method.empty()) {
+    span.set_resource(request.method);
+  } else if (!route.empty()) {
+    span.set_resource(route_prefix.empty() ? route : join({route_prefix, route}));
   } else {
     span.set_resource(kind.span_name);
   }
@@ -44,7 +48,8 @@ void set_inferred_span_fields(Span& span, const InferredProxyRequest& request,
   span.set_tag("span.kind", "server");
   if (!request.method.empty()) span.set_tag("http.method", request.method);
   if (!request.domain.empty()) {
-    span.set_tag("http.url", join({"https://", request.domain, request.path}));
+    span.set_tag("http.url",
+                 join({"https://", request.domain, request.path_prefix(), request.path}));
   }
   if (!request.resource_path.empty()) span.set_tag("http.route", request.resource_path);
   if (!request.user_agent.empty()) span.set_tag("http.useragent", request.user_agent);

@@ -1,4 +1,4 @@
-// Building the inferred span of an API gateway from a validated `InferredProxyRequest`,
+// Building the inferred span of an API gateway from validated `ProxyHeaderFields`,
 // and completing it from the server span's outcome, field by field as
 // shared/spec/inferred-proxy-spans.md lays down. The `http` module's request helper is
 // the only caller: it creates the inferred span first (the trace's local root, child of
@@ -18,13 +18,13 @@ namespace gatetrace {
 // The inferred span's start: the moment the gateway received the request. `now` is the
 // moment the headers were read; its steady reading is shifted back by the wall-clock
 // distance, so that the duration (steady) and the start (wall) agree.
-TimePoint inferred_span_start(const InferredProxyRequest& request, TimePoint now);
+TimePoint inferred_span_start(const ProxyHeaderFields& request, TimePoint now);
 
 // Sets name, service, resource, type and the tags known when the request arrives on the
 // freshly created inferred span (after the tracer's own default tags, which these
 // override). They are written straight into the span's storage, which is recycled, so
 // that a steady stream of requests does not allocate here.
-void set_inferred_span_fields(Span& span, const InferredProxyRequest& request,
+void set_inferred_span_fields(Span& span, const ProxyHeaderFields& request,
                               const FinalizedTracerConfig& config);
 
 // What the server span ended with.

@@ -21,20 +21,22 @@ std::string_view trim_blanks(std::string_view text) {
   return text;
 }
 
-// The trimmed value of `name`, cut to `cap` bytes (never inside a UTF-8 sequence).
-std::string header(const DictReader& headers, std::string_view name, std::size_t cap) {
-  const auto value = headers.lookup(name);
-  if (!value) return {};
-  std::string_view text = trim_blanks(*value);
-  if (text.size() > cap) {
-    std::size_t cut = cap;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    text = text.substr(0, cut);
-  }
-  return std::string(text);
+// `text` cut to `cap` bytes (never inside a UTF-8 sequence).
+std::string_view capped(std::string_view text, std::size_t cap) {
+  if (text.size() <= cap) return text;
+  std::size_t cut = cap;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
 }
 
-bool domain_allowed(const std::string& domain, const std::vector<Glob>& allowed) {
+// The trimmed value of `name`, cut to `cap` bytes; empty when the header is absent.
+std::string_view header(const HeaderIndex& headers, IndexedHeader name, std::size_t cap) {
+  const auto value = headers.get(name);
+  if (!value) return {};
+  return capped(trim_blanks(*value), cap);
+}
+
+bool domain_allowed(std::string_view domain, const std::vector<Glob>& allowed) {
   if (allowed.empty()) return true;
   for (const Glob& pattern : allowed) {
     if (pattern.match(domain)) return true;
@@ -58,25 +60,31 @@ std::int64_t parse_proxy_timestamp_ms(std::string_view text) {
   return static_cast<std::int64_t>(value);
 }
 
-ProxyHeaderResult read_proxy_headers(const DictReader& headers, TimePoint now,
-                                     const std::vector<Glob>& allowed_domains) {
-  ProxyHeaderResult result;
-  const auto proxy = headers.lookup("x-dd-proxy");
+ProxyHeaderReading read_proxy_header_fields(const DictReader& headers, TimePoint now,
+                                            const std::vector<Glob>& allowed_domains) {
+  return read_proxy_header_fields(HeaderIndex(headers), now, allowed_domains);
+}
+
+ProxyHeaderReading read_proxy_header_fields(const HeaderIndex& headers, TimePoint now,
+                                            const std::vector<Glob>& allowed_domains) {
+  ProxyHeaderReading result;
+  const auto proxy = headers.get(IndexedHeader::kProxy);
   if (!proxy) {
     result.problem = ProxyHeaderProblem::kNoProxyHeader;
     return result;
   }
-  const ProxyKind* kind = find_proxy_kind(trim_blanks(*proxy));
+  const std::string_view kind_value = trim_blanks(*proxy);
+  const ProxyKind* kind = find_proxy_kind(kind_value);
   if (kind == nullptr) {
     result.problem = ProxyHeaderProblem::kUnknownKind;
-    result.detail = header(headers, "x-dd-proxy", kValueCap);
+    result.detail = capped(kind_value, kValueCap);
     return result;
   }
 
-  InferredProxyRequest request;
-  request.kind = kind;
-  request.start_wall_ns = now.wall_ns;
-  const auto timestamp = headers.lookup("x-dd-proxy-request-time-ms");
+  ProxyHeaderFields& fields = result.fields;
+  fields.kind = kind;
+  fields.start_wall_ns = now.wall_ns;
+  const auto timestamp = headers.get(IndexedHeader::kProxyRequestTimeMs);
   ProxyHeaderProblem timestamp_problem = ProxyHeaderProblem::kNone;
   if (!timestamp) {
     timestamp_problem = ProxyHeaderProblem::kMissingTimestamp;
@@ -89,38 +97,64 @@ ProxyHeaderResult read_proxy_headers(const DictReader& headers, TimePoint now,
     } else {
       // Exact integer arithmetic; a gateway clock ahead of ours is clamped to now so the
       // inferred span still encloses the server span.
-      request.start_wall_ns = std::min(ms * kNanosPerMilli, now.wall_ns);
+      fields.start_wall_ns = std::min(ms * kNanosPerMilli, now.wall_ns);
     }
   }
   if (timestamp_problem != ProxyHeaderProblem::kNone) {
     result.problem = timestamp_problem;
-    result.detail = timestamp ? header(headers, "x-dd-proxy-request-time-ms", kValueCap) : "";
+    result.detail = timestamp ? capped(trim_blanks(*timestamp), kValueCap) : std::string_view();
     // An optional timestamp falls back to "now"; a required one voids the span.
     if (kind->timestamp_required) return result;
   }
 
-  request.domain = header(headers, "x-dd-proxy-domain-name", kDomainCap);
-  if (!domain_allowed(request.domain, allowed_domains)) {
+  fields.domain = header(headers, IndexedHeader::kProxyDomainName, kDomainCap);
+  if (!domain_allowed(fields.domain, allowed_domains)) {
     result.problem = ProxyHeaderProblem::kDomainNotAllowed;
-    result.detail = request.domain;
+    result.detail = fields.domain;
     return result;
   }
-  request.method = header(headers, "x-dd-proxy-httpmethod", kValueCap);
-  request.path = header(headers, "x-dd-proxy-path", kPathCap);
-  if (!request.path.empty() && request.path.front() != '/') {
-    // The added '/' counts against the cap too.
-    if (request.path.size() == kPathCap)
-      request.path = header(headers, "x-dd-proxy-path", kPathCap - 1);
-    request.path.insert(0, 1, '/');
+  fields.method = header(headers, IndexedHeader::kProxyHttpMethod, kValueCap);
+  if (const auto path = headers.get(IndexedHeader::kProxyPath)) {
+    const std::string_view trimmed = trim_blanks(*path);
+    fields.path = capped(trimmed, kPathCap);
+    if (!fields.path.empty() && fields.path.front() != '/') {
+      // The added '/' counts against the cap too.
+      if (fields.path.size() == kPathCap) fields.path = capped(trimmed, kPathCap - 1);
+      fields.path_slash = true;
+    }
   }
-  request.region = header(headers, "x-dd-proxy-region", kValueCap);
-  request.stage = header(headers, "x-dd-proxy-stage", kValueCap);
-  request.resource_path = header(headers, "x-dd-proxy-resource-path", kPathCap);
-  request.account_id = header(headers, "x-dd-proxy-account-id", kValueCap);
-  request.api_id = header(headers, "x-dd-proxy-api-id", kValueCap);
-  request.user = header(headers, "x-dd-proxy-user", kValueCap);
-  request.user_agent = header(headers, "user-agent", kUserAgentCap);
-  result.request = std::move(request);
+  fields.region = header(headers, IndexedHeader::kProxyRegion, kValueCap);
+  fields.stage = header(headers, IndexedHeader::kProxyStage, kValueCap);
+  fields.resource_path = header(headers, IndexedHeader::kProxyResourcePath, kPathCap);
+  fields.account_id = header(headers, IndexedHeader::kProxyAccountId, kValueCap);
+  fields.api_id = header(headers, IndexedHeader::kProxyApiId, kValueCap);
+  fields.user = header(headers, IndexedHeader::kProxyUser, kValueCap);
+  fields.user_agent = header(headers, IndexedHeader::kUserAgent, kUserAgentCap);
+  result.valid = true;
+  return result;
+}
+
+ProxyHeaderResult read_proxy_headers(const DictReader& headers, TimePoint now,
+                                     const std::vector<Glob>& allowed_domains) {
+  const ProxyHeaderReading reading = read_proxy_header_fields(headers, now, allowed_domains);
+  ProxyHeaderResult result;
+  result.problem = reading.problem;
+  result.detail = std::string(reading.detail);
+  if (!reading.valid) return result;
+  const ProxyHeaderFields& fields = reading.fields;
+  InferredProxyRequest& request = result.request.emplace();
+  request.kind = fields.kind;
+  request.start_wall_ns = fields.start_wall_ns;
+  request.method = fields.method;
+  request.path.assign(fields.path_prefix()).append(fields.path);
+  request.domain = fields.domain;
+  request.region = fields.region;
+  request.stage = fields.stage;
+  request.resource_path = fields.resource_path;
+  request.account_id = fields.account_id;
+  request.api_id = fields.api_id;
+  request.user = fields.user;
+  request.user_agent = fields.user_agent;
   return result;
 }
 

@@ -7,6 +7,9 @@
 // reach the backend directly can forge these headers):
 //   domain 253 bytes (a DNS name's maximum), path and resource path 1024, user agent 512,
 //   every other value 128.
+//
+// The request path reads the headers as views (`read_proxy_header_fields`), so that
+// validating them copies nothing; the values are copied once, into the inferred span.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +20,7 @@
 
 #include "gatetrace/clock.h"
 #include "gatetrace/dict_reader.h"
+#include "gatetrace/proxy/header_index.h"
 #include "gatetrace/proxy/proxy_kinds.h"
 #include "gatetrace/sampling/glob.h"
 
@@ -47,6 +51,42 @@ enum class ProxyHeaderProblem {
   kImplausibleTimestamp,  // before 2000-01-01 or more than an hour old
   kDomainNotAllowed,
 };
+
+// The validated headers as views into the reader's values, trimmed and capped: valid
+// while the reader's headers are. A path that lacks its leading '/' is kept without it,
+// and `path_slash` says that the span's values must add it (the cap counts it).
+struct ProxyHeaderFields {
+  const ProxyKind* kind = nullptr;
+  std::int64_t start_wall_ns = 0;  // already clamped to "now" on clock skew
+  std::string_view method;
+  std::string_view path;
+  bool path_slash = false;
+  std::string_view domain;
+  std::string_view region;
+  std::string_view stage;
+  std::string_view resource_path;
+  std::string_view account_id;
+  std::string_view api_id;
+  std::string_view user;
+  std::string_view user_agent;
+
+  // "/" when the path needs its leading slash, else "".
+  std::string_view path_prefix() const { return path_slash ? "/" : ""; }
+};
+
+struct ProxyHeaderReading {
+  bool valid = false;  // `fields` describe an inferred span
+  ProxyHeaderFields fields;
+  ProxyHeaderProblem problem = ProxyHeaderProblem::kNone;
+  std::string_view detail;  // the offending value (a view, like the fields)
+};
+
+// The same validation as read_proxy_headers, without copying anything. The request
+// helper passes the request's HeaderIndex, whose ids spare the name lookups.
+ProxyHeaderReading read_proxy_header_fields(const HeaderIndex& headers, TimePoint now,
+                                            const std::vector<Glob>& allowed_domains);
+ProxyHeaderReading read_proxy_header_fields(const DictReader& headers, TimePoint now,
+                                            const std::vector<Glob>& allowed_domains);
 
 struct ProxyHeaderResult {
   std::optional<InferredProxyRequest> request;

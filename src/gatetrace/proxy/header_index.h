@@ -1,0 +1,123 @@
+// HeaderIndex: one request's headers, read once. gatetrace asks for some 20 to 40 header
+// names per request (the proxy headers, every propagation style's, the client-IP
+// headers, host, user-agent), and over a framework's list each `lookup` is a linear,
+// case-insensitive scan. HeaderIndex makes one `visit` pass over the framework's reader,
+// keeps the first value of every name gatetrace reads in a fixed table, and answers
+// `lookup` from it; names it does not index (configured header tags, say) go to the
+// wrapped reader, and so does `visit`.
+//
+// Only readers that promise it (DictReader::visit_is_indexable) are indexed; any other
+// is passed through unchanged, so that a reader whose `visit` is partial or hands out
+// short-lived views keeps working exactly as before. The index holds views into the
+// wrapped reader's headers: it must not outlive them. Built once per request by
+// HttpServerSpan, and given to the proxy-header reader and to the tracer's extraction.
+// (It lives in the proxy module, the lowest of its users.)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <string_view>
+
+#include "gatetrace/dict_reader.h"
+
+namespace gatetrace {
+
+// The headers gatetrace reads by name on every request. The first ones have an id, for
+// the callers that know the index (HeaderIndex::get skips hashing and comparing);
+// the others are indexed by name only.
+enum class IndexedHeader : std::uint8_t {
+  kProxy,               // x-dd-proxy
+  kProxyRequestTimeMs,  // x-dd-proxy-request-time-ms
+  kProxyHttpMethod,     // x-dd-proxy-httpmethod
+  kProxyPath,           // x-dd-proxy-path
+  kProxyDomainName,     // x-dd-proxy-domain-name
+  kProxyRegion,         // x-dd-proxy-region
+  kProxyStage,          // x-dd-proxy-stage
+  kProxyResourcePath,   // x-dd-proxy-resource-path
+  kProxyAccountId,      // x-dd-proxy-account-id
+  kProxyApiId,          // x-dd-proxy-api-id
+  kProxyUser,           // x-dd-proxy-user
+  kUserAgent,           // user-agent
+  kHost,                // host
+};
+
+// Every header name gatetrace's request path reads, lowercase; the first ones in the
+// order of IndexedHeader. A name missing here still works (HeaderIndex::lookup falls
+// back to the wrapped reader), only more slowly.
+inline constexpr std::string_view kIndexedHeaderNames[] = {
+    // IndexedHeader: the inferred proxy span's (proxy_headers.cpp) and the server span's.
+    "x-dd-proxy",
+    "x-dd-proxy-request-time-ms",
+    "x-dd-proxy-httpmethod",
+    "x-dd-proxy-path",
+    "x-dd-proxy-domain-name",
+    "x-dd-proxy-region",
+    "x-dd-proxy-stage",
+    "x-dd-proxy-resource-path",
+    "x-dd-proxy-account-id",
+    "x-dd-proxy-api-id",
+    "x-dd-proxy-user",
+    "user-agent",
+    "host",
+    // Propagation styles: datadog, tracecontext, baggage, b3multi, b3.
+    "x-datadog-trace-id",
+    "x-datadog-parent-id",
+    "x-datadog-sampling-priority",
+    "x-datadog-origin",
+    "x-datadog-tags",
+    "traceparent",
+    "tracestate",
+    "baggage",
+    "x-b3-traceid",
+    "x-b3-spanid",
+    "x-b3-sampled",
+    "x-b3-flags",
+    "b3",
+    // http.client_ip (http/client_ip.cpp).
+    "x-forwarded-for",
+    "x-real-ip",
+    "true-client-ip",
+    "x-client-ip",
+    "forwarded",
+    "forwarded-for",
+    "x-cluster-client-ip",
+    "fastly-client-ip",
+    "cf-connecting-ip",
+    "cf-connecting-ipv6",
+};
+
+class HeaderIndex final : public DictReader {
+ public:
+  explicit HeaderIndex(const DictReader& headers);
+  HeaderIndex(const HeaderIndex&) = delete;
+  HeaderIndex& operator=(const HeaderIndex&) = delete;
+
+  std::optional<std::string_view> lookup(std::string_view key) const override;
+  void visit(const std::function<void(std::string_view, std::string_view)>& visitor) const override;
+  bool visit_is_indexable() const override { return indexed_; }
+
+  // lookup() of a name known by its id.
+  std::optional<std::string_view> get(IndexedHeader header) const {
+    const auto i = static_cast<std::size_t>(header);
+    if (!indexed_) return headers_.lookup(kIndexedHeaderNames[i]);
+    if (present_ & (std::uint64_t{1} << i)) return values_[i];
+    return std::nullopt;
+  }
+
+  // Whether the headers were indexed (the wrapped reader opted in).
+  bool indexed() const { return indexed_; }
+
+ private:
+  static constexpr std::size_t kNameCount = std::size(kIndexedHeaderNames);
+  static_assert(kNameCount <= 64, "present_ has a bit per name");
+
+  const DictReader& headers_;
+  bool indexed_ = false;
+  // Bit i: kIndexedHeaderNames[i] was seen, and values_[i] is its first value.
+  std::uint64_t present_ = 0;
+  std::string_view values_[kNameCount];
+};
+
+}  // namespace gatetrace
