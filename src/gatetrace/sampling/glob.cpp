@@ -98,9 +98,15 @@ Glob::Glob(std::string_view pattern) {
   if (only_stars) {
     kind_ = Kind::kEverything;
   } else if (valid_utf8 && (!has_star_ || prefix_only || suffix_only)) {
-    kind_ = !has_star_ ? Kind::kExact : prefix_only ? Kind::kPrefix : Kind::kSuffix;
-    literal_ = prefix_only || !has_star_ ? segments_.front().bytes : segments_.back().bytes;
-    literal_has_any_ = has_any;
+    if (!has_star_) {
+      kind_ = has_any ? Kind::kExactAny : Kind::kExact;
+    } else if (prefix_only) {
+      kind_ = has_any ? Kind::kPrefixAny : Kind::kPrefix;
+    } else {
+      kind_ = has_any ? Kind::kSuffixAny : Kind::kSuffix;
+    }
+    literal_ = suffix_only ? segments_.back().bytes : segments_.front().bytes;
+    length_ = literal_.size();
   }
   // A `?` meeting a non-ASCII subject still needs the segments (match_units).
   if (kind_ != Kind::kGeneral && !has_any) {
@@ -250,6 +256,21 @@ inline bool Glob::match_bytes(std::string_view subject) const {
   const FoldedBytes& suffix = segments_.back().bytes;
   if (subject.size() - pos < suffix.size()) return false;
   return suffix.matches_at(subject.data() + subject.size() - suffix.size());
+}
+
+bool Glob::match_slow(std::string_view subject) const {
+  if (kind_ == Kind::kGeneral) return match_pattern(subject);
+  // A literal with `?`: bytes answer for ASCII subjects only.
+  if (!is_ascii(subject)) return match_units(subject);
+  const std::size_t size = subject.size();
+  switch (kind_) {
+    case Kind::kExactAny:
+      return size == length_ && literal_.matches_at(subject.data());
+    case Kind::kPrefixAny:
+      return size >= length_ && literal_.matches_at(subject.data());
+    default:  // kSuffixAny
+      return size >= length_ && literal_.matches_at(subject.data() + (size - length_));
+  }
 }
 
 bool Glob::match_pattern(std::string_view subject) const {

@@ -41,19 +41,18 @@ class Glob {
   explicit Glob(std::string_view pattern);
 
   bool match(std::string_view subject) const {
-    if (kind_ == Kind::kEverything) return true;
-    if (kind_ == Kind::kGeneral || (literal_has_any_ && !is_ascii(subject))) {
-      return match_pattern(subject);
-    }
-    const std::size_t length = literal_.size();
-    if (subject.size() < length) return false;
+    const std::size_t size = subject.size();
     switch (kind_) {
       case Kind::kExact:
-        return subject.size() == length && literal_.matches_at(subject.data());
+        return size == length_ && literal_.matches_at(subject.data());
       case Kind::kPrefix:
-        return literal_.matches_at(subject.data());
-      default:  // kSuffix
-        return literal_.matches_at(subject.data() + (subject.size() - length));
+        return size >= length_ && literal_.matches_at(subject.data());
+      case Kind::kSuffix:
+        return size >= length_ && literal_.matches_at(subject.data() + (size - length_));
+      case Kind::kEverything:
+        return true;
+      default:
+        return match_slow(subject);
     }
   }
 
@@ -62,11 +61,18 @@ class Glob {
 
  private:
   enum class Kind : std::uint8_t {
+    // The literal classes (valid UTF-8 patterns only): `literal_` is the pattern
+    // without its star.
+    kExact,       // no star
+    kPrefix,      // then a star
+    kSuffix,      // a star, then the literal
     kEverything,  // only stars
-    kExact,       // `literal_`, no star
-    kPrefix,      // `literal_` then a star
-    kSuffix,      // a star then `literal_`
-    kGeneral,     // anything else: `segments_`
+    // The literal classes when the literal holds a `?`: `literal_` answers for ASCII
+    // subjects only, `segments_` for the others.
+    kExactAny,
+    kPrefixAny,
+    kSuffixAny,
+    kGeneral,  // anything else: `segments_`
   };
 
   // A run of the pattern between stars. `units` are characters as `decode_unit` reads
@@ -86,6 +92,8 @@ class Glob {
     std::vector<std::uint64_t> byte_masks;
   };
 
+  // The kinds that `match` does not answer inline.
+  bool match_slow(std::string_view subject) const;
   bool match_pattern(std::string_view subject) const;
   bool match_units(std::string_view subject) const;
   bool match_bytes(std::string_view subject) const;
@@ -103,10 +111,9 @@ class Glob {
                      bool at_end);
 
   Kind kind_ = Kind::kGeneral;
-  // For kExact, kPrefix and kSuffix (valid UTF-8 patterns only): the literal's bytes,
-  // and whether it holds a `?`, whose subject must then be ASCII for bytes to answer.
+  // For the literal classes: the literal's length in bytes, and its bytes.
+  std::size_t length_ = 0;
   FoldedBytes literal_;
-  bool literal_has_any_ = false;
 
   bool has_star_ = false;
   // The byte path answers for every subject (valid UTF-8, no `?`)...

@@ -10,6 +10,11 @@
 // a previous window exists, the current ratio alone). Windows are whole seconds of
 // steady time counted from the limiter's creation.
 //
+// Given the production clock (`default_clock()`), it reads the kernel's coarse
+// monotonic clock instead (a few ms of resolution, but no TSC read, which costs about
+// 30 ns on virtual machines): a bucket that refills at most a few hundred tokens per
+// second does not need nanoseconds. An injected clock is read as given.
+//
 // Thread-safety: `allow` may be called from any thread. A mutex guards a few
 // arithmetic operations; it is per limiter, and only consulted after a rule's rate
 // already kept the trace or span.
@@ -39,8 +44,10 @@ class Limiter {
 
  private:
   double ratio(std::int64_t allowed, std::int64_t requested) const;
+  std::int64_t now_ns() const;
 
   const std::shared_ptr<const Clock> clock_;
+  const bool coarse_;  // `clock_` is the production clock: read the coarse one
   const double max_per_second_;
   const double capacity_;
 

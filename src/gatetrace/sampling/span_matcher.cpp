@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace gatetrace {
 
@@ -22,21 +23,43 @@ bool metric_as_integer_text(double value, char (&buffer)[400], std::string_view*
   return true;
 }
 
+namespace {
+
+// `meta.find(key)`, with the first bytes compared before calling memcmp: tag keys
+// often share a length ("peer.hostname", "customer.tier"), rarely a first byte.
+const std::string* find_meta(const Meta& meta, std::string_view key) {
+  if (key.empty()) return meta.find(key);
+  for (const auto& [name, value] : meta) {
+    if (name.size() == key.size() && name[0] == key[0] &&
+        std::memcmp(name.data(), key.data(), key.size()) == 0) {
+      return &value;
+    }
+  }
+  return nullptr;
+}
+
+// Out of line: its 400-byte buffer would make every tag lookup set up a large frame.
+[[gnu::noinline]] bool metric_matches(double metric, const Glob& glob) {
+  if (glob.matches_everything()) return true;
+  char buffer[400];
+  std::string_view text;
+  return metric_as_integer_text(metric, buffer, &text) && glob.match(text);
+}
+
+}  // namespace
+
+bool tag_matches(const SpanData& span, std::string_view key, const Glob& glob) {
+  if (const std::string* value = find_meta(span.meta, key)) return glob.match(*value);
+  const double* metric = span.metrics.find(key);
+  return metric != nullptr && metric_matches(*metric, glob);
+}
+
 bool SpanMatcher::matches(const SpanData& span) const {
   if (!service_.match(span.service) || !name_.match(span.name) || !resource_.match(span.resource)) {
     return false;
   }
   for (const auto& [key, glob] : tags_) {
-    if (const std::string* value = span.meta.find(key)) {
-      if (!glob.match(*value)) return false;
-      continue;
-    }
-    const double* metric = span.metrics.find(key);
-    if (metric == nullptr) return false;
-    if (glob.matches_everything()) continue;
-    char buffer[400];
-    std::string_view text;
-    if (!metric_as_integer_text(*metric, buffer, &text) || !glob.match(text)) return false;
+    if (!tag_matches(span, key, glob)) return false;
   }
   return true;
 }

@@ -31,6 +31,10 @@ class SpanMatcher {
   std::vector<std::pair<std::string, Glob>> tags_;
 };
 
+// Whether `span` carries the tag `key` with a value that `glob` matches: in `meta`, or
+// else in `metrics` (through `metric_as_integer_text`).
+bool tag_matches(const SpanData& span, std::string_view key, const Glob& glob);
+
 // A metric's value as a tag glob sees it: true with `value` formatted as an integer
 // into `buffer` when it is a whole number, false otherwise.
 bool metric_as_integer_text(double value, char (&buffer)[400], std::string_view* text);

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "unit/sampling/fake_clock.h"
 
@@ -109,6 +111,21 @@ TEST(Limiter, WindowsAreWholeSecondsNotSecondsSinceTheLastRequest) {
   const Limiter::Result result = limiter.allow();
   EXPECT_DOUBLE_EQ(result.effective_rate, (0.0 + 0.5) / 2);  // refused: 0/1 with 1/2
   EXPECT_FALSE(result.allowed);  // 0.2 tokens refilled since the refusal
+}
+
+// With the production clock the limiter reads the coarse monotonic clock: the burst,
+// the refusal and the refill behave as with any other clock.
+TEST(Limiter, ProductionClockBurstsRefusesAndRefills) {
+  Limiter limiter(default_clock(), 50);
+  EXPECT_EQ(count_allowed(limiter, 60), 50);
+  const Limiter::Result refused = limiter.allow();
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_LT(refused.effective_rate, 1.0);
+  // 50 per second: a token every 20 ms; 200 ms refill several whatever the tick.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const int refilled = count_allowed(limiter, 50);
+  EXPECT_GE(refilled, 5);
+  EXPECT_LE(refilled, 50);
 }
 
 }  // namespace
