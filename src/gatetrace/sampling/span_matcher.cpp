@@ -1,6 +1,7 @@
 #include "gatetrace/sampling/span_matcher.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -25,13 +26,34 @@ bool metric_as_integer_text(double value, char (&buffer)[400], std::string_view*
 
 namespace {
 
-// `meta.find(key)`, with the first bytes compared before calling memcmp: tag keys
-// often share a length ("peer.hostname", "customer.tier"), rarely a first byte.
+std::uint64_t load64(const char* bytes) {
+  std::uint64_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  return word;
+}
+
+// `meta.find(key)` without a memcmp call per candidate: tag keys often share a length
+// ("peer.hostname", "customer.tier"). Keys of 8 bytes or more compare their first and
+// last eight bytes as words (the whole key up to 16 bytes), shorter ones their first
+// byte before memcmp.
 const std::string* find_meta(const Meta& meta, std::string_view key) {
-  if (key.empty()) return meta.find(key);
+  const std::size_t size = key.size();
+  if (size >= 8) {
+    const std::uint64_t head = load64(key.data());
+    const std::uint64_t tail = load64(key.data() + size - 8);
+    for (const auto& [name, value] : meta) {
+      if (name.size() == size && load64(name.data()) == head &&
+          load64(name.data() + size - 8) == tail &&
+          (size <= 16 || std::memcmp(name.data() + 8, key.data() + 8, size - 16) == 0)) {
+        return &value;
+      }
+    }
+    return nullptr;
+  }
+  if (size == 0) return meta.find(key);
   for (const auto& [name, value] : meta) {
-    if (name.size() == key.size() && name[0] == key[0] &&
-        std::memcmp(name.data(), key.data(), key.size()) == 0) {
+    if (name.size() == size && name[0] == key[0] &&
+        std::memcmp(name.data(), key.data(), size) == 0) {
       return &value;
     }
   }

@@ -4,6 +4,7 @@
 
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace gatetrace {
 namespace {
@@ -59,6 +60,37 @@ TEST(SpanMatcher, MetaWinsOverAMetricOfTheSameName) {
   span.meta.set("http.status_code", "OK");
   EXPECT_TRUE(SpanMatcher("*", "*", "*", {{"http.status_code", "ok"}}).matches(span));
   EXPECT_FALSE(SpanMatcher("*", "*", "*", {{"http.status_code", "200"}}).matches(span));
+}
+
+// Tag keys are looked up by length and words: keys of every length class (empty, short,
+// 8, 9 to 16 and over 16 bytes) next to others of the same length that differ in one
+// byte, first, in the middle or last.
+TEST(SpanMatcher, TagKeysOfEveryLengthFindOnlyTheirOwnEntry) {
+  SpanData span;
+  const std::vector<std::string> keys = {"",
+                                         "a",
+                                         "b",
+                                         "env",
+                                         "enw",
+                                         "key.abcd",
+                                         "key.abce",
+                                         "peer.hostname",
+                                         "customer.tier",
+                                         "customer.ties",
+                                         "http.status_code",
+                                         "http.status_codf",
+                                         "http.request.header.x-one",
+                                         "http.request.header.x-onf",
+                                         "http.request.header.y-one"};
+  for (const std::string& key : keys) span.meta.set(key, "v:" + key);
+  for (const std::string& key : keys) {
+    EXPECT_TRUE(SpanMatcher("*", "*", "*", {{key, "v:" + key}}).matches(span)) << key;
+  }
+  EXPECT_FALSE(SpanMatcher("*", "*", "*", {{"http.status_codg", "*"}}).matches(span));
+  EXPECT_FALSE(SpanMatcher("*", "*", "*", {{"http.request.header.x-onX", "*"}}).matches(span));
+  EXPECT_FALSE(SpanMatcher("*", "*", "*", {{"c", "*"}}).matches(span));
+  // Keys compare exactly: no case folding.
+  EXPECT_FALSE(SpanMatcher("*", "*", "*", {{"Customer.tier", "*"}}).matches(span));
 }
 
 TEST(SpanMatcher, IntegerTextOfMetrics) {
