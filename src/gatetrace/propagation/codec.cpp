@@ -1,6 +1,7 @@
 #include "codec.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
 
@@ -10,32 +11,100 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
-int hex_value(char c, HexCase hex_case) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (hex_case == HexCase::kAny && c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+// Digit values by byte, kNotADigit for a byte that is not a digit of the table's kind:
+// one load per character instead of a chain of range tests.
+constexpr std::uint8_t kNotADigit = 0xff;
+using DigitTable = std::array<std::uint8_t, 256>;
+
+constexpr DigitTable make_hex_table(bool uppercase) {
+  DigitTable table{};
+  for (auto& entry : table) entry = kNotADigit;
+  for (int c = '0'; c <= '9'; ++c) table[c] = static_cast<std::uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) table[c] = static_cast<std::uint8_t>(c - 'a' + 10);
+  if (uppercase) {
+    for (int c = 'A'; c <= 'F'; ++c) table[c] = static_cast<std::uint8_t>(c - 'A' + 10);
+  }
+  return table;
 }
 
-bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+constexpr DigitTable kLowerHex = make_hex_table(false);
+constexpr DigitTable kAnyHex = make_hex_table(true);
+
+const DigitTable& hex_table(HexCase hex_case) noexcept {
+  return hex_case == HexCase::kAny ? kAnyHex : kLowerHex;
+}
+
+std::uint8_t digit_of(const DigitTable& table, char c) noexcept {
+  return table[static_cast<unsigned char>(c)];
+}
+
+// The two lowercase hex digits of every byte, so an id is formatted a byte at a time.
+constexpr std::array<char, 512> make_hex_pairs() {
+  std::array<char, 512> pairs{};
+  for (int byte = 0; byte < 256; ++byte) {
+    pairs[2 * byte] = kHexDigits[byte >> 4];
+    pairs[2 * byte + 1] = kHexDigits[byte & 0xf];
+  }
+  return pairs;
+}
+
+constexpr std::array<char, 512> kHexPairs = make_hex_pairs();
+
+constexpr char kDecimalPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+constexpr std::uint64_t kPowersOf10[kMaxDecimalDigits] = {1u,
+                                                          10u,
+                                                          100u,
+                                                          1000u,
+                                                          10000u,
+                                                          100000u,
+                                                          1000000u,
+                                                          10000000u,
+                                                          100000000u,
+                                                          1000000000u,
+                                                          10000000000u,
+                                                          100000000000u,
+                                                          1000000000000u,
+                                                          10000000000000u,
+                                                          100000000000000u,
+                                                          1000000000000000u,
+                                                          10000000000000000u,
+                                                          100000000000000000u,
+                                                          1000000000000000000u,
+                                                          10000000000000000000u};
+
+// The number of decimal digits of `value` (1 for 0). The bit length times log10(2)
+// (1233 / 4096) is the digit count or one less than it; one comparison tells which.
+// Setting the lowest bit makes 0 count as 1 and changes no comparison with a power of
+// ten above 1, as those are even.
+std::size_t decimal_digits(std::uint64_t value) noexcept {
+  const std::uint64_t odd = value | 1;
+  const auto bits = static_cast<std::size_t>(64 - __builtin_clzll(odd));
+  const std::size_t guess = (bits * 1233) >> 12;
+  return guess + (odd >= kPowersOf10[guess] ? 1 : 0);
+}
 
 }  // namespace
 
-std::string_view trim_ows(std::string_view text) noexcept {
-  while (!text.empty() && is_ows(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
-  return text;
-}
-
 std::optional<std::uint64_t> parse_decimal_u64(std::string_view text) noexcept {
-  if (text.empty() || text.size() > 20) return std::nullopt;
+  if (text.empty() || text.size() > kMaxDecimalDigits) return std::nullopt;
+  // Up to 19 digits cannot overflow; only a 20th digit needs checked arithmetic.
+  const std::size_t unchecked = text.size() < kMaxDecimalDigits ? text.size() : 19;
   std::uint64_t value = 0;
-  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    const auto digit = static_cast<std::uint64_t>(c - '0');
-    if (value > (kMax - digit) / 10) return std::nullopt;
+  for (std::size_t i = 0; i < unchecked; ++i) {
+    // Bytes below '0' wrap around to large values: one comparison rejects both sides.
+    const auto digit = static_cast<unsigned char>(text[i] - '0');
+    if (digit > 9) return std::nullopt;
     value = value * 10 + digit;
+  }
+  if (unchecked == text.size()) return value;
+  const auto digit = static_cast<unsigned char>(text[unchecked] - '0');
+  if (digit > 9 || __builtin_mul_overflow(value, 10, &value) ||
+      __builtin_add_overflow(value, digit, &value)) {
+    return std::nullopt;
   }
   return value;
 }
@@ -57,46 +126,39 @@ std::optional<int> parse_decimal_int(std::string_view text) noexcept {
 
 std::optional<std::uint64_t> parse_hex_u64(std::string_view text, HexCase hex_case) noexcept {
   if (text.empty() || text.size() > 16) return std::nullopt;
+  const DigitTable& table = hex_table(hex_case);
   std::uint64_t value = 0;
   for (const char c : text) {
-    const int digit = hex_value(c, hex_case);
-    if (digit < 0) return std::nullopt;
-    value = (value << 4) | static_cast<std::uint64_t>(digit);
+    const unsigned digit = digit_of(table, c);
+    if (digit > 0xf) return std::nullopt;
+    value = (value << 4) | digit;
   }
   return value;
 }
 
 bool is_hex(std::string_view text, HexCase hex_case) noexcept {
-  for (const char c : text) {
-    if (hex_value(c, hex_case) < 0) return false;
-  }
-  return true;
+  const DigitTable& table = hex_table(hex_case);
+  unsigned seen = 0;
+  for (const char c : text) seen |= digit_of(table, c);
+  return seen <= 0xf;
 }
 
 std::size_t format_decimal(char* buffer, std::uint64_t value) noexcept {
-  // Digits are produced backwards into a scratch area, then moved to the front.
-  // Two digits per division halves the divisions of a 20-digit id.
-  static constexpr char kPairs[] =
-      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-      "8081828384858687888990919293949596979899";
-  char scratch[kMaxDecimalDigits];
-  std::size_t n = kMaxDecimalDigits;
+  // The length is known up front, so the digits go straight to their places, two per
+  // division, from the last one backwards.
+  const std::size_t length = decimal_digits(value);
+  char* p = buffer + length;
   while (value >= 100) {
     const auto pair = static_cast<std::size_t>(value % 100) * 2;
     value /= 100;
-    scratch[--n] = kPairs[pair + 1];
-    scratch[--n] = kPairs[pair];
+    p -= 2;
+    std::memcpy(p, kDecimalPairs + pair, 2);
   }
   if (value >= 10) {
-    const auto pair = static_cast<std::size_t>(value) * 2;
-    scratch[--n] = kPairs[pair + 1];
-    scratch[--n] = kPairs[pair];
+    std::memcpy(p - 2, kDecimalPairs + static_cast<std::size_t>(value) * 2, 2);
   } else {
-    scratch[--n] = static_cast<char>('0' + value);
+    p[-1] = static_cast<char>('0' + value);
   }
-  const std::size_t length = kMaxDecimalDigits - n;
-  std::memcpy(buffer, scratch + n, length);
   return length;
 }
 
@@ -108,9 +170,9 @@ std::size_t format_int(char* buffer, int value) noexcept {
 }
 
 void format_hex16(char* buffer, std::uint64_t value) noexcept {
-  for (int i = 15; i >= 0; --i) {
-    buffer[i] = kHexDigits[value & 0xf];
-    value >>= 4;
+  for (int byte = 7; byte >= 0; --byte) {
+    std::memcpy(buffer + 2 * byte, kHexPairs.data() + 2 * (value & 0xff), 2);
+    value >>= 8;
   }
 }
 

@@ -16,8 +16,20 @@
 namespace gatetrace {
 namespace propagation {
 
-// Removes HTTP optional whitespace (space and horizontal tab) at both ends.
-std::string_view trim_ows(std::string_view text) noexcept;
+// Removes HTTP optional whitespace (space and horizontal tab) at both ends. Inline:
+// every header value goes through it, and it is nearly always a no-op.
+inline std::string_view trim_ows(std::string_view text) noexcept {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The position of the first `c` at or after `from`, or text.size(). A plain loop: the
+// lists it splits are a few dozen bytes, too short for memchr to pay off.
+inline std::size_t find_byte(std::string_view text, char c, std::size_t from) noexcept {
+  while (from < text.size() && text[from] != c) ++from;
+  return from;
+}
 
 // Unsigned decimal, 1 to 20 digits, no sign or spaces; nullopt on overflow.
 std::optional<std::uint64_t> parse_decimal_u64(std::string_view text) noexcept;

@@ -132,7 +132,7 @@ void inject_datadog(DictWriter& headers, const InjectionContext& context,
     headers.set(kOriginHeader, *context.origin);
   }
 
-  std::string value;
+  ValueBuffer value;
   if (encode_trace_tags(context.trace_id.high, context.trace_tags, value) !=
       EncodeTagsResult::kOk) {
     if (propagation_error != nullptr) *propagation_error = "encoding_error";
@@ -143,7 +143,7 @@ void inject_datadog(DictWriter& headers, const InjectionContext& context,
     if (propagation_error != nullptr) *propagation_error = "inject_max_size";
     return;
   }
-  headers.set(kTagsHeader, value);
+  headers.set(kTagsHeader, value.view());
 }
 
 }  // namespace propagation

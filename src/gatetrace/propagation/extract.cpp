@@ -6,6 +6,7 @@
 
 #include "codec.h"
 #include "styles.h"
+#include "tracestate.h"
 
 namespace gatetrace {
 namespace {
@@ -58,8 +59,10 @@ void merge_tracecontext(ExtractedContext& result, StyleExtraction& w3c,
   result.additional_w3c_tracestate = std::move(from.additional_w3c_tracestate);
   result.additional_datadog_w3c_tracestate = std::move(from.additional_datadog_w3c_tracestate);
   if (result.parent_id == from.parent_id) return;
-  if (from.datadog_last_parent_id && *from.datadog_last_parent_id != "0000000000000000") {
-    result.datadog_last_parent_id = std::move(from.datadog_last_parent_id);
+  // A secondary extraction leaves `p:` in the tracestate until it is needed, here.
+  const std::string_view last_parent_id = propagation::last_parent_id_of(w3c.datadog_member);
+  if (!last_parent_id.empty() && last_parent_id != "0000000000000000") {
+    result.datadog_last_parent_id = std::string(last_parent_id);
   } else if (datadog_parent_id) {
     result.datadog_last_parent_id = propagation::hex16(*datadog_parent_id);
   }
@@ -90,7 +93,10 @@ ExtractedContext extract_context(const DictReader& headers, const PropagationSet
         propagation::extract_datadog(headers, settings, slot, diagnostics);
         break;
       case PropagationStyle::kTraceContext:
-        propagation::extract_tracecontext(headers, slot, diagnostics);
+        propagation::extract_tracecontext(headers,
+                                          count == 0 ? propagation::ExtractionRole::kChosen
+                                                     : propagation::ExtractionRole::kSecondary,
+                                          slot, diagnostics);
         break;
       case PropagationStyle::kB3Multi:
         propagation::extract_b3multi(headers, slot, diagnostics);

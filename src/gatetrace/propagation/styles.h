@@ -25,11 +25,21 @@ struct StyleExtraction {
   std::string_view tracestate;
   std::string joined_tracestate;
   std::optional<std::uint32_t> trace_flags;
+  // tracecontext only: the value of tracestate's dd member (a view like `tracestate`),
+  // from which a merge reads the last parent id when it needs one.
+  std::string_view datadog_member;
 };
+
+// Whether an extracted context will be the one extract_context returns (the first
+// style that finds a trace) or one that can only be merged into it or linked. A
+// secondary tracecontext fills only what a merge or a link reads: trace and parent
+// ids, flags, tracestate, its other vendors' members and unknown dd subkeys. Its
+// origin, trace tags, `p:` and the priority that `s:` refines are left out.
+enum class ExtractionRole { kChosen, kSecondary };
 
 void extract_datadog(const DictReader& headers, const PropagationSettings& settings,
                      StyleExtraction& out, std::vector<Error>* diagnostics);
-void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
+void extract_tracecontext(const DictReader& headers, ExtractionRole role, StyleExtraction& out,
                           std::vector<Error>* diagnostics);
 void extract_b3multi(const DictReader& headers, StyleExtraction& out,
                      std::vector<Error>* diagnostics);

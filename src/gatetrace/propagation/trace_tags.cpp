@@ -42,11 +42,12 @@ bool decode_trace_tags(std::string_view header, TagList& tags) {
 }
 
 EncodeTagsResult encode_trace_tags(std::uint64_t trace_id_high, const TagList* tags,
-                                   std::string& out) {
+                                   ValueBuffer& out) {
   if (trace_id_high != 0) {
     out.append(kTraceIdHighTag);
     out.push_back('=');
-    append_hex16(out, trace_id_high);
+    format_hex16(out.reserve_more(16), trace_id_high);
+    out.commit(16);
   }
   if (tags == nullptr) return EncodeTagsResult::kOk;
   for (const auto& [key, value] : *tags) {
@@ -56,11 +57,21 @@ EncodeTagsResult encode_trace_tags(std::uint64_t trace_id_high, const TagList* t
       return EncodeTagsResult::kInvalidTag;
     }
     if (!out.empty()) out.push_back(',');
-    out += key;
+    out.append(key);
     out.push_back('=');
-    out += value;
+    out.append(value);
   }
   return EncodeTagsResult::kOk;
+}
+
+EncodeTagsResult encode_trace_tags(std::uint64_t trace_id_high, const TagList* tags,
+                                   std::string& out) {
+  // `out` may hold a list already: the first tag is then comma-separated from it.
+  ValueBuffer buffer;
+  buffer.append(out);
+  const EncodeTagsResult result = encode_trace_tags(trace_id_high, tags, buffer);
+  out.assign(buffer.view());
+  return result;
 }
 
 }  // namespace propagation

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "propagation.h"
+#include "value_buffer.h"
 
 namespace gatetrace {
 namespace propagation {
@@ -27,6 +28,8 @@ bool decode_trace_tags(std::string_view header, TagList& tags);
 enum class EncodeTagsResult { kOk, kInvalidTag };
 // Appends `_dd.p.tid=<high>` (when high != 0) and each `_dd.p.*` tag but `_dd.p.tid`.
 // Other keys are skipped. Invalid characters make the whole header unencodable.
+EncodeTagsResult encode_trace_tags(std::uint64_t trace_id_high, const TagList* tags,
+                                   ValueBuffer& out);
 EncodeTagsResult encode_trace_tags(std::uint64_t trace_id_high, const TagList* tags,
                                    std::string& out);
 

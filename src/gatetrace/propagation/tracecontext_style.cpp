@@ -13,7 +13,6 @@ namespace {
 constexpr std::string_view kTraceparent = "traceparent";
 constexpr std::string_view kTracestate = "tracestate";
 constexpr std::size_t kTraceparentLength = 55;  // "00-" 32 "-" 16 "-" 2
-constexpr std::size_t kTracestateTypicalLength = 96;
 
 struct Traceparent {
   TraceId trace_id;
@@ -110,7 +109,7 @@ void set_decision_maker_default(TagList& tags, bool overwrite) {
 
 }  // namespace
 
-void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
+void extract_tracecontext(const DictReader& headers, ExtractionRole role, StyleExtraction& out,
                           std::vector<Error>* diagnostics) {
   const auto first = headers.lookup(kTraceparent);
   if (!first) return;
@@ -152,11 +151,15 @@ void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
   bool flag_decided = true;
   bool flag_overrode = false;
   if (found.tracestate_count > 0) {
+    // Parsed where it will stay, so that views into it remain valid.
+    if (found.tracestate_count > 1) out.joined_tracestate = std::move(found.joined_tracestate);
     const std::string_view tracestate =
-        found.tracestate_count == 1 ? found.first_tracestate : found.joined_tracestate;
+        found.tracestate_count == 1 ? found.first_tracestate : out.joined_tracestate;
     ParsedTracestate parsed;
     std::string reason;
-    if (parse_tracestate(tracestate, parsed, reason)) {
+    const DatadogFields fields =
+        role == ExtractionRole::kChosen ? DatadogFields::kAll : DatadogFields::kUnknownOnly;
+    if (parse_tracestate(tracestate, parsed, reason, fields)) {
       // The traceparent's sampled flag is authoritative; s: refines it only when the
       // two agree on keep versus drop (s:2 sampled, s:-1 not).
       if (parsed.sampling_priority) {
@@ -177,19 +180,18 @@ void extract_tracecontext(const DictReader& headers, StyleExtraction& out,
       if (!parsed.additional_datadog.empty()) {
         context.additional_datadog_w3c_tracestate = std::move(parsed.additional_datadog);
       }
-      if (found.tracestate_count == 1) {
-        out.tracestate = trim_ows(found.first_tracestate);
-      } else {
-        out.joined_tracestate = std::move(found.joined_tracestate);
-        out.tracestate = trim_ows(out.joined_tracestate);
-      }
+      out.tracestate = trim_ows(tracestate);
+      out.datadog_member = parsed.datadog_member;
     } else {
       report(diagnostics, Error::kMalformedTracestate,
              fmt::format("tracestate: {} is invalid ({}); ignored", quote_for_message(tracestate),
                          reason));
+      out.joined_tracestate.clear();
     }
   }
-  if (sampled && flag_decided) set_decision_maker_default(context.trace_tags, flag_overrode);
+  if (sampled && flag_decided && role == ExtractionRole::kChosen) {
+    set_decision_maker_default(context.trace_tags, flag_overrode);
+  }
   context.trace_id = traceparent->trace_id;
   context.parent_id = traceparent->parent_id;
   context.sampling_priority = priority;
@@ -216,11 +218,9 @@ void inject_tracecontext(DictWriter& headers, const InjectionContext& context) {
   *p++ = context.sampling_priority > 0 ? '1' : '0';
   headers.set(kTraceparent, std::string_view(traceparent, kTraceparentLength));
 
-  std::string value;
-  // The dd member with s, p, o and a few tags; one allocation in the common case.
-  value.reserve(kTracestateTypicalLength);
+  ValueBuffer value;
   encode_tracestate(context, value);
-  headers.set(kTracestate, value);
+  headers.set(kTracestate, value.view());
 }
 
 }  // namespace propagation

@@ -5,19 +5,35 @@
 
 #include "codec.h"
 #include "trace_tags.h"
+#include "value_buffer.h"
 
 namespace gatetrace {
 namespace propagation {
 namespace {
 
-bool is_lcalpha(char c) noexcept { return c >= 'a' && c <= 'z'; }
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-bool is_key_char(char c) noexcept {
-  return is_lcalpha(c) || is_digit(c) || c == '_' || c == '-' || c == '*' || c == '/';
+// Character classes of the tracestate grammar, one table load per byte.
+enum : std::uint8_t {
+  kLcAlpha = 1,   // a-z
+  kDigit = 2,     // 0-9
+  kKeyChar = 4,   // lcalpha, digit, _ - * /
+  kValueChar = 8  // 0x20-0x7E but ',' and '='
+};
+
+constexpr std::array<std::uint8_t, 256> make_char_classes() {
+  std::array<std::uint8_t, 256> classes{};
+  for (int c = 0x20; c <= 0x7e; ++c) {
+    if (c != ',' && c != '=') classes[c] |= kValueChar;
+  }
+  for (int c = 'a'; c <= 'z'; ++c) classes[c] |= kLcAlpha | kKeyChar;
+  for (int c = '0'; c <= '9'; ++c) classes[c] |= kDigit | kKeyChar;
+  for (const char c : {'_', '-', '*', '/'}) classes[static_cast<unsigned char>(c)] |= kKeyChar;
+  return classes;
 }
 
-bool all_key_chars(std::string_view text) noexcept {
-  return std::all_of(text.begin(), text.end(), is_key_char);
+constexpr std::array<std::uint8_t, 256> kCharClasses = make_char_classes();
+
+bool has_class(char c, std::uint8_t mask) noexcept {
+  return (kCharClasses[static_cast<unsigned char>(c)] & mask) != 0;
 }
 
 // Visits the list members of a comma-separated list, OWS trimmed, empty ones skipped
@@ -26,8 +42,7 @@ template <typename Visit>
 bool for_each_member(std::string_view list, Visit&& visit) {
   std::size_t begin = 0;
   while (begin <= list.size()) {
-    std::size_t end = list.find(',', begin);
-    if (end == std::string_view::npos) end = list.size();
+    const std::size_t end = find_byte(list, ',', begin);
     const std::string_view member = trim_ows(list.substr(begin, end - begin));
     if (!member.empty() && !visit(member)) return false;
     begin = end + 1;
@@ -37,8 +52,8 @@ bool for_each_member(std::string_view list, Visit&& visit) {
 
 // Splits "key=value"; false when there is no '=' or either side is invalid.
 bool split_member(std::string_view member, std::string_view& key, std::string_view& value) {
-  const std::size_t equals = member.find('=');
-  if (equals == std::string_view::npos) return false;
+  const std::size_t equals = find_byte(member, '=', 0);
+  if (equals == member.size()) return false;
   key = member.substr(0, equals);
   value = member.substr(equals + 1);
   return is_valid_tracestate_key(key) && is_valid_tracestate_value(value);
@@ -50,101 +65,150 @@ std::string decode_tilde(std::string_view text) {
   return out;
 }
 
-void parse_datadog_member(std::string_view value, ParsedTracestate& out) {
+// Calls `visit(key, value, field)` for each `key:value` field of a dd member value, in
+// order; fields without a key or a ':' are skipped.
+template <typename Visit>
+void for_each_datadog_field(std::string_view member, Visit&& visit) {
   std::size_t begin = 0;
-  while (begin <= value.size()) {
-    std::size_t end = value.find(';', begin);
-    if (end == std::string_view::npos) end = value.size();
-    const std::string_view field = value.substr(begin, end - begin);
+  while (begin <= member.size()) {
+    const std::size_t end = find_byte(member, ';', begin);
+    const std::string_view field = member.substr(begin, end - begin);
     begin = end + 1;
-    const std::size_t colon = field.find(':');
-    if (colon == std::string_view::npos || colon == 0) continue;
-    const std::string_view key = field.substr(0, colon);
-    const std::string_view field_value = field.substr(colon + 1);
-    if (key == "s") {
-      if (const auto priority = parse_decimal_int(field_value)) out.sampling_priority = *priority;
-    } else if (key == "o") {
-      if (!field_value.empty()) out.origin = decode_tilde(field_value);
-    } else if (key == "p") {
-      if (field_value.size() == 16 && is_hex(field_value, HexCase::kLowerOnly)) {
-        out.last_parent_id = std::string(field_value);
-      }
-    } else if (key.size() > 2 && key.compare(0, 2, "t.") == 0) {
-      std::string tag_key(kPropagatingTagPrefix);
-      tag_key.append(key.substr(2));
-      // traceparent carries the whole trace id; a t.tid could only disagree with it.
-      if (tag_key == kTraceIdHighTag) continue;
-      std::string tag_value = decode_tilde(field_value);
-      if (!is_valid_trace_tag_key(tag_key) || !is_valid_trace_tag_value(tag_value)) continue;
-      out.trace_tags.emplace_back(std::move(tag_key), std::move(tag_value));
-    } else {
-      if (!out.additional_datadog.empty()) out.additional_datadog.push_back(';');
-      out.additional_datadog.append(field);
-    }
+    const std::size_t colon = find_byte(field, ':', 0);
+    if (colon == field.size() || colon == 0) continue;
+    visit(field.substr(0, colon), field.substr(colon + 1), field);
   }
+}
+
+bool is_known_datadog_key(std::string_view key) noexcept {
+  return key == "s" || key == "o" || key == "p" ||
+         (key.size() > 2 && key[0] == 't' && key[1] == '.');
+}
+
+bool is_last_parent_id(std::string_view value) noexcept {
+  return value.size() == 16 && is_hex(value, HexCase::kLowerOnly);
+}
+
+void parse_datadog_member(std::string_view member, ParsedTracestate& out, DatadogFields fields) {
+  for_each_datadog_field(
+      member, [&](std::string_view key, std::string_view value, std::string_view field) {
+        if (!is_known_datadog_key(key)) {
+          if (!out.additional_datadog.empty()) out.additional_datadog.push_back(';');
+          out.additional_datadog.append(field);
+          return;
+        }
+        if (fields == DatadogFields::kUnknownOnly) return;
+        if (key == "s") {
+          if (const auto priority = parse_decimal_int(value)) out.sampling_priority = *priority;
+        } else if (key == "o") {
+          if (!value.empty()) out.origin = decode_tilde(value);
+        } else if (key == "p") {
+          if (is_last_parent_id(value)) out.last_parent_id = std::string(value);
+        } else {  // t.*
+          std::string tag_key(kPropagatingTagPrefix);
+          tag_key.append(key.substr(2));
+          // traceparent carries the whole trace id; a t.tid could only disagree with it.
+          if (tag_key == kTraceIdHighTag) return;
+          std::string tag_value = decode_tilde(value);
+          if (!is_valid_trace_tag_key(tag_key) || !is_valid_trace_tag_value(tag_value)) return;
+          out.trace_tags.emplace_back(std::move(tag_key), std::move(tag_value));
+        }
+      });
 }
 
 // tracestate values must not contain ',' '=' and, inside the dd member, ';' and '~'
 // are its own separators and escape: Datadog replaces them with '_' and writes '='
 // as '~'. A trailing space is replaced too, since a value must end in a non-blank.
-void append_dd_value(std::string& out, std::string_view value) {
+// Byte for byte, so the output is written in place.
+void append_dd_value(ValueBuffer& out, std::string_view value) {
+  char* p = out.reserve_more(value.size());
   for (std::size_t i = 0; i < value.size(); ++i) {
     const char c = value[i];
     if (c == '=') {
-      out.push_back('~');
+      p[i] = '~';
     } else if (c < 0x20 || c > 0x7e || c == ',' || c == ';' || c == '~' ||
                (c == ' ' && i + 1 == value.size())) {
-      out.push_back('_');
+      p[i] = '_';
     } else {
-      out.push_back(c);
+      p[i] = c;
     }
   }
+  out.commit(value.size());
 }
 
 // Keys of the dd member's t.* fields also may not hold spaces or ':'.
-void append_dd_key(std::string& out, std::string_view key) {
-  for (const char c : key) {
+void append_dd_key(ValueBuffer& out, std::string_view key) {
+  char* p = out.reserve_more(key.size());
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    const char c = key[i];
     const bool bad =
         c < 0x21 || c > 0x7e || c == ',' || c == ';' || c == '~' || c == '=' || c == ':';
-    out.push_back(bad ? '_' : c);
+    p[i] = bad ? '_' : c;
   }
+  out.commit(key.size());
 }
 
 // Appends `;piece` built by `build` when the member stays within its length limit.
 template <typename Build>
-void append_if_fits(std::string& out, std::size_t member_start, Build&& build) {
+void append_if_fits(ValueBuffer& out, Build&& build) {
   const std::size_t before = out.size();
   out.push_back(';');
   build(out);
-  if (out.size() - member_start > kDatadogMemberMaxLength) out.resize(before);
+  if (out.size() > kDatadogMemberMaxLength) out.truncate(before);
 }
 
 }  // namespace
 
 bool is_valid_tracestate_key(std::string_view key) noexcept {
   if (key.empty() || key.size() > 256) return false;
-  const std::size_t at = key.find('@');
-  if (at == std::string_view::npos) return is_lcalpha(key.front()) && all_key_chars(key);
-  const std::string_view tenant = key.substr(0, at);
-  const std::string_view system = key.substr(at + 1);
-  return !tenant.empty() && tenant.size() <= 241 &&
-         (is_lcalpha(tenant[0]) || is_digit(tenant[0])) && all_key_chars(tenant) &&
-         !system.empty() && system.size() <= 14 && is_lcalpha(system[0]) && all_key_chars(system);
+  // One pass: every byte a key character, but for one '@' between tenant and system.
+  std::size_t at = key.size();
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    if (has_class(key[i], kKeyChar)) continue;
+    if (key[i] != '@' || at != key.size()) return false;
+    at = i;
+  }
+  if (at == key.size()) return has_class(key.front(), kLcAlpha);
+  const std::size_t system_size = key.size() - at - 1;
+  return at > 0 && at <= 241 && has_class(key.front(), kLcAlpha | kDigit) && system_size > 0 &&
+         system_size <= 14 && has_class(key[at + 1], kLcAlpha);
 }
 
 bool is_valid_tracestate_value(std::string_view value) noexcept {
   if (value.empty() || value.size() > kTracestateMaxValueLength) return false;
   for (const char c : value) {
-    if (c < 0x20 || c > 0x7e || c == ',' || c == '=') return false;
+    if (!has_class(c, kValueChar)) return false;
   }
   return value.back() != ' ';
 }
 
-bool parse_tracestate(std::string_view header, ParsedTracestate& out, std::string& why) {
-  out = ParsedTracestate{};
-  std::array<std::string_view, kTracestateMaxMembers> keys;
+namespace {
+
+// Empties `out` field by field: cheaper than assigning a fresh one, and the strings
+// keep their capacity.
+void clear(ParsedTracestate& out) {
+  out.sampling_priority.reset();
+  out.origin.reset();
+  out.last_parent_id.reset();
+  out.trace_tags.clear();
+  out.additional_datadog.clear();
+  out.additional_w3c.clear();
+  out.datadog_member = {};
+}
+
+}  // namespace
+
+bool parse_tracestate(std::string_view header, ParsedTracestate& out, std::string& why,
+                      DatadogFields fields) {
+  clear(out);
+  // Trivial, so the array is left uninitialized: only the first `count` are read.
+  struct Key {
+    const char* data;
+    std::size_t size;
+    bool operator==(std::string_view other) const { return other == std::string_view(data, size); }
+  };
+  Key keys[kTracestateMaxMembers];
   std::size_t count = 0;
-  std::string_view datadog_value;
   bool has_datadog = false;
   const bool valid = for_each_member(header, [&](std::string_view member) {
     std::string_view key;
@@ -157,13 +221,13 @@ bool parse_tracestate(std::string_view header, ParsedTracestate& out, std::strin
       why = "more than 32 list members";
       return false;
     }
-    if (std::find(keys.begin(), keys.begin() + count, key) != keys.begin() + count) {
+    if (std::find(keys, keys + count, key) != keys + count) {
       why = "duplicate key " + quote_for_message(key);
       return false;
     }
-    keys[count++] = key;
+    keys[count++] = Key{key.data(), key.size()};
     if (key == "dd") {
-      datadog_value = value;
+      out.datadog_member = value;
       has_datadog = true;
     } else {
       if (!out.additional_w3c.empty()) out.additional_w3c.push_back(',');
@@ -172,22 +236,32 @@ bool parse_tracestate(std::string_view header, ParsedTracestate& out, std::strin
     return true;
   });
   if (!valid) {
-    out = ParsedTracestate{};
+    clear(out);
     return false;
   }
-  if (has_datadog) parse_datadog_member(datadog_value, out);
+  if (has_datadog) parse_datadog_member(out.datadog_member, out, fields);
   return true;
 }
 
-void encode_tracestate(const InjectionContext& context, std::string& out) {
-  const std::size_t member_start = out.size();
-  out += "dd=s:";
-  append_int(out, context.sampling_priority);
-  out += ";p:";
-  append_hex16(out, context.span_id);
+std::string_view last_parent_id_of(std::string_view datadog_member) {
+  std::string_view last;
+  for_each_datadog_field(datadog_member,
+                         [&](std::string_view key, std::string_view value, std::string_view) {
+                           if (key == "p" && is_last_parent_id(value)) last = value;
+                         });
+  return last;
+}
+
+void encode_tracestate(const InjectionContext& context, ValueBuffer& out) {
+  // The dd member leads, so the length limit counts from the start of the buffer.
+  out.append("dd=s:");
+  out.commit(format_int(out.reserve_more(kMaxIntChars), context.sampling_priority));
+  out.append(";p:");
+  format_hex16(out.reserve_more(16), context.span_id);
+  out.commit(16);
   if (context.origin != nullptr && !context.origin->empty()) {
-    append_if_fits(out, member_start, [&](std::string& o) {
-      o += "o:";
+    append_if_fits(out, [&](ValueBuffer& o) {
+      o.append("o:");
       append_dd_value(o, *context.origin);
     });
   }
@@ -201,8 +275,8 @@ void encode_tracestate(const InjectionContext& context, std::string& out) {
           key == kTraceIdHighTag || value.empty()) {
         continue;
       }
-      append_if_fits(out, member_start, [&](std::string& o) {
-        o += "t.";
+      append_if_fits(out, [&](ValueBuffer& o) {
+        o.append("t.");
         append_dd_key(o, std::string_view(key).substr(kPropagatingTagPrefix.size()));
         o.push_back(':');
         append_dd_value(o, value);
@@ -213,16 +287,15 @@ void encode_tracestate(const InjectionContext& context, std::string& out) {
     const std::string_view extra = *context.additional_datadog_w3c_tracestate;
     std::size_t begin = 0;
     while (begin < extra.size()) {
-      std::size_t end = extra.find(';', begin);
-      if (end == std::string_view::npos) end = extra.size();
+      const std::size_t end = find_byte(extra, ';', begin);
       const std::string_view field = extra.substr(begin, end - begin);
       begin = end + 1;
       // Only well-formed `key:value` fields that a tracestate value may hold.
-      if (field.find(':') == std::string_view::npos || field.front() == ':' ||
+      if (find_byte(field, ':', 0) == field.size() || field.front() == ':' ||
           !is_valid_tracestate_value(field)) {
         continue;
       }
-      append_if_fits(out, member_start, [&](std::string& o) { o.append(field); });
+      append_if_fits(out, [&](ValueBuffer& o) { o.append(field); });
     }
   }
 
@@ -240,6 +313,12 @@ void encode_tracestate(const InjectionContext& context, std::string& out) {
     out.append(member);
     return count < kTracestateMaxMembers;
   });
+}
+
+void encode_tracestate(const InjectionContext& context, std::string& out) {
+  ValueBuffer buffer;
+  encode_tracestate(context, buffer);
+  out.append(buffer.view());
 }
 
 }  // namespace propagation

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "propagation.h"
+#include "value_buffer.h"
 
 namespace gatetrace {
 namespace propagation {
@@ -28,16 +29,30 @@ struct ParsedTracestate {
   std::optional<int> sampling_priority;
   std::optional<std::string> origin;
   std::optional<std::string> last_parent_id;
-  TagList trace_tags;              // `t.x:v` as `_dd.p.x` = v, `~` decoded to `=`
-  std::string additional_datadog;  // unknown dd subkeys, ';'-joined
-  std::string additional_w3c;      // other vendors' members, ','-joined, in order
+  TagList trace_tags;               // `t.x:v` as `_dd.p.x` = v, `~` decoded to `=`
+  std::string additional_datadog;   // unknown dd subkeys, ';'-joined
+  std::string additional_w3c;       // other vendors' members, ','-joined, in order
+  std::string_view datadog_member;  // the dd member's value: a view into the header
 };
 
-// False, with `why` set, when the header is not a valid tracestate.
-bool parse_tracestate(std::string_view header, ParsedTracestate& out, std::string& why);
+// Which of the dd member's fields a parse decodes. A context that is merged into
+// another one (or linked) only lends its unknown subkeys; decoding the rest would
+// allocate for nothing. The last parent id is then read on demand (last_parent_id_of).
+enum class DatadogFields { kAll, kUnknownOnly };
+
+// False, with `why` set, when the header is not a valid tracestate. Validation does
+// not depend on `fields`.
+bool parse_tracestate(std::string_view header, ParsedTracestate& out, std::string& why,
+                      DatadogFields fields = DatadogFields::kAll);
+
+// The `p:` that a kAll parse of this dd member value keeps as last_parent_id (the last
+// valid one), or empty.
+std::string_view last_parent_id_of(std::string_view datadog_member);
 
 // Writes the whole tracestate value for an outgoing request: our dd member first, then
 // the valid members of `additional_w3c_tracestate` (no other `dd`), 32 members at most.
+void encode_tracestate(const InjectionContext& context, ValueBuffer& out);
+// The same, appended to `out`.
 void encode_tracestate(const InjectionContext& context, std::string& out);
 
 }  // namespace propagation

@@ -77,6 +77,112 @@ TEST(CodecFormat, Hex16IsZeroPaddedLowercase) {
   EXPECT_EQ(std::string(buffer, 16), "abcdef0123456789");
 }
 
+// The digit count comes from the bit length; its one correction must be right on both
+// sides of every power of ten, and for 0.
+TEST(CodecFormat, DecimalAroundEveryPowerOfTen) {
+  std::uint64_t power = 1;
+  for (int exponent = 0; exponent < 20; ++exponent) {
+    for (const std::uint64_t value : {power - 1, power, power + 1}) {
+      char buffer[kMaxDecimalDigits];
+      EXPECT_EQ(std::string(buffer, format_decimal(buffer, value)), std::to_string(value));
+    }
+    if (exponent < 19) power *= 10;
+  }
+  for (int bit = 0; bit < 64; ++bit) {
+    const std::uint64_t value = std::uint64_t{1} << bit;
+    for (const std::uint64_t near : {value - 1, value, value + 1}) {
+      char buffer[kMaxDecimalDigits];
+      EXPECT_EQ(std::string(buffer, format_decimal(buffer, near)), std::to_string(near));
+    }
+  }
+}
+
+TEST(CodecParse, DecimalBoundaries) {
+  EXPECT_EQ(parse_decimal_u64("0"), 0u);
+  EXPECT_EQ(parse_decimal_u64("18446744073709551615"), std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(parse_decimal_u64("00000000000000000001"), 1u);  // 20 digits, leading zeros
+  EXPECT_EQ(parse_decimal_u64("09999999999999999999"), 9999999999999999999u);
+  EXPECT_EQ(parse_decimal_u64("9999999999999999999"), 9999999999999999999u);
+  EXPECT_FALSE(parse_decimal_u64("18446744073709551616"));
+  EXPECT_FALSE(parse_decimal_u64("19000000000000000000"));
+  EXPECT_FALSE(parse_decimal_u64("99999999999999999999"));
+  EXPECT_FALSE(parse_decimal_u64("000000000000000000001"));  // 21 digits
+  EXPECT_FALSE(parse_decimal_u64(""));
+  EXPECT_FALSE(parse_decimal_u64("+1"));
+  EXPECT_FALSE(parse_decimal_u64("-1"));
+  EXPECT_FALSE(parse_decimal_u64("1 "));
+  EXPECT_FALSE(parse_decimal_u64("0x1"));
+  // Every byte but the ten digits is rejected, in any position.
+  for (int byte = 0; byte < 256; ++byte) {
+    const char c = static_cast<char>(byte);
+    const bool digit = c >= '0' && c <= '9';
+    EXPECT_EQ(parse_decimal_u64(std::string(1, c)).has_value(), digit) << byte;
+    EXPECT_EQ(parse_decimal_u64(std::string("1") + c + "2").has_value(), digit) << byte;
+  }
+  for (const std::uint64_t value : kSamples) {
+    EXPECT_EQ(parse_decimal_u64(std::to_string(value)), value);
+  }
+  EXPECT_EQ(parse_decimal_int("-2147483648"), std::numeric_limits<int>::min());
+  EXPECT_EQ(parse_decimal_int("2147483647"), std::numeric_limits<int>::max());
+  EXPECT_FALSE(parse_decimal_int("2147483648"));
+  EXPECT_FALSE(parse_decimal_int("-2147483649"));
+  EXPECT_FALSE(parse_decimal_int("-"));
+}
+
+TEST(CodecParse, HexDigitsOfEveryByte) {
+  for (int byte = 0; byte < 256; ++byte) {
+    const char c = static_cast<char>(byte);
+    const bool lower = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    const bool any = lower || (c >= 'A' && c <= 'F');
+    const std::string text = std::string("a") + c;
+    EXPECT_EQ(parse_hex_u64(text, HexCase::kLowerOnly).has_value(), lower) << byte;
+    EXPECT_EQ(parse_hex_u64(text, HexCase::kAny).has_value(), any) << byte;
+    EXPECT_EQ(is_hex(text, HexCase::kLowerOnly), lower) << byte;
+    EXPECT_EQ(is_hex(text, HexCase::kAny), any) << byte;
+    if (any) {
+      const auto value = parse_hex_u64(text, HexCase::kAny);
+      EXPECT_EQ(value, std::stoull(text, nullptr, 16)) << byte;
+    }
+  }
+}
+
+TEST(CodecParse, HexRoundTripsThroughFormat) {
+  for (const std::uint64_t value : kSamples) {
+    EXPECT_EQ(parse_hex_u64(hex16(value), HexCase::kLowerOnly), value);
+  }
+  EXPECT_EQ(parse_hex_u64("FFFFFFFFFFFFFFFF", HexCase::kAny),
+            std::numeric_limits<std::uint64_t>::max());
+  EXPECT_FALSE(parse_hex_u64("FFFFFFFFFFFFFFFF", HexCase::kLowerOnly));
+  EXPECT_FALSE(parse_hex_u64("10000000000000000", HexCase::kAny));  // 17 digits
+  EXPECT_FALSE(parse_hex_u64("", HexCase::kAny));
+  EXPECT_TRUE(is_hex("", HexCase::kLowerOnly));
+}
+
+// Each byte position of a 64-bit id takes every value, so the byte-pair table is
+// checked whole.
+TEST(CodecFormat, Hex16CoversEveryByteInEveryPosition) {
+  for (int position = 0; position < 8; ++position) {
+    for (std::uint64_t byte = 0; byte < 256; ++byte) {
+      const std::uint64_t value = (byte << (8 * position)) | 0x0100000000000000u;
+      char expected[32];
+      std::snprintf(expected, sizeof expected, "%016" PRIx64, value);
+      char buffer[16];
+      format_hex16(buffer, value);
+      EXPECT_EQ(std::string(buffer, 16), expected);
+    }
+  }
+}
+
+TEST(CodecParse, FindByteAndTrim) {
+  EXPECT_EQ(find_byte("a,b", ',', 0), 1u);
+  EXPECT_EQ(find_byte("a,b", ',', 2), 3u);
+  EXPECT_EQ(find_byte("a,b", ',', 3), 3u);
+  EXPECT_EQ(find_byte("", ',', 0), 0u);
+  EXPECT_EQ(trim_ows(" \t a b\t "), "a b");
+  EXPECT_EQ(trim_ows(" \t "), "");
+  EXPECT_EQ(trim_ows(""), "");
+}
+
 }  // namespace
 }  // namespace propagation
 }  // namespace gatetrace

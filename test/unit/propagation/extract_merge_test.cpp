@@ -112,6 +112,49 @@ TEST(ExtractMerge, TracecontextWinnerKeepsItsOwnP) {
   EXPECT_EQ(context.datadog_last_parent_id, "0000000000000099");
 }
 
+// A tracecontext merged into another style's context reads `p:` only at the merge:
+// the last valid one counts, invalid ones are skipped, repeated tracestate headers are
+// one list, and the chosen context's fields are not touched by the merged one's dd member.
+TEST(ExtractMerge, MergedTracecontextReadsTheLastValidP) {
+  const std::pair<std::vector<std::string>, const char*> cases[] = {
+      {{"dd=p:0000000000000099;p:00000000000000aa"}, "00000000000000aa"},
+      {{"dd=p:0000000000000099;p:00000000000000AA"}, "0000000000000099"},
+      {{"dd=p:0000000000000099;p:99"}, "0000000000000099"},
+      {{"dd=p:0000000000000000;p:0000000000000099"}, "0000000000000099"},
+      {{"dd=p:0000000000000099;p:0000000000000000"}, "0000000000000005"},
+      {{"foo=1", "dd=s:2;p:00000000000000cc;o:x;t.dm:-3"}, "00000000000000cc"},
+      {{"dd=p:00000000000000cc, bad key=1"}, "0000000000000005"},  // invalid: ignored whole
+  };
+  for (const auto& [tracestates, expected] : cases) {
+    OwnedHeaders headers{{"x-datadog-trace-id", "42"},
+                         {"x-datadog-parent-id", "5"},
+                         {"x-datadog-sampling-priority", "1"},
+                         {"traceparent", kTraceparent42}};
+    for (const auto& tracestate : tracestates) headers.emplace_back("tracestate", tracestate);
+    auto context = extract_from(headers, testing::styles({S::kDatadog, S::kTraceContext}));
+    EXPECT_EQ(context.style, S::kDatadog);
+    EXPECT_EQ(context.parent_id, 0xbbu);
+    EXPECT_EQ(context.datadog_last_parent_id, expected) << tracestates.back();
+    EXPECT_EQ(context.sampling_priority, 1);
+    EXPECT_FALSE(context.origin);
+    EXPECT_TRUE(context.trace_tags.empty());
+  }
+}
+
+TEST(ExtractMerge, MergedTracecontextLendsOnlyUnknownDatadogSubkeys) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "42"},
+                       {"x-datadog-parent-id", "187"},
+                       {"x-datadog-tags", "_dd.p.dm=-4"},
+                       {"traceparent", kTraceparent42},
+                       {"tracestate", "dd=s:2;o:rum;t.dm:-3;t.:v;a:1;t.usr:x;b:2,foo=bar"}};
+  auto context = extract_from(headers, testing::styles({S::kDatadog, S::kTraceContext}));
+  EXPECT_EQ(context.trace_tags, (TagList{{"_dd.p.dm", "-4"}}));
+  EXPECT_FALSE(context.origin);
+  EXPECT_FALSE(context.sampling_priority);
+  EXPECT_EQ(context.additional_datadog_w3c_tracestate, "t.:v;a:1;b:2");
+  EXPECT_EQ(context.additional_w3c_tracestate, "foo=bar");
+}
+
 TEST(ExtractMerge, OtherTraceBecomesASpanLink) {
   OwnedHeaders headers{{"x-datadog-trace-id", "42"},
                        {"x-datadog-parent-id", "5"},
