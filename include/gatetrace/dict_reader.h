@@ -10,6 +10,7 @@
 
 #include "gatetrace/api.h"
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string_view>
@@ -33,6 +34,17 @@ class GATETRACE_API DictReader {
   // and the views it passes stay valid while the reader is alive. Readers over stored
   // headers can make it; the default (false) keeps gatetrace on `lookup`.
   virtual bool visit_is_indexable() const { return false; }
+
+  // The entries as one array of (name, value) views, for readers that keep them so:
+  // gatetrace then reads them without a call per entry. Consulted only when
+  // visit_is_indexable() is true, and under the same promise: exactly the entries
+  // `visit` passes, in the same order. The default (no data) keeps gatetrace on `visit`.
+  using Entry = std::pair<std::string_view, std::string_view>;
+  struct Entries {
+    const Entry* data = nullptr;
+    std::size_t size = 0;
+  };
+  virtual Entries indexable_entries() const { return {}; }
 };
 
 // A DictReader over a flat list of (name, value) pairs, e.g. headers parsed by hand or
@@ -46,6 +58,8 @@ class GATETRACE_API HeaderListReader : public DictReader {
   std::optional<std::string_view> lookup(std::string_view key) const override;
   void visit(const std::function<void(std::string_view, std::string_view)>& visitor) const override;
   bool visit_is_indexable() const override { return true; }
+  // The list itself; not offered by a subclass, whose `visit` may differ from it.
+  Entries indexable_entries() const override;
 
  private:
   const Headers& headers_;

@@ -1,5 +1,6 @@
 #include <cstdint>
 #include <cstring>
+#include <typeinfo>
 
 #include "gatetrace/dict_reader.h"
 #include "gatetrace/dict_writer.h"
@@ -67,6 +68,14 @@ std::optional<std::string_view> HeaderListReader::lookup(std::string_view key) c
 void HeaderListReader::visit(
     const std::function<void(std::string_view, std::string_view)>& visitor) const {
   for (const auto& [name, value] : headers_) visitor(name, value);
+}
+
+DictReader::Entries HeaderListReader::indexable_entries() const {
+  // A subclass may override `visit` (to hide some headers, say) while keeping the
+  // opt-in it inherits; the raw list would then bypass it. Its exact type is checked
+  // rather than cast to: a type_info comparison is a pointer comparison here.
+  if (typeid(*this) != typeid(HeaderListReader)) return {};
+  return {headers_.data(), headers_.size()};
 }
 
 void HeaderListWriter::set(std::string_view key, std::string_view value) {

@@ -7,67 +7,132 @@
 namespace gatetrace {
 namespace {
 
+// How a header name is recognized, for every header of every request, in a few
+// instructions and without hashing: the name's length and one of its bytes (a byte
+// chosen per length, in which the indexed names of that length differ) pick at most one
+// candidate from a table; the name is then compared with it as one to four 64-bit
+// words. A name of 8 bytes or more is read as its first and last 8 bytes (overlapping
+// when shorter than 16), plus the 8 or 16 bytes between them when longer than 16; one of
+// 4 to 7 bytes as its first and last 4 bytes in one word; one of 2 or 3 bytes as its
+// first and last 2.
+//
+// Names mostly arrive lowercase (HTTP/2 requires it, and gatetrace's own keys are), so
+// the words are compared as they are first. Otherwise each byte is ORed with 0x20 (the
+// ASCII case bit) and compared again: for the indexed names, made of lowercase letters,
+// digits and '-' only (all of which have that bit set), `b | 0x20 == c` holds exactly
+// when `lower(b) == c`, except for the control bytes `c & ~0x20`; a name matching that
+// way is therefore rejected when it has a byte below 0x20, which makes the comparison
+// exactly DictReader's ASCII-case-insensitive one.
+
 constexpr std::size_t kNameCount = std::size(kIndexedHeaderNames);
-constexpr std::size_t kSlotBits = 7;
-constexpr std::size_t kSlots = std::size_t{1} << kSlotBits;
-static_assert(kNameCount * 2 <= kSlots, "keep the table at most half full");
+constexpr std::size_t kMinSize = 2;
+constexpr std::size_t kMaxSize = 32;
+constexpr std::uint64_t kCaseBits = 0x2020202020202020ull;
+// Stands for the absent last word of short names, and for the bytes of a 2-or-3-byte
+// name's word that hold none of its bytes: no control byte, unchanged by the case bit.
+constexpr std::uint64_t kFiller = kCaseBits;
 
-constexpr std::uint32_t fold(char c) {
-  return static_cast<std::uint32_t>(static_cast<unsigned char>(c) | 0x20);
+constexpr bool is_indexable_byte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-// A hash of the name's length and three of its bytes, case-folded (| 0x20 lowercases the
-// letters; any other byte hashes alike in both cases of the name, which is all that is
-// needed). The multiplier was picked so that the indexed names fall in distinct slots;
-// a collision would only cost a probe, the table being open-addressed. `size` > 0.
-constexpr std::size_t slot_of(const char* name, std::size_t size) {
-  const std::uint32_t key = static_cast<std::uint32_t>(size & 0xFF) | fold(name[size - 1]) << 8 |
-                            fold(name[size / 2]) << 16 | fold(name[size >= 2 ? size - 2 : 0]) << 24;
-  return static_cast<std::size_t>((key * 0xCDBE8D3Du) >> (32 - kSlotBits));
-}
-
-// The names again, each in a zero-padded 32-byte array, so that comparisons can read
-// them 8 bytes at a time.
-constexpr std::size_t kPadded = 32;
-struct PaddedName {
-  std::array<char, kPadded> bytes{};
-  std::size_t size = 0;
-};
-using PaddedNames = std::array<PaddedName, kNameCount>;
-
-constexpr PaddedNames make_padded_names() {
-  PaddedNames names{};
-  for (std::size_t i = 0; i < kNameCount; ++i) {
-    const std::string_view name = kIndexedHeaderNames[i];
-    for (std::size_t j = 0; j < name.size(); ++j) names[i].bytes[j] = name[j];
-    names[i].size = name.size();
-  }
-  return names;
-}
-
-constexpr PaddedNames kPaddedNames = make_padded_names();
 static_assert([] {
   for (std::string_view name : kIndexedHeaderNames) {
-    if (name.size() > kPadded) return false;
+    if (name.size() < kMinSize || name.size() > kMaxSize) return false;
+    for (char c : name) {
+      if (!is_indexable_byte(c)) return false;
+    }
   }
   return true;
 }());
 
-// Slot -> 1 + index into kIndexedHeaderNames, or 0 when empty; linear probing.
-using SlotTable = std::array<std::uint8_t, kSlots>;
+// The `width` bytes at `p` as an integer, in the machine's byte order: what memcpy
+// into an integer gives at run time, computed here at compile time.
+constexpr std::uint64_t word_at(const char* p, std::size_t width) {
+  std::uint64_t word = 0;
+  for (std::size_t i = 0; i < width; ++i) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    const std::size_t shift = 8 * (width - 1 - i);
+#else
+    const std::size_t shift = 8 * i;
+#endif
+    word |= std::uint64_t{static_cast<unsigned char>(p[i])} << shift;
+  }
+  return word;
+}
 
-constexpr SlotTable make_slot_table() {
-  SlotTable table{};
+// Two half-words (2 or 4 bytes) in one word; for 2-byte halves the other 4 bytes are
+// filler. Whatever the byte order, the word's bytes are the halves' bytes and filler.
+constexpr std::uint64_t pair_of(std::uint64_t low, std::uint64_t high, std::size_t half_bytes) {
+  return low | high << (8 * half_bytes) | (half_bytes == 2 ? kFiller << 32 : 0);
+}
+
+struct Words {
+  std::uint64_t first = kFiller;
+  std::uint64_t last = kFiller;
+  std::uint64_t middle[2] = {kFiller, kFiller};  // bytes 8..15, 16..23 of longer names
+};
+
+constexpr Words words_of(std::string_view name) {
+  const std::size_t size = name.size();
+  const char* p = name.data();
+  Words words;
+  if (size >= 8) {
+    words.first = word_at(p, 8);
+    words.last = word_at(p + size - 8, 8);
+    if (size > 16) words.middle[0] = word_at(p + 8, 8);
+    if (size > 24) words.middle[1] = word_at(p + 16, 8);
+  } else if (size >= 4) {
+    words.first = pair_of(word_at(p, 4), word_at(p + size - 4, 4), 4);
+  } else {
+    words.first = pair_of(word_at(p, 2), word_at(p + size - 2, 2), 2);
+  }
+  return words;
+}
+
+// The low 5 bits of a byte: the same for both cases of a letter.
+constexpr std::uint8_t probe_bits(char c) { return static_cast<std::uint8_t>(c) & 0x1F; }
+
+// A slot: 1 + the position of a name in kIndexedHeaderNames; 0 for none.
+struct Table {
+  std::array<Words, kNameCount + 1> words{};  // by slot: of each indexed name, lowercase
+  // Per size: which byte tells the names of that size apart, and by its probe_bits,
+  // the slot of the name.
+  std::array<std::uint8_t, kMaxSize + 1> probe{};
+  std::array<std::array<std::uint8_t, 32>, kMaxSize + 1> slot{};
+  bool complete = true;  // a probe byte was found for every size
+};
+
+constexpr Table make_table() {
+  Table table{};
   for (std::size_t i = 0; i < kNameCount; ++i) {
-    const std::string_view name = kIndexedHeaderNames[i];
-    std::size_t slot = slot_of(name.data(), name.size());
-    while (table[slot] != 0) slot = (slot + 1) & (kSlots - 1);
-    table[slot] = static_cast<std::uint8_t>(i + 1);
+    table.words[i + 1] = words_of(kIndexedHeaderNames[i]);
+  }
+  for (std::size_t size = 0; size <= kMaxSize; ++size) {
+    bool found = false;
+    for (std::size_t at = 0; at < size && !found; ++at) {
+      std::array<std::uint8_t, 32> slots{};
+      bool distinct = true;
+      for (std::size_t i = 0; i < kNameCount && distinct; ++i) {
+        const std::string_view name = kIndexedHeaderNames[i];
+        if (name.size() != size) continue;
+        std::uint8_t& slot = slots[probe_bits(name[at])];
+        distinct = slot == 0;
+        slot = static_cast<std::uint8_t>(i + 1);
+      }
+      if (distinct) {
+        found = true;
+        table.probe[size] = static_cast<std::uint8_t>(at);
+        table.slot[size] = slots;
+      }
+    }
+    if (!found && size >= kMinSize) table.complete = false;
   }
   return table;
 }
 
-constexpr SlotTable kSlotTable = make_slot_table();
+constexpr Table kTable = make_table();
+static_assert(kTable.complete, "every size of indexed names has a byte that tells them apart");
 
 // IndexedHeader ids name the entries of kIndexedHeaderNames.
 constexpr bool ids_match_names() {
@@ -93,98 +158,114 @@ constexpr bool ids_match_names() {
 }
 static_assert(ids_match_names());
 
-std::uint64_t load8(const char* p) noexcept {
-  std::uint64_t word;
+template <typename Word>
+Word load(const char* p) noexcept {
+  Word word;
   std::memcpy(&word, p, sizeof word);
   return word;
 }
 
-// Lowercases the ASCII letters of 8 bytes at once (as in common/dict.cpp): a byte is
-// 'A'..'Z' exactly when adding (0x80 - 'A') to its low 7 bits sets bit 7 while adding
-// (0x80 - 'Z' - 1) does not; bytes with bit 7 set are left alone. No carry crosses a
-// byte: a low-7-bit value plus at most 0x3F stays below 0x100.
-std::uint64_t lower8(std::uint64_t word) noexcept {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
-  constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
-  const std::uint64_t low7 = word & ~kHighBits;
-  const std::uint64_t at_least_a = low7 + kOnes * (0x80 - 'A');
-  const std::uint64_t above_z = low7 + kOnes * (0x80 - 'Z' - 1);
-  const std::uint64_t upper = (at_least_a ^ above_z) & ~word & kHighBits;
-  return word | (upper >> 2);  // 0x80 >> 2 == 0x20, the case bit
-}
-
-char lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// Whether `name` (any case) is the lowercase `padded`: as the indexed side is already
-// folded, folding `name` alone decides ASCII-case-insensitive equality. Names of 8
-// bytes or more are read a word at a time, the last word overlapping the one before it
-// rather than reading past the end of `name`. Out of line: see is_name.
-[[gnu::noinline]] bool is_name_folded(std::string_view name, const PaddedName& padded) noexcept {
-  const std::size_t size = name.size();
-  const char* p = name.data();
-  const char* q = padded.bytes.data();
+// The first and last words of a name of 2 to 32 bytes, as words_of computes them.
+inline void load_ends(const char* p, std::size_t size, std::uint64_t& first,
+                      std::uint64_t& last) noexcept {
   if (size >= 8) {
-    for (std::size_t i = 0; i + 8 < size; i += 8) {
-      if (lower8(load8(p + i)) != load8(q + i)) return false;
-    }
-    return lower8(load8(p + size - 8)) == load8(q + size - 8);
+    first = load<std::uint64_t>(p);
+    last = load<std::uint64_t>(p + size - 8);
+  } else if (size >= 4) {
+    first = pair_of(load<std::uint32_t>(p), load<std::uint32_t>(p + size - 4), 4);
+    last = kFiller;
+  } else {
+    first = pair_of(load<std::uint16_t>(p), load<std::uint16_t>(p + size - 2), 2);
+    last = kFiller;
   }
-  for (std::size_t i = 0; i < size; ++i) {
-    if (lower(p[i]) != q[i]) return false;
-  }
+}
+
+// Whether a byte of `word` is below 0x20: subtracting 0x20 from each byte borrows into
+// bit 7 of the lowest such byte (bytes above it may be misjudged, which does not
+// change the answer); bytes with bit 7 already set are masked out by ~word.
+bool has_control_byte(std::uint64_t word) noexcept {
+  return ((word - 0x0101010101010101ull * 0x20) & ~word & 0x8080808080808080ull) != 0;
+}
+
+// A word of the name against the lowercase word of the indexed name, in any case.
+bool same_folded(std::uint64_t word, std::uint64_t lowercase) noexcept {
+  return (word | kCaseBits) == lowercase && !has_control_byte(word);
+}
+
+// The comparison of a name that is not written in lowercase; out of line, as names
+// mostly are.
+[[gnu::noinline]] bool matches_folded(const char* p, std::size_t size,
+                                      const Words& indexed) noexcept {
+  std::uint64_t first;
+  std::uint64_t last;
+  load_ends(p, size, first, last);
+  if (!same_folded(first, indexed.first) || !same_folded(last, indexed.last)) return false;
+  if (size > 16 && !same_folded(load<std::uint64_t>(p + 8), indexed.middle[0])) return false;
+  if (size > 24 && !same_folded(load<std::uint64_t>(p + 16), indexed.middle[1])) return false;
   return true;
 }
 
-// Whether `name` (any case) is the indexed name `padded`. Names mostly arrive lowercase
-// (HTTP/2 requires it, and gatetrace's own keys are), so a plain comparison decides
-// first, and only a mismatch pays for folding.
-inline bool is_name(std::string_view name, const PaddedName& padded) noexcept {
+// The slot of `name` (any case), 0 when it is not indexed.
+inline unsigned find_slot(std::string_view name) noexcept {
   const std::size_t size = name.size();
-  if (size != padded.size) return false;
+  if (size - kMinSize > kMaxSize - kMinSize) return 0;  // also rejects 0 and 1 (wraps)
   const char* p = name.data();
-  const char* q = padded.bytes.data();
-  bool same = true;
-  if (size >= 8) {
-    for (std::size_t i = 0; i + 8 < size; i += 8) same &= load8(p + i) == load8(q + i);
-    same &= load8(p + size - 8) == load8(q + size - 8);
-  } else {
-    for (std::size_t i = 0; i < size; ++i) same &= p[i] == q[i];
-  }
-  return same || is_name_folded(name, padded);
+  const unsigned slot = kTable.slot[size][probe_bits(p[kTable.probe[size]])];
+  if (slot == 0) return 0;
+  const Words& indexed = kTable.words[slot];
+  std::uint64_t first;
+  std::uint64_t last;
+  load_ends(p, size, first, last);
+  bool same = first == indexed.first && last == indexed.last;
+  if (size > 16) same &= load<std::uint64_t>(p + 8) == indexed.middle[0];
+  if (size > 24) same &= load<std::uint64_t>(p + 16) == indexed.middle[1];
+  if (same || matches_folded(p, size, indexed)) return slot;
+  return 0;
 }
 
-// The index of `name` (any case) in kIndexedHeaderNames, or -1 when it is not indexed.
-int find_name(std::string_view name) noexcept {
-  if (name.empty()) return -1;
-  for (std::size_t slot = slot_of(name.data(), name.size());; slot = (slot + 1) & (kSlots - 1)) {
-    const int entry = kSlotTable[slot];
-    if (entry == 0) return -1;
-    if (is_name(name, kPaddedNames[entry - 1])) return entry - 1;
-  }
+// The position of `name` (any case) in kIndexedHeaderNames, -1 when it is not indexed.
+inline int find_name(std::string_view name) noexcept {
+  return static_cast<int>(find_slot(name)) - 1;
 }
 
 }  // namespace
 
+int indexed_header_position(std::string_view name) noexcept { return find_name(name); }
+
+void HeaderIndex::add(std::string_view name, std::string_view value) {
+  const int i = find_name(name);
+  if (i < 0) return;
+  const std::uint64_t bit = std::uint64_t{1} << i;
+  if (present_ & bit) return;  // a repeated header: the first value wins, as in lookup
+  present_ |= bit;
+  values_[i] = Value{value.data(), value.size()};
+}
+
 HeaderIndex::HeaderIndex(const DictReader& headers) : headers_(headers) {
   if (!headers.visit_is_indexable()) return;
   indexed_ = true;
-  headers.visit([this](std::string_view name, std::string_view value) {
-    const int i = find_name(name);
-    if (i < 0) return;
-    const std::uint64_t bit = std::uint64_t{1} << i;
-    if (present_ & bit) return;  // a repeated header: the first value wins, as in lookup
-    present_ |= bit;
-    values_[i] = value;
-  });
+  const Entries entries = headers.indexable_entries();
+  if (entries.data == nullptr) {
+    headers.visit([this](std::string_view name, std::string_view value) { add(name, value); });
+    return;
+  }
+  // From the last entry to the first, each value overwriting any later one's: the first
+  // value of a repeated header is the one left, without a test per entry.
+  std::uint64_t present_by_slot = 0;  // bit 0 unused: slot 0 is "none"
+  for (std::size_t i = entries.size; i-- > 0;) {
+    const unsigned slot = find_slot(entries.data[i].first);
+    if (slot == 0) continue;
+    present_by_slot |= std::uint64_t{1} << slot;
+    values_[slot - 1] = Value{entries.data[i].second.data(), entries.data[i].second.size()};
+  }
+  present_ = present_by_slot >> 1;
 }
 
 std::optional<std::string_view> HeaderIndex::lookup(std::string_view key) const {
   if (indexed_) {
     const int i = find_name(key);
     if (i >= 0) {
-      if (present_ & (std::uint64_t{1} << i)) return values_[i];
+      if (present_ & (std::uint64_t{1} << i)) return values_[i].view();
       return std::nullopt;
     }
   }

@@ -88,6 +88,10 @@ inline constexpr std::string_view kIndexedHeaderNames[] = {
     "cf-connecting-ipv6",
 };
 
+// The position of `name` in kIndexedHeaderNames, matched ASCII-case-insensitively as
+// DictReader::lookup does, or -1 when gatetrace does not index it.
+int indexed_header_position(std::string_view name) noexcept;
+
 class HeaderIndex final : public DictReader {
  public:
   explicit HeaderIndex(const DictReader& headers);
@@ -97,12 +101,15 @@ class HeaderIndex final : public DictReader {
   std::optional<std::string_view> lookup(std::string_view key) const override;
   void visit(const std::function<void(std::string_view, std::string_view)>& visitor) const override;
   bool visit_is_indexable() const override { return indexed_; }
+  Entries indexable_entries() const override {
+    return indexed_ ? headers_.indexable_entries() : Entries{};
+  }
 
   // lookup() of a name known by its id.
   std::optional<std::string_view> get(IndexedHeader header) const {
     const auto i = static_cast<std::size_t>(header);
     if (!indexed_) return headers_.lookup(kIndexedHeaderNames[i]);
-    if (present_ & (std::uint64_t{1} << i)) return values_[i];
+    if (present_ & (std::uint64_t{1} << i)) return values_[i].view();
     return std::nullopt;
   }
 
@@ -111,13 +118,23 @@ class HeaderIndex final : public DictReader {
 
  private:
   static constexpr std::size_t kNameCount = std::size(kIndexedHeaderNames);
-  static_assert(kNameCount <= 64, "present_ has a bit per name");
+  static_assert(kNameCount < 64, "a bit per name, and one more while indexing");
+
+  // A string_view left uninitialized: only the values of the names seen are written
+  // and read, so the table is not zeroed for every request.
+  struct Value {
+    const char* data;
+    std::size_t size;
+    std::string_view view() const { return {data, size}; }
+  };
+
+  void add(std::string_view name, std::string_view value);
 
   const DictReader& headers_;
   bool indexed_ = false;
   // Bit i: kIndexedHeaderNames[i] was seen, and values_[i] is its first value.
   std::uint64_t present_ = 0;
-  std::string_view values_[kNameCount];
+  Value values_[kNameCount];
 };
 
 }  // namespace gatetrace

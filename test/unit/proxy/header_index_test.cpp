@@ -200,6 +200,119 @@ TEST(HeaderIndex, ManyHeaders) {
   expect_same_answers(headers);
 }
 
+// The reference: what a lookup by each indexed name would match.
+int reference_position(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kIndexedHeaderNames); ++i) {
+    if (equals_ignore_case(name, kIndexedHeaderNames[i])) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+TEST(IndexedHeaderPosition, FindsEveryNameInAnyCase) {
+  for (std::size_t i = 0; i < std::size(kIndexedHeaderNames); ++i) {
+    const std::string name(kIndexedHeaderNames[i]);
+    std::string alternating = name;
+    for (std::size_t j = 0; j < alternating.size(); j += 2) {
+      if (alternating[j] >= 'a' && alternating[j] <= 'z') alternating[j] -= 'a' - 'A';
+    }
+    for (const std::string& variant : {name, upper(name), alternating}) {
+      EXPECT_EQ(indexed_header_position(variant), static_cast<int>(i)) << variant;
+    }
+  }
+}
+
+// Every single-byte change of every indexed name, with every byte value: the control
+// bytes that equal a '-' or a digit but for the case bit, non-ASCII bytes, the other
+// case of each letter; each must be classified as a case-insensitive lookup would.
+TEST(IndexedHeaderPosition, AgreesWithLookupOnEverySingleByteChange) {
+  int found = 0;
+  for (std::string_view indexed : kIndexedHeaderNames) {
+    for (std::size_t at = 0; at < indexed.size(); ++at) {
+      std::string name(indexed);
+      for (int byte = 0; byte < 256; ++byte) {
+        name[at] = static_cast<char>(byte);
+        const int expected = reference_position(name);
+        ASSERT_EQ(indexed_header_position(name), expected)
+            << indexed << " with byte " << byte << " at " << at;
+        found += expected >= 0;
+      }
+    }
+  }
+  EXPECT_GT(found, 0);
+}
+
+TEST(IndexedHeaderPosition, RejectsOtherSizesPrefixesAndExtensions) {
+  EXPECT_EQ(indexed_header_position(""), -1);
+  EXPECT_EQ(indexed_header_position("b"), -1);
+  EXPECT_EQ(indexed_header_position(std::string(33, 'x')), -1);
+  EXPECT_EQ(indexed_header_position(std::string(1000, '-')), -1);
+  for (std::string_view indexed : kIndexedHeaderNames) {
+    const std::string name(indexed);
+    EXPECT_EQ(indexed_header_position(name.substr(0, name.size() - 1)),
+              reference_position(name.substr(0, name.size() - 1)))
+        << name;
+    EXPECT_EQ(indexed_header_position(name + "x"), -1) << name;
+    EXPECT_EQ(indexed_header_position("x" + name), reference_position("x" + name)) << name;
+    // Same size, same first and last 8 bytes, a different middle.
+    if (name.size() > 16) {
+      std::string middle = name;
+      middle[name.size() / 2] = '_';
+      EXPECT_EQ(indexed_header_position(middle), -1) << middle;
+    }
+  }
+  EXPECT_EQ(indexed_header_position(std::string("x-b3-traceid\0", 13)), -1);
+  EXPECT_EQ(indexed_header_position(std::string("b3\0", 3)), -1);
+  EXPECT_EQ(indexed_header_position(std::string_view("b3\0", 2)), reference_position("b3"));
+}
+
+TEST(HeaderIndex, ReadsAHeaderListWithoutVisiting) {
+  const Headers headers = {{"x-dd-proxy", "aws-apigateway"}, {"Host", "a"}, {"host", "b"}};
+  const HeaderListReader reader(headers);
+  const DictReader::Entries entries = reader.indexable_entries();
+  EXPECT_EQ(entries.data, headers.data());
+  EXPECT_EQ(entries.size, headers.size());
+  const HeaderIndex index(reader);
+  EXPECT_EQ(index.indexable_entries().data, headers.data());
+  EXPECT_EQ(index.get(IndexedHeader::kHost).value_or("<absent>"), "a");
+  EXPECT_EQ(index.get(IndexedHeader::kProxy).value_or("<absent>"), "aws-apigateway");
+  expect_same_answers(headers);
+}
+
+// A subclass that hides a header from both `lookup` and `visit`: its inherited opt-in
+// still holds, but the raw list would not be what it visits, so none is offered.
+class HidingReader : public HeaderListReader {
+ public:
+  using HeaderListReader::HeaderListReader;
+  std::optional<std::string_view> lookup(std::string_view key) const override {
+    if (equals_ignore_case(key, "x-dd-proxy")) return std::nullopt;
+    return HeaderListReader::lookup(key);
+  }
+  void visit(
+      const std::function<void(std::string_view, std::string_view)>& visitor) const override {
+    HeaderListReader::visit([&](std::string_view name, std::string_view value) {
+      if (!equals_ignore_case(name, "x-dd-proxy")) visitor(name, value);
+    });
+  }
+};
+
+TEST(HeaderIndex, SubclassesOfHeaderListReaderAreVisited) {
+  const Headers headers = {{"x-dd-proxy", "aws-apigateway"}, {"host", "a"}};
+  const HidingReader reader(headers);
+  EXPECT_EQ(reader.indexable_entries().data, nullptr);
+  const HeaderIndex index(reader);
+  ASSERT_TRUE(index.indexed());
+  EXPECT_FALSE(index.get(IndexedHeader::kProxy).has_value());
+  EXPECT_EQ(index.get(IndexedHeader::kHost).value_or("<absent>"), "a");
+}
+
+TEST(HeaderIndex, OffersNoEntriesWhenNotIndexed) {
+  const Headers headers = {{"host", "a"}};
+  const CountingReader reader(headers, false);
+  const HeaderIndex index(reader);
+  EXPECT_EQ(index.indexable_entries().data, nullptr);
+  EXPECT_EQ(reader.indexable_entries().data, nullptr);
+}
+
 TEST(HeaderListReader, OptsInToIndexing) {
   const Headers headers;
   const HeaderListReader reader(headers);
