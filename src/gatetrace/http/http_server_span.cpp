@@ -4,14 +4,17 @@
 
 #include <cxxabi.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <typeinfo>
 
 #include "gatetrace/http/client_ip.h"
 #include "gatetrace/http/query_obfuscator.h"
 #include "gatetrace/proxy/header_index.h"
 #include "gatetrace/proxy/inferred_span.h"
+#include "gatetrace/proxy/joined_value.h"
 #include "gatetrace/proxy/proxy_headers.h"
 #include "gatetrace/span_data.h"
 #include "gatetrace/trace/tracer_core.h"
@@ -21,38 +24,28 @@ namespace {
 
 constexpr std::size_t kUrlCap = 2048;
 
-// Per-thread buffers for the values built from pieces (http.url, the resource): they
-// keep their capacity, so a steady stream of requests builds them without allocating,
-// and the span copies them into its own recycled storage.
-std::string& url_buffer() {
-  thread_local std::string buffer;
-  return buffer;
-}
-
-std::string_view method_and_route(std::string_view method, std::string_view route) {
-  thread_local std::string buffer;
-  buffer.assign(method);
-  buffer += ' ';
-  buffer.append(route);
-  return buffer;
-}
-
 // http.url: the target when it is an absolute URL, else "http://" + Host + target; the
-// query string obfuscated.
+// query string obfuscated. Built on the stack (JoinedValue) and handed to `set_tag`,
+// which copies it into the span's recycled storage; only a URL that has a query for the
+// obfuscator to search goes through a (per-thread, reused) std::string, which is what
+// the obfuscator rewrites. The view points into the target, `joined` or that string.
 std::string_view server_url(const HttpServerRequest& request, const HeaderIndex& headers,
-                            const QueryObfuscator& obfuscator) {
-  std::string_view target = request.target.substr(0, kUrlCap);
-  std::string& url = url_buffer();
+                            const QueryObfuscator& obfuscator, std::optional<JoinedValue>& joined) {
+  const std::string_view target = request.target.substr(0, kUrlCap);
+  std::string_view url;
   if (!target.empty() && target.front() != '/') {
-    url.assign(target);
+    url = target;
   } else {
-    std::string_view host = headers.get(IndexedHeader::kHost).value_or("");
-    url.assign("http://");
-    url.append(host.substr(0, 255));
-    url.append(target);
+    const std::string_view host = headers.get(IndexedHeader::kHost).value_or("").substr(0, 255);
+    url = joined.emplace(std::initializer_list<std::string_view>{"http://", host, target}).view();
   }
-  obfuscator.obfuscate_url(url);
-  return url;
+  // obfuscate_url looks from the first '?' (even one in the Host header) and changes
+  // nothing without one.
+  if (!obfuscator.enabled() || url.find('?') == std::string_view::npos) return url;
+  thread_local std::string buffer;
+  buffer.assign(url);
+  obfuscator.obfuscate_url(buffer);
+  return buffer;
 }
 
 void tag_request_headers(const FinalizedTracerConfig& config, const DictReader& headers,
@@ -143,13 +136,17 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
   server_.set_name(request.span_name);
   // Under an inferred span the child would inherit the gateway's service.
   server_.set_service(config.service);
-  server_.set_resource(request.route.empty() ? request.method
-                                             : method_and_route(request.method, request.route));
+  if (request.route.empty()) {
+    server_.set_resource(request.method);
+  } else {
+    server_.set_resource(JoinedValue({request.method, " ", request.route}).view());
+  }
   server_.set_type("web");
   server_.set_tag("span.kind", "server");
   server_.set_tag("component", request.component);
   server_.set_tag("http.method", request.method);
-  server_.set_tag("http.url", server_url(request, headers, query_obfuscator(core)));
+  std::optional<JoinedValue> url_storage;
+  server_.set_tag("http.url", server_url(request, headers, query_obfuscator(core), url_storage));
   if (config.client_ip_enabled) {
     if (auto ip = resolve_client_ip(headers, request.peer_address)) {
       server_.set_tag("http.client_ip", *ip);
@@ -182,12 +179,15 @@ HttpServerSpan::~HttpServerSpan() {
 
 void HttpServerSpan::set_route(std::string_view route) {
   server_.set_tag("http.route", route);
-  server_.set_resource(method_and_route(method_, route));
+  server_.set_resource(JoinedValue({method_, " ", route}).view());
 }
 
 void HttpServerSpan::set_status(int status) {
   status_ = status;
-  server_.set_tag("http.status_code", std::to_string(status));
+  // As std::to_string writes it, without building a string.
+  char digits[16];
+  const char* end = std::to_chars(digits, digits + sizeof digits, status).ptr;
+  server_.set_tag("http.status_code", std::string_view(digits, end - digits));
   if (core_->config.http_server_error_statuses.contains(status)) server_.set_error(true);
 }
 
@@ -219,10 +219,15 @@ void HttpServerSpan::finish() {
   ServerOutcome outcome;
   outcome.status = status_;
   outcome.error = server_.error();
-  for (auto [key, out] : {std::pair{"error.message", &outcome.error_message},
-                          std::pair{"error.type", &outcome.error_type},
-                          std::pair{"error.stack", &outcome.error_stack}}) {
-    if (auto value = server_.lookup_tag(key)) *out = std::string(*value);
+  // Copied before the server span finishes (its tags then belong to the exporter), and
+  // only for an inferred span to copy them to.
+  if (!inferred_.empty()) {
+    using namespace std::string_view_literals;
+    for (auto [key, out] : {std::pair{"error.message"sv, &outcome.error_message},
+                            std::pair{"error.type"sv, &outcome.error_type},
+                            std::pair{"error.stack"sv, &outcome.error_stack}}) {
+      if (auto value = server_.lookup_tag(key)) *out = std::string(*value);
+    }
   }
   outcome.end = core_->clock->now();
   server_.set_end_time(outcome.end);

@@ -1,23 +1,11 @@
 #include "gatetrace/proxy/inferred_span.h"
 
-#include <initializer_list>
-#include <string>
+#include <charconv>
 #include <string_view>
 
+#include "gatetrace/proxy/joined_value.h"
+
 namespace gatetrace {
-
-namespace {
-
-// Joins `parts` into a per-thread buffer, for the values built from several pieces: the
-// buffer keeps its capacity, so building them does not allocate once it has grown.
-std::string_view join(std::initializer_list<std::string_view> parts) {
-  thread_local std::string buffer;
-  buffer.clear();
-  for (std::string_view part : parts) buffer.append(part);
-  return buffer;
-}
-
-}  // namespace
 
 TimePoint inferred_span_start(const ProxyHeaderFields& request, TimePoint now) {
   return TimePoint{request.start_wall_ns, now.steady_ns - (now.wall_ns - request.start_wall_ns)};
@@ -35,11 +23,15 @@ void set_inferred_span_fields(Span& span, const ProxyHeaderFields& request,
   const std::string_view route = by_resource_path ? request.resource_path : request.path;
   const std::string_view route_prefix = by_resource_path ? "" : request.path_prefix();
   if (!request.method.empty() && !route.empty()) {
-    span.set_resource(join({request.method, " ", route_prefix, route}));
+    span.set_resource(JoinedValue({request.method, " ", route_prefix, route}).view());
   } else if (!request.method.empty()) {
     span.set_resource(request.method);
   } else if (!route.empty()) {
-    span.set_resource(route_prefix.empty() ? route : join({route_prefix, route}));
+    if (route_prefix.empty()) {
+      span.set_resource(route);
+    } else {
+      span.set_resource(JoinedValue({route_prefix, route}).view());
+    }
   } else {
     span.set_resource(kind.span_name);
   }
@@ -48,8 +40,9 @@ void set_inferred_span_fields(Span& span, const ProxyHeaderFields& request,
   span.set_tag("span.kind", "server");
   if (!request.method.empty()) span.set_tag("http.method", request.method);
   if (!request.domain.empty()) {
-    span.set_tag("http.url",
-                 join({"https://", request.domain, request.path_prefix(), request.path}));
+    span.set_tag(
+        "http.url",
+        JoinedValue({"https://", request.domain, request.path_prefix(), request.path}).view());
   }
   if (!request.resource_path.empty()) span.set_tag("http.route", request.resource_path);
   if (!request.user_agent.empty()) span.set_tag("http.useragent", request.user_agent);
@@ -60,8 +53,9 @@ void set_inferred_span_fields(Span& span, const ProxyHeaderFields& request,
     if (!request.api_id.empty()) span.set_tag("apiid", request.api_id);
     if (!request.user.empty()) span.set_tag("aws_user", request.user);
     if (!kind.resource_key_infix.empty() && !request.region.empty() && !request.api_id.empty()) {
-      span.set_tag("dd_resource_key", join({"arn:aws:apigateway:", request.region,
-                                            kind.resource_key_infix, request.api_id}));
+      span.set_tag("dd_resource_key", JoinedValue({"arn:aws:apigateway:", request.region,
+                                                   kind.resource_key_infix, request.api_id})
+                                          .view());
     }
   }
 }
@@ -69,7 +63,9 @@ void set_inferred_span_fields(Span& span, const ProxyHeaderFields& request,
 void finish_inferred_span(Span& inferred, const ServerOutcome& outcome,
                           const FinalizedTracerConfig& config) {
   if (outcome.status) {
-    inferred.set_tag("http.status_code", std::to_string(*outcome.status));
+    char digits[16];  // as std::to_string writes it
+    const char* end = std::to_chars(digits, digits + sizeof digits, *outcome.status).ptr;
+    inferred.set_tag("http.status_code", std::string_view(digits, end - digits));
     if (config.http_server_error_statuses.contains(*outcome.status)) inferred.set_error(true);
   }
   if (outcome.error) inferred.set_error(true);

@@ -1,0 +1,50 @@
+// JoinedValue: a span value built from a few pieces (a resource "GET /users/{id}", a
+// URL, an ARN) for a span setter that copies it. The pieces are joined in a buffer on
+// the stack when they fit, else in a per-thread string that keeps its capacity, so that
+// building the value never allocates once warm and usually touches no thread-local.
+// The view is valid until the JoinedValue is destroyed or the same thread builds
+// another oversized one. Used by the inferred span (proxy) and the server span (http).
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+namespace gatetrace {
+
+class JoinedValue {
+ public:
+  JoinedValue(std::initializer_list<std::string_view> parts) {
+    std::size_t size = 0;
+    for (std::string_view part : parts) size += part.size();
+    if (size > sizeof inline_) {
+      view_ = join_oversized(parts);
+      return;
+    }
+    char* out = inline_;
+    for (std::string_view part : parts) {
+      if (!part.empty()) std::memcpy(out, part.data(), part.size());
+      out += part.size();
+    }
+    view_ = std::string_view(inline_, size);
+  }
+  JoinedValue(const JoinedValue&) = delete;
+  JoinedValue& operator=(const JoinedValue&) = delete;
+
+  std::string_view view() const { return view_; }
+
+ private:
+  static std::string_view join_oversized(std::initializer_list<std::string_view> parts) {
+    thread_local std::string buffer;
+    buffer.clear();
+    for (std::string_view part : parts) buffer.append(part);
+    return buffer;
+  }
+
+  char inline_[256];
+  std::string_view view_;
+};
+
+}  // namespace gatetrace
