@@ -192,6 +192,31 @@ TEST_F(BeastIntegration, GatewayRequestWithPropagatedContextAnsweredLater) {
   EXPECT_GE(server_end, db_end) << "the server span ends when the response is sent";
 }
 
+// A repeated header's first value is the one used, whether the name is one that the
+// request's header index keeps (proxy, propagation) or one it leaves to the reader.
+TEST_F(BeastIntegration, RepeatedHeadersTakeTheFirstValue) {
+  Headers headers = testing::apim_headers("/users/{id}");
+  headers.emplace_back("x-datadog-trace-id", "4444");
+  headers.emplace_back("X-DD-Proxy-Domain-Name", "second.azure-api.net");
+  headers.emplace_back("x-datadog-parent-id", "5555");
+  headers.emplace_back("X-Datadog-Trace-Id", "9999");
+  headers.emplace_back("x-request-id", "req-1");
+  headers.emplace_back("x-datadog-parent-id", "6666");
+  headers.emplace_back("X-Request-Id", "req-2");
+  CurlResult response = curl_get(base_ + "/users/42", headers);
+  EXPECT_EQ(response.status, 200);
+
+  ReceivedSpans received = ReceivedSpans::collect(*tracer_, agent_, 3);
+  ASSERT_EQ(received.spans.size(), 3u);
+  const json inferred = received.named("azure.apim").at(0);
+  const json server = received.named("web.request").at(0);
+  EXPECT_EQ(inferred["trace_id"].get<std::uint64_t>(), 4444u);
+  EXPECT_EQ(inferred["parent_id"].get<std::uint64_t>(), 5555u);
+  EXPECT_EQ(inferred["service"], "shop.azure-api.net");
+  EXPECT_EQ(meta(inferred, "request.id"), "req-1");
+  EXPECT_EQ(meta(server, "request.id"), "req-1");
+}
+
 TEST_F(BeastIntegration, OutgoingCurlCallCarriesTheContextToTheDownstreamRoute) {
   CurlResult response = curl_get(base_ + "/checkout");
   EXPECT_EQ(response.status, 200);

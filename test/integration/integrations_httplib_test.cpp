@@ -166,6 +166,32 @@ TEST_F(HttplibIntegration, GatewayRequestWithPropagatedContext) {
   EXPECT_EQ(post_routing_calls_.load(), 1);
 }
 
+// A repeated header's first value is the one used, whether the name is one that the
+// request's header index keeps (proxy, propagation) or one it leaves to the reader.
+TEST_F(HttplibIntegration, RepeatedHeadersTakeTheFirstValue) {
+  httplib::Headers headers = to_headers(testing::apim_headers("/users/{id}"));
+  headers.emplace("X-DD-Proxy-Domain-Name", "second.azure-api.net");
+  headers.emplace("x-datadog-trace-id", "4444");
+  headers.emplace("x-datadog-parent-id", "5555");
+  headers.emplace("X-Datadog-Trace-Id", "9999");
+  headers.emplace("x-datadog-parent-id", "6666");
+  headers.emplace("x-request-id", "req-1");
+  headers.emplace("X-Request-Id", "req-2");
+  auto response = get("/users/42", headers);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+
+  ReceivedSpans received = ReceivedSpans::collect(*tracer_, agent_, 3);
+  ASSERT_EQ(received.spans.size(), 3u);
+  const json inferred = received.named("azure.apim").at(0);
+  const json server = received.named("web.request").at(0);
+  EXPECT_EQ(inferred["trace_id"].get<std::uint64_t>(), 4444u);
+  EXPECT_EQ(inferred["parent_id"].get<std::uint64_t>(), 5555u);
+  EXPECT_EQ(inferred["service"], "shop.azure-api.net");
+  EXPECT_EQ(meta(inferred, "request.id"), "req-1");
+  EXPECT_EQ(meta(server, "request.id"), "req-1");
+}
+
 TEST_F(HttplibIntegration, OutgoingCallCarriesTheContextToTheDownstreamRoute) {
   auto response = get("/checkout");
   ASSERT_TRUE(response);

@@ -25,6 +25,11 @@ class FieldsReader : public DictReader {
       const std::function<void(std::string_view, std::string_view)>& visitor) const override {
     for (const auto& field : fields_) visitor(view(field.name_string()), view(field.value()));
   }
+  // Beast inserts a repeated name after the ones already there, both in its set and in
+  // its list (where equal names stay together), and `find` is the set's lower bound: the
+  // first one inserted, which is also the first that iteration reaches. The views point
+  // into the fields' elements, unchanged while the request is handled.
+  bool visit_is_indexable() const override { return true; }
 
  private:
   const boost::beast::http::fields& fields_;

@@ -26,6 +26,9 @@ class HeadersReader : public DictReader {
       const std::function<void(std::string_view, std::string_view)>& visitor) const override {
     for (const auto& [name, value] : headers_) visitor(name, value);
   }
+  // `lookup` scans the map in the order `visit` passes it, and the views point into the
+  // map's nodes, which the request keeps unchanged while it is handled.
+  bool visit_is_indexable() const override { return true; }
 
  private:
   const httplib::Headers& headers_;
