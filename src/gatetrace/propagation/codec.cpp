@@ -124,7 +124,48 @@ std::optional<int> parse_decimal_int(std::string_view text) noexcept {
   return static_cast<int>(*magnitude);
 }
 
+namespace {
+
+constexpr std::uint64_t kEachByte = 0x0101010101010101u;
+constexpr std::uint64_t kHighBits = 0x8080808080808080u;
+
+// The high bit of every byte of `bytes` (all below 0x80) that lies in [low, high].
+// Adding 0x80 - low sets it from `low` up and 0x80 - (high + 1) from past `high`; no
+// sum carries into the next byte.
+constexpr std::uint64_t bytes_in_range(std::uint64_t bytes, unsigned low, unsigned high) {
+  return (bytes + kEachByte * (0x80 - low)) & ~(bytes + kEachByte * (0x80 - high - 1)) & kHighBits;
+}
+
+// Eight hex digits at once (ids are 16 or 32 of them): false unless every byte is one.
+// Byte 0 of the little-endian word is the first, most significant, digit.
+bool parse_hex8(const char* text, HexCase hex_case, std::uint32_t& value) noexcept {
+  std::uint64_t bytes;
+  std::memcpy(&bytes, text, sizeof bytes);
+  if ((bytes & kHighBits) != 0) return false;
+  std::uint64_t letters = bytes_in_range(bytes, 'a', 'f');
+  if (hex_case == HexCase::kAny) letters |= bytes_in_range(bytes, 'A', 'F');
+  if ((bytes_in_range(bytes, '0', '9') | letters) != kHighBits) return false;
+  // A digit's value is its low nibble, a letter's its low nibble plus 9.
+  std::uint64_t nibbles = (bytes & (kEachByte * 0x0f)) + (letters >> 7) * 9;
+  nibbles = ((nibbles & 0x00ff00ff00ff00ffu) << 4) | ((nibbles >> 8) & 0x00ff00ff00ff00ffu);
+  nibbles = ((nibbles & 0x0000ffff0000ffffu) << 8) | ((nibbles >> 16) & 0x0000ffff0000ffffu);
+  value = static_cast<std::uint32_t>(((nibbles & 0xffffffffu) << 16) | (nibbles >> 32));
+  return true;
+}
+
+}  // namespace
+
 std::optional<std::uint64_t> parse_hex_u64(std::string_view text, HexCase hex_case) noexcept {
+  if constexpr (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+    if (text.size() == 16) {
+      std::uint32_t high;
+      std::uint32_t low;
+      if (!parse_hex8(text.data(), hex_case, high) || !parse_hex8(text.data() + 8, hex_case, low)) {
+        return std::nullopt;
+      }
+      return (std::uint64_t{high} << 32) | low;
+    }
+  }
   if (text.empty() || text.size() > 16) return std::nullopt;
   const DigitTable& table = hex_table(hex_case);
   std::uint64_t value = 0;

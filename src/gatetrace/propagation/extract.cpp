@@ -2,7 +2,7 @@
 // the way Datadog's tracers do (see propagation.h).
 #include <fmt/format.h>
 
-#include <array>
+#include <optional>
 
 #include "codec.h"
 #include "styles.h"
@@ -16,9 +16,21 @@ using propagation::StyleExtraction;
 // The styles that can carry a trace context, i.e. all but baggage and none.
 constexpr std::size_t kMaxTraceStyles = 4;
 
-StyleExtraction* find_style(StyleExtraction* begin, StyleExtraction* end, PropagationStyle style) {
-  for (StyleExtraction* it = begin; it != end; ++it) {
-    if (it->context.style == style) return it;
+// A style found after the first: the context it fills and what it found around it.
+// Not movable (`extraction` refers to `context`); built in place when the style runs.
+struct SecondarySlot {
+  SecondarySlot() : extraction(context) {}
+  SecondarySlot(const SecondarySlot&) = delete;
+  SecondarySlot& operator=(const SecondarySlot&) = delete;
+
+  ExtractedContext context;
+  StyleExtraction extraction;
+};
+
+StyleExtraction* find_style(StyleExtraction** begin, StyleExtraction** end,
+                            PropagationStyle style) {
+  for (StyleExtraction** it = begin; it != end; ++it) {
+    if ((*it)->context.style == style) return *it;
   }
   return nullptr;
 }
@@ -73,7 +85,13 @@ void merge_tracecontext(ExtractedContext& result, StyleExtraction& w3c,
 
 ExtractedContext extract_context(const DictReader& headers, const PropagationSettings& settings,
                                  std::vector<Error>* diagnostics) {
-  std::array<StyleExtraction, kMaxTraceStyles> found;
+  // The first style to find a trace fills `result` in place (returned without a move);
+  // a later one gets a slot of its own, built only when that style runs, since
+  // building and destroying a context costs more than most styles' parsing.
+  ExtractedContext result;
+  StyleExtraction primary(result);
+  std::optional<SecondarySlot> secondary[kMaxTraceStyles - 1];
+  StyleExtraction* found[kMaxTraceStyles];
   std::size_t count = 0;
   TagList baggage;
   unsigned attempted = 0;  // one bit per style: a style listed twice runs once
@@ -87,56 +105,62 @@ ExtractedContext extract_context(const DictReader& headers, const PropagationSet
       continue;
     }
     if (count == kMaxTraceStyles) continue;
-    StyleExtraction& slot = found[count];
+    StyleExtraction* slot = &primary;
+    if (count > 0) slot = &secondary[count - 1].emplace().extraction;
     switch (style) {
       case PropagationStyle::kDatadog:
-        propagation::extract_datadog(headers, settings, slot, diagnostics);
+        propagation::extract_datadog(headers, settings, *slot, diagnostics);
         break;
       case PropagationStyle::kTraceContext:
         propagation::extract_tracecontext(headers,
                                           count == 0 ? propagation::ExtractionRole::kChosen
                                                      : propagation::ExtractionRole::kSecondary,
-                                          slot, diagnostics);
+                                          *slot, diagnostics);
         break;
       case PropagationStyle::kB3Multi:
-        propagation::extract_b3multi(headers, slot, diagnostics);
+        propagation::extract_b3multi(headers, *slot, diagnostics);
         break;
       case PropagationStyle::kB3Single:
-        propagation::extract_b3single(headers, slot, diagnostics);
+        propagation::extract_b3single(headers, *slot, diagnostics);
         break;
       default:
         break;
     }
-    if (slot.context.has_trace()) {
-      ++count;
+    if (slot->context.has_trace()) {
+      found[count++] = slot;
+    } else if (count > 0) {
+      secondary[count - 1].reset();
     } else {
-      slot = StyleExtraction{};
+      // What a style that found nothing left behind must not reach the next one.
+      result = ExtractedContext{};
+      primary.tracestate = {};
+      primary.joined_tracestate.clear();
+      primary.trace_flags.reset();
+      primary.datadog_member = {};
     }
   }
 
   if (count == 0) {
-    ExtractedContext result;
     result.baggage = std::move(baggage);
     return result;
   }
 
-  StyleExtraction* begin = found.data();
-  StyleExtraction* end = begin + count;
-  const TraceId chosen = begin->context.trace_id;
+  StyleExtraction** begin = found;
+  StyleExtraction** end = begin + count;
+  const TraceId chosen = result.trace_id;
   StyleExtraction* w3c = find_style(begin + 1, end, PropagationStyle::kTraceContext);
   std::optional<std::uint64_t> datadog_parent_id;
   if (const StyleExtraction* datadog = find_style(begin, end, PropagationStyle::kDatadog)) {
     if (datadog->context.trace_id.low == chosen.low) datadog_parent_id = datadog->context.parent_id;
   }
-  ExtractedContext result = std::move(found[0].context);
   if (w3c != nullptr && w3c->context.trace_id.low == chosen.low) {
     merge_tracecontext(result, *w3c, datadog_parent_id, diagnostics);
   }
   // Contexts of other traces are not mixed in; they are linked. The same low half
   // counts as the same trace: only the high half's source can disagree (see above).
-  for (const StyleExtraction* other = begin + 1; other != end; ++other) {
-    if (other->context.trace_id.low != chosen.low) {
-      result.span_links.push_back(terminated_context_link(*other));
+  for (StyleExtraction** other = begin + 1; other != end; ++other) {
+    if ((*other)->context.trace_id.low != chosen.low) {
+      result.span_links.push_back(terminated_context_link(**other));
     }
   }
   result.baggage = std::move(baggage);

@@ -15,8 +15,12 @@ namespace gatetrace {
 namespace propagation {
 
 // What one style found. `context.has_trace()` is false when it found nothing usable.
+// The context is the caller's: the first style that finds a trace writes straight
+// into the ExtractedContext that extract_context returns, so that nothing is moved.
 struct StyleExtraction {
-  ExtractedContext context;
+  explicit StyleExtraction(ExtractedContext& into) : context(into) {}
+
+  ExtractedContext& context;
   // tracecontext only: the tracestate header as received (OWS trimmed), and the trace
   // flags, for a span link when this context names another trace than the one chosen.
   // A view, so the usual request (whose trace is chosen) copies nothing: it points

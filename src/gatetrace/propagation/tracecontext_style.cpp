@@ -94,6 +94,24 @@ struct W3cHeaders {
   std::string joined_tracestate;
 };
 
+// Records a traceparent or tracestate header met by the visit. Out of line, so that the
+// visitor's test for the other headers stays a leaf function that saves no registers.
+__attribute__((noinline)) void note_w3c_header(W3cHeaders& state, std::string_view key,
+                                               std::string_view value) {
+  if (key.size() == kTraceparent.size() && equals_ignore_case(key, kTraceparent)) {
+    if (trim_ows(value) != state.trimmed_traceparent) state.conflicting_traceparents = true;
+  } else if (key.size() == kTracestate.size() && equals_ignore_case(key, kTracestate)) {
+    if (state.tracestate_count == 1) state.joined_tracestate.assign(state.first_tracestate);
+    if (state.tracestate_count == 0) {
+      state.first_tracestate = value;
+    } else {
+      state.joined_tracestate.push_back(',');
+      state.joined_tracestate.append(value);
+    }
+    ++state.tracestate_count;
+  }
+}
+
 // A keep that only the traceparent's sampled flag vouches for was decided by a tracer
 // that is not Datadog's: Datadog's tracers record it as decision maker "-0". With
 // `overwrite`, a `_dd.p.dm` that described the opposite (drop) decision is replaced.
@@ -118,18 +136,11 @@ void extract_tracecontext(const DictReader& headers, ExtractionRole role, StyleE
   found.trimmed_traceparent = trim_ows(*first);
   W3cHeaders* state = &found;
   headers.visit([state](std::string_view key, std::string_view value) {
-    // Both names are 10 or 11 bytes: the size test rejects nearly every other header.
-    if (key.size() == kTraceparent.size() && equals_ignore_case(key, kTraceparent)) {
-      if (trim_ows(value) != state->trimmed_traceparent) state->conflicting_traceparents = true;
-    } else if (key.size() == kTracestate.size() && equals_ignore_case(key, kTracestate)) {
-      if (state->tracestate_count == 1) state->joined_tracestate.assign(state->first_tracestate);
-      if (state->tracestate_count == 0) {
-        state->first_tracestate = value;
-      } else {
-        state->joined_tracestate.push_back(',');
-        state->joined_tracestate.append(value);
-      }
-      ++state->tracestate_count;
+    // Both names are 10 or 11 bytes and start with 't': the size and first-byte tests
+    // reject nearly every other header before any register is saved.
+    if (key.size() >= kTracestate.size() && key.size() <= kTraceparent.size() &&
+        (key[0] | 0x20) == 't') {
+      note_w3c_header(*state, key, value);
     }
   });
   if (found.conflicting_traceparents) {

@@ -146,6 +146,34 @@ TEST(CodecParse, HexDigitsOfEveryByte) {
   }
 }
 
+// Sixteen digits are parsed eight at a time with word arithmetic: every byte in every
+// position must be judged as the one-digit-at-a-time path judges it, and each digit
+// must land in its own nibble.
+TEST(CodecParse, SixteenHexDigitsOfEveryByteInEveryPosition) {
+  for (int position = 0; position < 16; ++position) {
+    for (int byte = 0; byte < 256; ++byte) {
+      const char c = static_cast<char>(byte);
+      std::string text = "0123456789abcdef";
+      text[position] = c;
+      const bool lower = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      const bool any = lower || (c >= 'A' && c <= 'F');
+      EXPECT_EQ(parse_hex_u64(text, HexCase::kLowerOnly).has_value(), lower) << text;
+      const auto value = parse_hex_u64(text, HexCase::kAny);
+      ASSERT_EQ(value.has_value(), any) << text;
+      if (any) {
+        EXPECT_EQ(*value, std::stoull(text, nullptr, 16)) << text;
+      }
+    }
+  }
+  EXPECT_EQ(parse_hex_u64("0af7651916cd43dd", HexCase::kLowerOnly), 0x0af7651916cd43ddu);
+  EXPECT_EQ(parse_hex_u64("0AF7651916cD43Dd", HexCase::kAny), 0x0af7651916cd43ddu);
+  EXPECT_FALSE(parse_hex_u64("0AF7651916cD43Dd", HexCase::kLowerOnly));
+  EXPECT_EQ(parse_hex_u64("ffffffffffffffff", HexCase::kLowerOnly),
+            std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(parse_hex_u64("0000000000000000", HexCase::kLowerOnly), 0u);
+  EXPECT_FALSE(parse_hex_u64("000000000000000 ", HexCase::kAny));
+}
+
 TEST(CodecParse, HexRoundTripsThroughFormat) {
   for (const std::uint64_t value : kSamples) {
     EXPECT_EQ(parse_hex_u64(hex16(value), HexCase::kLowerOnly), value);

@@ -35,6 +35,22 @@ TEST(ExtractMerge, FirstStyleWithAContextWins) {
   EXPECT_EQ(w3c_first.sampling_priority, 1);
 }
 
+// The first style to run fills the returned context in place: one that fails after
+// reading some headers (here the Datadog origin and tags) must leave nothing behind
+// for the style that then finds the trace.
+TEST(ExtractMerge, FailedFirstStyleLeavesNothingInTheChosenContext) {
+  OwnedHeaders headers{{"x-datadog-trace-id", "42"},       {"x-datadog-parent-id", "x"},
+                       {"x-datadog-origin", "synthetics"}, {"x-datadog-tags", "_dd.p.usr=1"},
+                       {"traceparent", kTraceparent42},    {"tracestate", "dd=s:1,congo=t61"}};
+  auto context = extract_from(headers, testing::styles({S::kDatadog, S::kTraceContext}));
+  EXPECT_EQ(context.style, S::kTraceContext);
+  EXPECT_FALSE(context.origin);
+  EXPECT_EQ(context.parent_id, 0xbbu);
+  EXPECT_EQ(context.additional_w3c_tracestate, "congo=t61");
+  ASSERT_EQ(context.trace_tags.size(), 0u);
+  EXPECT_TRUE(context.span_links.empty());
+}
+
 TEST(ExtractMerge, LaterStyleIsUsedWhenEarlierOnesFindNothing) {
   OwnedHeaders headers{{"x-datadog-trace-id", "garbage"},
                        {"x-b3-traceid", "000000000000002a"},
