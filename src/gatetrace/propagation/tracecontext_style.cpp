@@ -134,15 +134,26 @@ void extract_tracecontext(const DictReader& headers, ExtractionRole role, StyleE
   W3cHeaders found;
   found.traceparent = *first;
   found.trimmed_traceparent = trim_ows(*first);
-  W3cHeaders* state = &found;
-  headers.visit([state](std::string_view key, std::string_view value) {
-    // Both names are 10 or 11 bytes and start with 't': the size and first-byte tests
-    // reject nearly every other header before any register is saved.
-    if (key.size() >= kTracestate.size() && key.size() <= kTraceparent.size() &&
-        (key[0] | 0x20) == 't') {
-      note_w3c_header(*state, key, value);
+  // Both names are 10 or 11 bytes and start with 't': the size and first-byte tests
+  // reject nearly every other header before any register is saved.
+  const auto may_be_w3c = [](std::string_view key) {
+    return key.size() >= kTracestate.size() && key.size() <= kTraceparent.size() &&
+           (key[0] | 0x20) == 't';
+  };
+  const DictReader::Entries entries =
+      headers.visit_is_indexable() ? headers.indexable_entries() : DictReader::Entries{};
+  if (entries.data != nullptr) {
+    // The reader's own array, in visit order: no call per header.
+    for (std::size_t i = 0; i < entries.size; ++i) {
+      const auto& [key, value] = entries.data[i];
+      if (may_be_w3c(key)) note_w3c_header(found, key, value);
     }
-  });
+  } else {
+    W3cHeaders* state = &found;
+    headers.visit([state, &may_be_w3c](std::string_view key, std::string_view value) {
+      if (may_be_w3c(key)) note_w3c_header(*state, key, value);
+    });
+  }
   if (found.conflicting_traceparents) {
     report(diagnostics, Error::kMalformedTraceparent,
            "traceparent: the header is repeated with different values; ignored");

@@ -170,5 +170,44 @@ TEST(TraceparentInject, ZeroSpanIdWritesNothingInvalid) {
   EXPECT_FALSE(find_header(writer.headers(), "traceparent"));
 }
 
+// A reader that offers only lookup and visit (no entry array), as most framework
+// adapters do: repeated W3C headers are then found through `visit`.
+class VisitOnlyReader final : public DictReader {
+ public:
+  explicit VisitOnlyReader(const HeaderListReader& inner) : inner_(inner) {}
+  std::optional<std::string_view> lookup(std::string_view key) const override {
+    return inner_.lookup(key);
+  }
+  void visit(
+      const std::function<void(std::string_view, std::string_view)>& visitor) const override {
+    inner_.visit(visitor);
+  }
+
+ private:
+  const HeaderListReader& inner_;
+};
+
+TEST(Traceparent, RepeatedHeadersAreFoundThroughVisitWithoutAnEntryArray) {
+  const HeaderListReader::Headers conflicting = {
+      {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+      {"TRACEPARENT", "00-4bf92f3577b34da6a3ce929d0e0e4737-00f067aa0ba902b7-01"}};
+  const HeaderListReader conflicting_list(conflicting);
+  const VisitOnlyReader conflicting_reader(conflicting_list);
+  ASSERT_FALSE(conflicting_reader.visit_is_indexable());
+  std::vector<Error> diagnostics;
+  EXPECT_FALSE(extract_context(conflicting_reader, kW3cOnly, &diagnostics).has_trace());
+  EXPECT_TRUE(has_code(diagnostics, Error::kMalformedTraceparent));
+
+  const HeaderListReader::Headers split_state = {
+      {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+      {"tracestate", "foo=1"},
+      {"x-other", "z"},
+      {"TraceState", "dd=s:2,bar=2"}};
+  const HeaderListReader split_list(split_state);
+  const VisitOnlyReader split_reader(split_list);
+  const ExtractedContext context = extract_context(split_reader, kW3cOnly);
+  EXPECT_EQ(context.sampling_priority, 2);
+  EXPECT_EQ(context.additional_w3c_tracestate, "foo=1,bar=2");
+}
 }  // namespace
 }  // namespace gatetrace
