@@ -101,7 +101,11 @@ class GATETRACE_API Span {
   friend Span make_root_span(const std::shared_ptr<TracerCore>&, const SpanConfig&,
                              struct ExtractedContext*);
   friend class TraceSegment;
-  Span(SpanData* data, std::shared_ptr<TraceSegment> segment);
+  // Takes the handle that `segment->add_span(data)` counted.
+  Span(SpanData* data, TraceSegment* segment);
+  // Finishes the span if it is not yet, and gives up the handle (the segment is freed
+  // with its last handle).
+  void release() noexcept;
 
   // What stays readable after the span is finished (its data then belongs to the
   // collector).
@@ -113,7 +117,10 @@ class GATETRACE_API Span {
   };
 
   SpanData* data_ = nullptr;  // null once finished, and in an empty Span
-  std::shared_ptr<TraceSegment> segment_;
+  // One counted handle on the segment (TraceSegment counts its handles under its own
+  // lock, in the same critical sections that add and finish spans: no atomic reference
+  // count per Span). Null in an empty Span.
+  TraceSegment* segment_ = nullptr;
   std::optional<TimePoint> end_time_;
   Identity identity_;
 };

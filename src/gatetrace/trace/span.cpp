@@ -7,18 +7,18 @@
 
 namespace gatetrace {
 
-Span::Span(SpanData* data, std::shared_ptr<TraceSegment> segment)
+Span::Span(SpanData* data, TraceSegment* segment)
     : data_(data),
-      segment_(std::move(segment)),
+      segment_(segment),
       identity_{data->span_id, data->parent_id, data->trace_id, data->start} {}
 
 Span::Span(Span&& other) noexcept { *this = std::move(other); }
 
 Span& Span::operator=(Span&& other) noexcept {
   if (this != &other) {
-    finish();
+    release();
     data_ = std::exchange(other.data_, nullptr);
-    segment_ = std::move(other.segment_);
+    segment_ = std::exchange(other.segment_, nullptr);
     end_time_ = other.end_time_;
     identity_ = other.identity_;
     other.end_time_.reset();
@@ -27,14 +27,29 @@ Span& Span::operator=(Span&& other) noexcept {
   return *this;
 }
 
-Span::~Span() { finish(); }
+Span::~Span() { release(); }
+
+void Span::release() noexcept {
+  if (segment_ == nullptr) return;
+  TraceSegment* segment = std::exchange(segment_, nullptr);
+  if (data_ == nullptr) {
+    segment->release_handle();
+    return;
+  }
+  // Finished by its handle going away, the usual case: one trip through the segment's
+  // lock for both.
+  const TimePoint end = end_time_ ? *end_time_ : segment->core().clock->now();
+  SpanData* data = std::exchange(data_, nullptr);
+  data->duration_ns = end.steady_ns - data->start.steady_ns;
+  segment->span_finished(data, /*release_handle=*/true);
+}
 
 void Span::finish() {
   if (data_ == nullptr) return;
   const TimePoint end = end_time_ ? *end_time_ : segment_->core().clock->now();
   data_->duration_ns = end.steady_ns - data_->start.steady_ns;
   SpanData* data = std::exchange(data_, nullptr);
-  segment_->span_finished(data);
+  segment_->span_finished(data, /*release_handle=*/false);
 }
 
 bool Span::finished() const { return data_ == nullptr; }
@@ -42,27 +57,29 @@ bool Span::finished() const { return data_ == nullptr; }
 Span Span::create_child(const SpanConfig& config) const {
   if (!segment_) return Span();
   const TracerCore& core = segment_->core();
-  SpanData* span = acquire_span_data();
+  std::string_view name;
+  if (config.name) {
+    name = *config.name;
+  } else if (data_) {
+    name = data_->name;
+  } else {
+    name = "span";
+  }
+  std::string_view service;
+  if (config.service) {
+    service = *config.service;
+  } else if (data_) {
+    service = data_->service;
+  } else {
+    service = core.config.service;
+  }
+  SpanData* span = acquire_span_data(name, service);
   span->trace_id = identity_.trace_id;
   span->span_id = core.ids->span_id();
   span->parent_id = identity_.span_id;
   span->start = config.start ? *config.start : core.clock->now();
-  if (config.name) {
-    span->name.assign(*config.name);
-  } else if (data_) {
-    span->name.assign(data_->name);
-  } else {
-    span->name.assign("span");
-  }
-  if (config.service) {
-    span->service.assign(*config.service);
-  } else if (data_) {
-    span->service.assign(data_->service);
-  } else {
-    span->service.assign(core.config.service);
-  }
-  if (config.resource) span->resource.assign(*config.resource);
-  if (config.type) span->type.assign(*config.type);
+  if (config.resource) detail::assign_reusing(span->resource, *config.resource);
+  if (config.type) detail::assign_reusing(span->type, *config.type);
   set_initial_tags(*span, core.config, config);
   segment_->add_span(span);
   return Span(span, segment_);
@@ -78,16 +95,16 @@ std::string_view Span::resource() const { return data_ ? std::string_view(data_-
 bool Span::error() const { return data_ && data_->error; }
 
 void Span::set_service(std::string_view service) {
-  if (data_) data_->service.assign(service);
+  if (data_) detail::assign_reusing(data_->service, service);
 }
 void Span::set_name(std::string_view name) {
-  if (data_) data_->name.assign(name);
+  if (data_) detail::assign_reusing(data_->name, name);
 }
 void Span::set_resource(std::string_view resource) {
-  if (data_) data_->resource.assign(resource);
+  if (data_) detail::assign_reusing(data_->resource, resource);
 }
 void Span::set_type(std::string_view type) {
-  if (data_) data_->type.assign(type);
+  if (data_) detail::assign_reusing(data_->type, type);
 }
 
 void Span::set_tag(std::string_view key, std::string_view value) {

@@ -8,12 +8,16 @@
 // joins that thread's pool. No locks: every pool is thread-local.
 #pragma once
 
+#include <string_view>
+
 #include "gatetrace/span_data.h"
 
 namespace gatetrace {
 
-// A SpanData with every field at its default value.
-SpanData* acquire_span_data();
+// A SpanData named `name` in `service`, every other field at its default value. (The
+// pool keeps a recycled span's name and service text, so that these are written over it
+// inline, without the library's general string assignment.)
+SpanData* acquire_span_data(std::string_view name = {}, std::string_view service = {});
 // Resets `span` and keeps it for reuse, or frees it.
 void release_span_data(SpanData* span);
 

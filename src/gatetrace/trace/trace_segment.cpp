@@ -41,6 +41,7 @@ TraceSegment::~TraceSegment() {
 
 void TraceSegment::add_span(SpanData* span) {
   std::lock_guard<std::mutex> lock(mutex_);
+  ++handles_;
   if (spans_.empty() && !root_delivered_ && local_root_ == nullptr) {
     local_root_ = span;
     trace_id_ = span->trace_id;
@@ -83,11 +84,11 @@ void hex16(std::uint64_t value, char* out) {
 
 }  // namespace
 
-void TraceSegment::span_finished(SpanData* span) {
-  std::vector<SpanData*> ready = take_scratch(ready_cache);
+void TraceSegment::span_finished(SpanData* span, bool release_handle) {
+  std::vector<SpanData*> ready;
   bool contains_root = false;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     // From the newest: children usually finish before their parents.
     bool recorded = false;
     for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
@@ -97,22 +98,22 @@ void TraceSegment::span_finished(SpanData* span) {
         break;
       }
     }
-    if (!recorded) {
-      // Refused at the cap (see add_span): not part of the trace.
-      give_back_scratch(ready_cache, ready);
-      release_span_data(span);
-      return;
-    }
-    ++finished_;
-    const bool complete = finished_ == spans_.size();
-    const bool partial = !complete && core_->config.partial_flush_enabled &&
+    if (recorded) ++finished_;
+    const bool complete = recorded && finished_ == spans_.size();
+    const bool partial = recorded && !complete && core_->config.partial_flush_enabled &&
                          finished_ >= core_->config.partial_flush_min_spans;
     if (!complete && !partial) {
-      give_back_scratch(ready_cache, ready);
+      // Nothing to deliver: give up the handle in the same critical section.
+      const bool last = release_handle && --handles_ == 0;
+      lock.unlock();
+      // Refused at the cap (see add_span): not part of the trace.
+      if (!recorded) release_span_data(span);
+      if (last) delete this;
       return;
     }
     if (!decision_) decide_locked();
     // Move the finished spans out, root first, keeping the unfinished ones in place.
+    ready = take_scratch(ready_cache);
     ready.reserve(finished_);
     std::size_t kept = 0;
     for (const Entry& entry : spans_) {
@@ -134,6 +135,17 @@ void TraceSegment::span_finished(SpanData* span) {
   }
   deliver(ready, contains_root);
   give_back_scratch(ready_cache, ready);
+  // Only now: delivering reads this segment, which the handle keeps alive.
+  if (release_handle) this->release_handle();
+}
+
+void TraceSegment::release_handle() {
+  bool last;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    last = --handles_ == 0;
+  }
+  if (last) delete this;
 }
 
 // Called with mutex_ held, when a new span meets the cap.

@@ -7,6 +7,10 @@
 // Each segment has its own mutex, held only briefly (add a span, count a finish, read
 // the propagation state); no lock is shared between traces. SpanData comes from the
 // per-thread SpanPool and goes back to it once the collector has taken the chunk.
+//
+// A segment lives as long as a Span handle refers to it. It counts those handles itself,
+// under its mutex and in the same critical sections that add and finish spans, so a
+// span costs no atomic reference count; the last handle released deletes it.
 #pragma once
 
 #include <memory>
@@ -39,16 +43,20 @@ void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
 
 class TraceSegment {
  public:
-  // `extracted` (may be null) is the context this segment continues.
+  // `extracted` (may be null) is the context this segment continues. Allocate with new:
+  // the segment deletes itself when its last handle is released.
   TraceSegment(std::shared_ptr<TracerCore> core, ExtractedContext* extracted);
-  ~TraceSegment();
   TraceSegment(const TraceSegment&) = delete;
   TraceSegment& operator=(const TraceSegment&) = delete;
 
-  // Takes ownership of a new span of this trace (from acquire_span_data()).
+  // Takes ownership of a new span of this trace (from acquire_span_data()), and counts
+  // one handle for the Span that will refer to it.
   void add_span(SpanData* span);
-  // Called once per span, after its duration is set. May deliver the segment.
-  void span_finished(SpanData* span);
+  // Called once per span, after its duration is set. May deliver the segment. With
+  // `release_handle`, also gives up the finishing Span's handle, and may delete `this`.
+  void span_finished(SpanData* span, bool release_handle);
+  // Gives up one handle (a Span whose span finished earlier); may delete `this`.
+  void release_handle();
 
   // The trace's sampling priority, deciding it now if nobody has yet.
   int sampling_priority();
@@ -69,6 +77,8 @@ class TraceSegment {
     bool finished = false;
   };
 
+  ~TraceSegment();  // only through the last release
+
   void refuse_span();
   void decide_locked();
   // Tags the chunk (first span = local root when present), sends it, and recycles the
@@ -79,6 +89,7 @@ class TraceSegment {
   std::mutex mutex_;
   std::vector<Entry> spans_;
   std::size_t finished_ = 0;
+  std::size_t handles_ = 0;  // Span handles referring to this segment
   TraceId trace_id_;
   SpanData* local_root_ = nullptr;
   bool root_delivered_ = false;

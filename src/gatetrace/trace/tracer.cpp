@@ -38,7 +38,9 @@ const FinalizedTracerConfig& Tracer::config() const { return core_->config; }
 // The root span of a new segment, continuing `extracted` when it names a trace.
 Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& config,
                     ExtractedContext* extracted) {
-  SpanData* span = acquire_span_data();
+  SpanData* span = acquire_span_data(
+      config.name ? std::string_view(*config.name) : std::string_view("span"),
+      config.service ? std::string_view(*config.service) : std::string_view(core->config.service));
   span->start = config.start ? *config.start : core->clock->now();
   span->span_id = core->ids->span_id();
   if (extracted != nullptr && extracted->has_trace()) {
@@ -48,10 +50,8 @@ Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& c
     span->trace_id =
         core->ids->trace_id(span->start.wall_ns, core->config.generate_128bit_trace_ids);
   }
-  span->name.assign(config.name ? std::string_view(*config.name) : std::string_view("span"));
-  span->service.assign(config.service ? *config.service : core->config.service);
-  if (config.resource) span->resource.assign(*config.resource);
-  if (config.type) span->type.assign(*config.type);
+  if (config.resource) detail::assign_reusing(span->resource, *config.resource);
+  if (config.type) detail::assign_reusing(span->type, *config.type);
   set_initial_tags(*span, core->config, config);
 
   // Without a trace to continue, only the baggage carries over.
@@ -60,9 +60,9 @@ Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& c
     baggage_only.baggage = std::move(extracted->baggage);
     extracted = &baggage_only;
   }
-  auto segment = std::make_shared<TraceSegment>(core, extracted);
+  auto* segment = new TraceSegment(core, extracted);
   segment->add_span(span);
-  return Span(span, std::move(segment));
+  return Span(span, segment);
 }
 
 Span Tracer::create_span(const SpanConfig& config) {

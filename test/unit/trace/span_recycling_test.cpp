@@ -100,6 +100,27 @@ TEST(SpanPool, RecycledSpanLooksNew) {
   release_span_data(again);
 }
 
+TEST(SpanPool, RecycledSpanTakesTheGivenNameAndService) {
+  SpanData* span = acquire_span_data("a rather long operation name", "a-long-service-name");
+  EXPECT_EQ(span->name, "a rather long operation name");
+  EXPECT_EQ(span->service, "a-long-service-name");
+  release_span_data(span);
+  // Shorter than the recycled text, then longer, then none.
+  SpanData* again = acquire_span_data("op", "svc");
+  EXPECT_EQ(again, span);
+  EXPECT_EQ(again->name, "op");
+  EXPECT_EQ(again->service, "svc");
+  release_span_data(again);
+  again = acquire_span_data("an operation name longer than any before it", "");
+  EXPECT_EQ(again->name, "an operation name longer than any before it");
+  EXPECT_EQ(again->service, "");
+  release_span_data(again);
+  again = acquire_span_data();
+  EXPECT_TRUE(again->name.empty());
+  EXPECT_TRUE(again->service.empty());
+  release_span_data(again);
+}
+
 TEST(SpanPool, LargeSpansAreNotKept) {
   SpanData* span = acquire_span_data();
   span->meta.set("error.stack", std::string(64 * 1024, 'x'));
@@ -111,6 +132,38 @@ TEST(SpanPool, LargeSpansAreNotKept) {
   EXPECT_LT(next->meta.capacity_bytes(), 8192u);
   EXPECT_EQ(held, 0u);
   release_span_data(next);
+}
+
+TEST(SpanPool, SpansWithSomeLongTextAreKeptWhileSmall) {
+  // Long enough to need the exact count, small enough to keep.
+  SpanData* span = acquire_span_data();
+  span->meta.set("http.url", std::string(300, 'u'));
+  ASSERT_FALSE(span->meta.all_text_short());
+  release_span_data(span);
+  SpanData* again = acquire_span_data();
+  EXPECT_EQ(again, span);
+  EXPECT_TRUE(again->meta.empty());
+  // Many long values add up past the limit: freed, not kept.
+  for (int i = 0; i < 20; ++i) {
+    again->meta.set("tag." + std::to_string(i), std::string(Meta::kShortTextBytes + 50, 'v'));
+  }
+  EXPECT_GT(again->meta.capacity_bytes(), 4096u);
+  release_span_data(again);
+  SpanData* next = acquire_span_data();
+  EXPECT_LE(next->meta.capacity_bytes(), 4096u);
+  release_span_data(next);
+}
+
+TEST(SpanPool, ManyShortTagsAreCountedExactly) {
+  // More than 16 slots: the cheap bound does not apply, the exact count does.
+  SpanData* span = acquire_span_data();
+  for (int i = 0; i < 40; ++i) span->meta.set("t" + std::to_string(i), std::string_view("v"));
+  ASSERT_TRUE(span->meta.all_text_short());
+  const std::size_t bytes = span->meta.capacity_bytes();
+  release_span_data(span);
+  SpanData* again = acquire_span_data();
+  EXPECT_EQ(again == span, bytes <= 4096u);
+  release_span_data(again);
 }
 
 }  // namespace

@@ -1,0 +1,197 @@
+// FlatMap's fast paths: the per-map key bits that let a lookup of an absent key skip
+// the scan (they must never hide a present key, whatever collides), and writes over a
+// recycled slot's old text (detail::assign_reusing), including values that point into
+// the very string being written.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gatetrace/span_data.h"
+
+namespace gatetrace {
+namespace {
+
+std::vector<std::string> keys(const Meta& meta) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : meta) out.push_back(key);
+  return out;
+}
+
+TEST(FlatMapKeyBits, CollidingKeysAreStillDistinct) {
+  // Same length and last byte: the same key bit.
+  Meta meta;
+  meta.set("ab", std::string_view("1"));
+  meta.set("cb", std::string_view("2"));
+  meta.set("xb", std::string_view("3"));
+  EXPECT_EQ(meta.size(), 3u);
+  EXPECT_EQ(*meta.find("ab"), "1");
+  EXPECT_EQ(*meta.find("cb"), "2");
+  EXPECT_EQ(*meta.find("xb"), "3");
+  EXPECT_EQ(meta.find("zb"), nullptr);
+  meta.set("cb", std::string_view("two"));
+  EXPECT_EQ(meta.size(), 3u) << "an existing key is overwritten, not added";
+  EXPECT_EQ(*meta.find("cb"), "two");
+  EXPECT_TRUE(meta.erase("ab"));
+  EXPECT_FALSE(meta.erase("ab"));
+  EXPECT_EQ(*meta.find("cb"), "two") << "erasing one colliding key keeps the other's bit";
+  EXPECT_EQ(*meta.find("xb"), "3");
+  EXPECT_EQ(keys(meta), (std::vector<std::string>{"cb", "xb"}));
+}
+
+TEST(FlatMapKeyBits, ErasedAndClearedKeysAreGone) {
+  Meta meta;
+  meta.set("alpha", std::string_view("1"));
+  meta.set("beta", std::string_view("2"));
+  EXPECT_TRUE(meta.erase("alpha"));
+  EXPECT_EQ(meta.find("alpha"), nullptr);
+  EXPECT_FALSE(meta.contains("alpha"));
+  meta.set("alpha", std::string_view("again"));
+  EXPECT_EQ(keys(meta), (std::vector<std::string>{"beta", "alpha"}));
+  meta.clear();
+  EXPECT_EQ(meta.find("beta"), nullptr);
+  EXPECT_FALSE(meta.erase("beta"));
+  meta.set("beta", std::string_view("3"));
+  EXPECT_EQ(meta.size(), 1u);
+  EXPECT_EQ(*meta.find("beta"), "3");
+}
+
+TEST(FlatMapKeyBits, EmptyKeyAndManyKeys) {
+  Metrics metrics;
+  metrics.set("", 1.0);
+  EXPECT_EQ(*metrics.find(""), 1.0);
+  // More keys than bits: every bit set, every key still found exactly.
+  for (int i = 0; i < 100; ++i) metrics.set("metric." + std::to_string(i), i);
+  ASSERT_EQ(metrics.size(), 101u);
+  for (int i = 0; i < 100; ++i) {
+    const double* value = metrics.find("metric." + std::to_string(i));
+    ASSERT_NE(value, nullptr) << i;
+    EXPECT_EQ(*value, i);
+  }
+  for (int i = 0; i < 100; i += 2) EXPECT_TRUE(metrics.erase("metric." + std::to_string(i)));
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(metrics.contains("metric." + std::to_string(i)), i % 2 == 1) << i;
+  }
+  EXPECT_EQ(*metrics.find(""), 1.0);
+  EXPECT_EQ(metrics.find("metric.100"), nullptr);
+}
+
+TEST(FlatMapKeyBits, CopiesAndMovesKeepLookupsWorking) {
+  Meta meta;
+  meta.set("k1", std::string_view("v1"));
+  meta.set("k2", std::string_view("v2"));
+  Meta copy = meta;
+  EXPECT_EQ(*copy.find("k2"), "v2");
+  Meta assigned;
+  assigned.set("old", std::string_view("x"));
+  assigned = copy;
+  EXPECT_EQ(assigned.find("old"), nullptr);
+  EXPECT_EQ(*assigned.find("k1"), "v1");
+  Meta moved = std::move(copy);
+  EXPECT_EQ(*moved.find("k1"), "v1");
+  EXPECT_EQ(copy.find("k1"), nullptr);  // NOLINT(bugprone-use-after-move): moved-from is empty
+  Meta move_assigned;
+  move_assigned = std::move(moved);
+  EXPECT_EQ(*move_assigned.find("k2"), "v2");
+  EXPECT_EQ(moved.find("k2"), nullptr);  // NOLINT(bugprone-use-after-move)
+}
+
+TEST(FlatMapRecycledText, ShorterAndLongerValuesOverOldText) {
+  Meta meta;
+  meta.set("key", std::string_view("a value well past the small-string buffer"));
+  meta.clear();
+  meta.set("k", std::string_view("short"));
+  EXPECT_EQ(*meta.find("k"), "short");
+  EXPECT_EQ(meta.find("k")->size(), 5u);
+  EXPECT_EQ(meta.find("k")->c_str()[5], '\0') << "terminated after the new text";
+  meta.clear();
+  meta.set("a longer key than before", std::string_view("and a value longer than the old one too"));
+  EXPECT_EQ(keys(meta), (std::vector<std::string>{"a longer key than before"}));
+  EXPECT_EQ(*meta.find("a longer key than before"), "and a value longer than the old one too");
+  meta.set("a longer key than before", std::string_view(""));
+  EXPECT_EQ(*meta.find("a longer key than before"), "");
+  meta.set("nul", std::string_view("a\0b", 3));
+  EXPECT_EQ(*meta.find("nul"), std::string("a\0b", 3));
+}
+
+TEST(FlatMapRecycledText, ValuesThatPointIntoTheSlotItself) {
+  Meta meta;
+  meta.set("k", std::string_view("0123456789abcdefghij"));
+  meta.set("k", std::string_view(*meta.find("k")));  // itself
+  EXPECT_EQ(*meta.find("k"), "0123456789abcdefghij");
+  meta.set("k", std::string_view(*meta.find("k")).substr(5));  // its own tail
+  EXPECT_EQ(*meta.find("k"), "56789abcdefghij");
+  meta.set("k", std::string_view(*meta.find("k")).substr(0, 3));  // its own head
+  EXPECT_EQ(*meta.find("k"), "567");
+  // A spare slot's old text, written back into that slot.
+  meta.set("spare", std::string_view("recycled text in a spare slot"));
+  const std::string* old = meta.find("spare");
+  const std::string_view old_text(old->data(), old->size());
+  EXPECT_TRUE(meta.erase("spare"));
+  meta.set("spare", old_text.substr(9));
+  EXPECT_EQ(*meta.find("spare"), "text in a spare slot");
+}
+
+TEST(FlatMapShortText, TracksWhetherAnyStringGrewLong) {
+  const std::string long_text(Meta::kShortTextBytes + 1, 'x');
+  Meta meta;
+  EXPECT_TRUE(meta.all_text_short());
+  meta.set("short", std::string_view("value"));
+  EXPECT_TRUE(meta.all_text_short());
+  meta.set("short", std::string_view(long_text));  // grows an existing entry
+  EXPECT_FALSE(meta.all_text_short());
+  meta.clear();
+  EXPECT_FALSE(meta.all_text_short()) << "the spare slot still holds the long buffer";
+  meta.set("k", std::string_view("v"));
+  EXPECT_FALSE(meta.all_text_short());
+  meta.release_memory();
+  EXPECT_TRUE(meta.all_text_short());
+
+  meta.set(long_text, std::string_view("v"));  // a long key, in a new slot
+  EXPECT_FALSE(meta.all_text_short());
+  meta.release_memory();
+  meta.set("moved", std::string(long_text));  // a moved-in long value
+  EXPECT_FALSE(meta.all_text_short());
+  EXPECT_TRUE(meta.erase("moved"));
+  EXPECT_FALSE(meta.all_text_short());
+  EXPECT_EQ(meta.find("moved"), nullptr);
+
+  Metrics metrics;
+  metrics.set(long_text, 1.0);
+  EXPECT_FALSE(metrics.all_text_short());
+  EXPECT_EQ(*metrics.find(long_text), 1.0);
+}
+
+TEST(MoveChars, EveryShortLengthAndOverlap) {
+  // Lengths around each of move_chars' size classes, copied forwards, backwards and
+  // onto themselves inside one buffer, against std::memmove.
+  for (std::size_t n = 0; n <= 40; ++n) {
+    for (int shift = -9; shift <= 9; ++shift) {
+      std::string buffer(100, '.');
+      for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = static_cast<char>('A' + i % 50);
+      std::string expected = buffer;
+      const std::size_t from = 30;
+      const std::size_t to = static_cast<std::size_t>(30 + shift);
+      std::memmove(expected.data() + to, expected.data() + from, n);
+      detail::move_chars(buffer.data() + to, buffer.data() + from, n);
+      EXPECT_EQ(buffer, expected) << "n=" << n << " shift=" << shift;
+    }
+  }
+}
+
+TEST(AssignReusing, MatchesPlainAssignment) {
+  const std::vector<std::string> texts = {
+      "", "x", "fifteen chars!!", "sixteen chars!!!", std::string(100, 'y'), "mid-length value"};
+  for (const std::string& before : texts) {
+    for (const std::string& after : texts) {
+      std::string target = before;
+      detail::assign_reusing(target, after);
+      EXPECT_EQ(target, after) << "'" << before << "' -> '" << after << "'";
+      EXPECT_EQ(target.c_str()[target.size()], '\0');
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gatetrace

@@ -1,0 +1,154 @@
+// A trace segment lives exactly as long as a Span handle refers to it: it counts its
+// handles under its own lock (no shared_ptr per Span) and deletes itself with the last
+// one. These tests watch that through the tracer's collector: the segment holds the
+// tracer's core, which holds the collector, so the collector is freed once the last
+// segment is gone and the Tracer is destroyed.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gatetrace/span_data.h"
+#include "gatetrace/tracer.h"
+#include "support/test_doubles.h"
+
+namespace gatetrace {
+namespace {
+
+// Counts chunks and spans, and remembers span names in chunk order.
+class CountingCollector final : public Collector {
+ public:
+  void send(const TraceChunk& chunk) override {
+    ++chunks;
+    for (const SpanData* span : chunk.spans) names.push_back(span->name);
+  }
+  bool flush(std::chrono::milliseconds) override { return true; }
+
+  std::atomic<int> chunks{0};
+  std::vector<std::string> names;  // written by the finishing thread only in these tests
+};
+
+class SegmentLifetimeTest : public ::testing::Test {
+ protected:
+  // A tracer whose only owner of the collector (besides the core) is `weak_`.
+  std::unique_ptr<Tracer> make_tracer() {
+    auto collector = std::make_shared<CountingCollector>();
+    collector_ = collector.get();
+    weak_ = collector;
+    TracerConfig config = setup_.config();
+    config.startup_logs = false;
+    config.collector = std::move(collector);
+    auto finalized = finalize_config(config);
+    EXPECT_TRUE(finalized);
+    return std::make_unique<Tracer>(*finalized);
+  }
+  // True once the tracer and every segment of its spans are gone.
+  bool all_released() const { return weak_.expired(); }
+
+  testing::TestTracerSetup setup_;
+  std::weak_ptr<Collector> weak_;
+  CountingCollector* collector_ = nullptr;
+};
+
+TEST_F(SegmentLifetimeTest, LastHandleFreesTheSegment) {
+  auto tracer = make_tracer();
+  {
+    Span root = tracer->create_span({.name = "root"});
+    Span child = root.create_child({.name = "child"});
+    tracer.reset();
+    EXPECT_FALSE(all_released()) << "the open spans' segment keeps the core";
+  }
+  EXPECT_TRUE(all_released());
+}
+
+TEST_F(SegmentLifetimeTest, SpanOutlivingTheTracerIsStillDelivered) {
+  auto tracer = make_tracer();
+  Span root = tracer->create_span({.name = "root"});
+  tracer.reset();
+  ASSERT_FALSE(all_released());
+  CountingCollector* collector = collector_;
+  root.finish();
+  EXPECT_EQ(collector->chunks.load(), 1);
+  EXPECT_FALSE(all_released()) << "a finished span's handle still refers to its segment";
+  EXPECT_NE(root.id(), 0u);
+  root = Span();  // releases the handle
+  EXPECT_TRUE(all_released());
+}
+
+TEST_F(SegmentLifetimeTest, FinishedSpansKeepWorkingUntilTheirHandleGoes) {
+  auto tracer = make_tracer();
+  Span root = tracer->create_span({.name = "root"});
+  root.finish();
+  ASSERT_EQ(collector_->chunks.load(), 1);
+  // A finished handle can still inject, read baggage and start children: the child
+  // goes out in a chunk of its own.
+  root.set_baggage("k", "v");
+  EXPECT_EQ(root.baggage("k"), std::optional<std::string>("v"));
+  {
+    Span late = root.create_child({.name = "late"});
+    EXPECT_EQ(late.parent_id(), root.id());
+  }
+  EXPECT_EQ(collector_->chunks.load(), 2);
+  EXPECT_EQ(collector_->names, (std::vector<std::string>{"root", "late"}));
+  tracer.reset();
+  EXPECT_FALSE(all_released());
+  root = Span();
+  EXPECT_TRUE(all_released());
+}
+
+TEST_F(SegmentLifetimeTest, MovesTransferTheHandle) {
+  auto tracer = make_tracer();
+  {
+    Span a = tracer->create_span({.name = "a"});
+    Span b = tracer->create_span({.name = "b"});
+    Span moved(std::move(a));
+    EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): documented behaviour
+    // Move-assigning over a live span finishes it and releases its handle first.
+    b = std::move(moved);
+    EXPECT_EQ(collector_->names, (std::vector<std::string>{"b"}));
+    Span& alias = b;
+    b = std::move(alias);  // self-move: no effect
+    EXPECT_FALSE(b.empty());
+    EXPECT_FALSE(b.finished());
+    tracer.reset();
+    EXPECT_FALSE(all_released());
+  }
+  EXPECT_TRUE(all_released());
+}
+
+TEST_F(SegmentLifetimeTest, HandlesReleasedOnOtherThreads) {
+  auto tracer = make_tracer();
+  {
+    Span root = tracer->create_span({.name = "root"});
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      Span child = root.create_child({.name = "child"});
+      if (t % 2 == 0) child.finish();  // finished here, released there
+      threads.emplace_back([child = std::move(child)]() mutable {
+        for (int i = 0; i < 50; ++i) child.create_child({.name = "leaf"});
+      });
+    }
+    tracer.reset();
+    for (auto& thread : threads) thread.join();
+  }
+  EXPECT_TRUE(all_released());
+}
+
+TEST_F(SegmentLifetimeTest, PartialFlushThenLastHandle) {
+  setup_.env["DD_TRACE_PARTIAL_FLUSH_ENABLED"] = "true";
+  setup_.env["DD_TRACE_PARTIAL_FLUSH_MIN_SPANS"] = "2";
+  auto tracer = make_tracer();
+  {
+    Span root = tracer->create_span({.name = "root"});
+    for (int i = 0; i < 5; ++i) root.create_child({.name = "child"});
+    EXPECT_EQ(collector_->chunks.load(), 2);
+    tracer.reset();
+  }
+  EXPECT_TRUE(all_released());
+}
+
+}  // namespace
+}  // namespace gatetrace
