@@ -78,6 +78,10 @@ class FoldedBytes {
   // The pattern byte at `i`, folded to lower case; meaningless where `is_any(i)`.
   char folded(std::size_t i) const { return data_[i]; }
   bool is_any(std::size_t i) const { return data_[2 * size_ + i] == '\0'; }
+  // The three arrays, each `size()` long, for callers that load them as words.
+  const char* folded_data() const { return data_.data(); }
+  const char* case_bit_data() const { return data_.data() + size_; }
+  const char* care_data() const { return data_.data() + 2 * size_; }
 
   // Whether the `size()` bytes at `subject` match.
   bool matches_at(const char* subject) const {

@@ -59,6 +59,25 @@ class Glob {
   // True for a non-empty pattern of only stars: it matches every string.
   bool matches_everything() const { return kind_ == Kind::kEverything; }
 
+  // Where `literal()` must sit in a subject for patterns that are one literal run
+  // without `?` (valid UTF-8), for callers that compare it themselves: the whole
+  // subject (no star), its start (then a star) or its end (a star, then the literal).
+  // kNone for every other pattern.
+  enum class Anchor : std::uint8_t { kNone, kWhole, kStart, kEnd };
+  Anchor literal_anchor() const {
+    switch (kind_) {
+      case Kind::kExact:
+        return Anchor::kWhole;
+      case Kind::kPrefix:
+        return Anchor::kStart;
+      case Kind::kSuffix:
+        return Anchor::kEnd;
+      default:
+        return Anchor::kNone;
+    }
+  }
+  const FoldedBytes& literal() const { return literal_; }
+
  private:
   enum class Kind : std::uint8_t {
     // The literal classes (valid UTF-8 patterns only): `literal_` is the pattern

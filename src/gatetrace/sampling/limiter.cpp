@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 namespace gatetrace {
@@ -39,17 +40,16 @@ Limiter::Limiter(std::shared_ptr<const Clock> clock, double max_per_second)
   const std::int64_t now = now_ns();
   last_refill_ns_ = now;
   origin_ns_ = now;
+  window_end_ns_ = now;  // the first call computes it
 }
 
 double Limiter::ratio(std::int64_t allowed, std::int64_t requested) const {
-  return requested == 0 ? 1.0 : static_cast<double>(allowed) / static_cast<double>(requested);
+  // x / x is exactly 1 for any x > 0: no division when nothing was refused.
+  if (allowed == requested) return 1.0;
+  return static_cast<double>(allowed) / static_cast<double>(requested);
 }
 
-Limiter::Result Limiter::allow() {
-  if (max_per_second_ < 0) return {true, 1.0};
-  const std::int64_t now = now_ns();
-
-  std::lock_guard<std::mutex> lock(mutex_);
+void Limiter::start_window(std::int64_t now) {
   // A steady clock never goes back; a test double might, and must not make the window
   // index or the token count go backwards.
   const std::int64_t window = now > origin_ns_ ? (now - origin_ns_) / kWindowNs : 0;
@@ -62,6 +62,22 @@ Limiter::Result Limiter::allow() {
     window_allowed_ = 0;
     window_requested_ = 0;
   }
+  // Saturates for a test double's far-away times: the division is then made every call.
+  std::int64_t end;
+  if (__builtin_mul_overflow(window_ + 1, kWindowNs, &end) ||
+      __builtin_add_overflow(end, origin_ns_, &end)) {
+    end = std::numeric_limits<std::int64_t>::max();
+  }
+  window_end_ns_ = end;
+}
+
+Limiter::Result Limiter::allow() {
+  if (max_per_second_ < 0) return {true, 1.0};
+  const std::int64_t now = now_ns();
+
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Within the current window (the common case) there is nothing to divide.
+  if (now >= window_end_ns_) start_window(now);
 
   if (now > last_refill_ns_) {
     const double refill = static_cast<double>(now - last_refill_ns_) * max_per_second_;

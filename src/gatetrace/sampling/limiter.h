@@ -45,6 +45,8 @@ class Limiter {
  private:
   double ratio(std::int64_t allowed, std::int64_t requested) const;
   std::int64_t now_ns() const;
+  // Moves to the window that `now` (at or after `window_end_ns_`) falls in.
+  void start_window(std::int64_t now);
 
   const std::shared_ptr<const Clock> clock_;
   const bool coarse_;  // `clock_` is the production clock: read the coarse one
@@ -55,7 +57,8 @@ class Limiter {
   double tokens_;  // in billionths of a token
   std::int64_t last_refill_ns_;
   std::int64_t origin_ns_;
-  std::int64_t window_ = 0;  // index of the current window since `origin_ns_`
+  std::int64_t window_ = 0;     // index of the current window since `origin_ns_`
+  std::int64_t window_end_ns_;  // where window `window_` ends
   std::int64_t window_allowed_ = 0;
   std::int64_t window_requested_ = 0;
   bool has_previous_window_ = false;

@@ -32,11 +32,13 @@ std::uint64_t load64(const char* bytes) {
   return word;
 }
 
+}  // namespace
+
 // `meta.find(key)` without a memcmp call per candidate: tag keys often share a length
 // ("peer.hostname", "customer.tier"). Keys of 8 bytes or more compare their first and
 // last eight bytes as words (the whole key up to 16 bytes), shorter ones their first
 // byte before memcmp.
-const std::string* find_meta(const Meta& meta, std::string_view key) {
+const std::string* find_meta_value(const Meta& meta, std::string_view key) {
   const std::size_t size = key.size();
   if (size >= 8) {
     const std::uint64_t head = load64(key.data());
@@ -68,10 +70,8 @@ const std::string* find_meta(const Meta& meta, std::string_view key) {
   return metric_as_integer_text(metric, buffer, &text) && glob.match(text);
 }
 
-}  // namespace
-
 bool tag_matches(const SpanData& span, std::string_view key, const Glob& glob) {
-  if (const std::string* value = find_meta(span.meta, key)) return glob.match(*value);
+  if (const std::string* value = find_meta_value(span.meta, key)) return glob.match(*value);
   const double* metric = span.metrics.find(key);
   return metric != nullptr && metric_matches(*metric, glob);
 }

@@ -35,6 +35,12 @@ class SpanMatcher {
 // else in `metrics` (through `metric_as_integer_text`).
 bool tag_matches(const SpanData& span, std::string_view key, const Glob& glob);
 
+// `meta.find(key)`, faster for the short keys that tags have (see span_matcher.cpp).
+const std::string* find_meta_value(const Meta& meta, std::string_view key);
+
+// Whether a metric matches a tag's value glob (through `metric_as_integer_text`).
+bool metric_matches(double metric, const Glob& glob);
+
 // A metric's value as a tag glob sees it: true with `value` formatted as an integer
 // into `buffer` when it is a whole number, false otherwise.
 bool metric_as_integer_text(double value, char (&buffer)[400], std::string_view* text);

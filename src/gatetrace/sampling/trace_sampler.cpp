@@ -7,15 +7,10 @@
 #include "gatetrace/sampling/agent_rates.h"
 #include "gatetrace/sampling/knuth.h"
 #include "gatetrace/sampling/limiter.h"
-#include "gatetrace/sampling/span_matcher.h"
+#include "gatetrace/sampling/rule_list.h"
 
 namespace gatetrace {
 namespace {
-
-struct CompiledTraceRule {
-  SpanMatcher matcher;
-  double rate;
-};
 
 std::shared_ptr<const Clock> or_default(std::shared_ptr<const Clock> clock) {
   return clock ? std::move(clock) : default_clock();
@@ -26,10 +21,10 @@ std::shared_ptr<const Clock> or_default(std::shared_ptr<const Clock> clock) {
 struct TraceSampler::State {
   State(const FinalizedTracerConfig& config, std::shared_ptr<const Clock> clock)
       : limiter(or_default(std::move(clock)), config.rate_limit), environment(config.environment) {
-    rules.reserve(config.trace_sampling_rules.size());
+    rates_by_rule.reserve(config.trace_sampling_rules.size());
     for (const TraceSamplingRule& rule : config.trace_sampling_rules) {
-      rules.push_back(CompiledTraceRule{
-          SpanMatcher(rule.service, rule.name, rule.resource, rule.tags), rule.sample_rate});
+      rules.add(rule.service, rule.name, rule.resource, rule.tags);
+      rates_by_rule.push_back(rule.sample_rate);
     }
   }
 
@@ -38,7 +33,8 @@ struct TraceSampler::State {
     return rates;
   }
 
-  std::vector<CompiledTraceRule> rules;
+  RuleList rules;
+  std::vector<double> rates_by_rule;  // rules' sample rates, by index
   Limiter limiter;
   std::string environment;
 
@@ -57,12 +53,13 @@ SamplingDecision TraceSampler::decide(const SpanData& local_root) {
   SamplingDecision decision;
   const std::uint64_t id = local_root.trace_id.low;
 
-  for (const CompiledTraceRule& rule : state_->rules) {
-    if (!rule.matcher.matches(local_root)) continue;
+  const std::size_t rule = state_->rules.first_match(local_root);
+  if (rule != RuleList::kNoMatch) {
+    const double rate = state_->rates_by_rule[rule];
     decision.mechanism = SamplingMechanism::kRule;
-    decision.rule_rate = rule.rate;
+    decision.rule_rate = rate;
     decision.priority = -1;  // USER_REJECT
-    if (knuth_keep(id, rule.rate)) {
+    if (knuth_keep(id, rate)) {
       const Limiter::Result limited = state_->limiter.allow();
       decision.limiter_rate = limited.effective_rate;
       if (limited.allowed) decision.priority = 2;  // USER_KEEP

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <thread>
 
@@ -111,6 +112,39 @@ TEST(Limiter, WindowsAreWholeSecondsNotSecondsSinceTheLastRequest) {
   const Limiter::Result result = limiter.allow();
   EXPECT_DOUBLE_EQ(result.effective_rate, (0.0 + 0.5) / 2);  // refused: 0/1 with 1/2
   EXPECT_FALSE(result.allowed);  // 0.2 tokens refilled since the refusal
+}
+
+// The limiter keeps the current window's end instead of dividing on every call: the
+// exact boundary, a clock going back, and times near the int64 limit (where the end
+// saturates) must still give the windows that the division gives.
+TEST(Limiter, WindowEndsAreExactAcrossBoundariesBackwardsAndFarTimes) {
+  auto clock = std::make_shared<FakeClock>();
+  Limiter limiter(clock, 1000);
+  clock->advance_ns(999'999'999);
+  limiter.allow();  // window 0: 1/1
+  clock->advance_ns(-500);
+  limiter.allow();  // still window 0 (the clock went back): 2/2
+  clock->advance_ns(501);
+  // Exactly 1 s after creation: window 1; the previous window was 2/2.
+  EXPECT_DOUBLE_EQ(limiter.allow().effective_rate, 1.0);
+  clock->advance_ns(999'999'999);
+  EXPECT_DOUBLE_EQ(limiter.allow().effective_rate, 1.0);  // window 1 still
+
+  // Steady times within a second of the int64 limit (FakeClock's wall time would
+  // overflow there).
+  struct FarClock final : Clock {
+    std::int64_t steady = 0;
+    TimePoint now() const override { return TimePoint{0, steady}; }
+  };
+  auto far = std::make_shared<FarClock>();
+  Limiter far_limiter(far, 1);
+  far->steady = std::numeric_limits<std::int64_t>::max() - 10;
+  EXPECT_TRUE(far_limiter.allow().allowed);
+  EXPECT_FALSE(far_limiter.allow().allowed);
+  far->steady += 5;
+  const Limiter::Result result = far_limiter.allow();
+  EXPECT_FALSE(result.allowed);
+  EXPECT_DOUBLE_EQ(result.effective_rate, (1.0 / 3 + 1.0) / 2);  // same window; previous 1.0
 }
 
 // With the production clock the limiter reads the coarse monotonic clock: the burst,
