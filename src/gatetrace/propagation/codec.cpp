@@ -5,6 +5,10 @@
 #include <cstring>
 #include <limits>
 
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
 namespace gatetrace {
 namespace propagation {
 namespace {
@@ -38,6 +42,7 @@ std::uint8_t digit_of(const DigitTable& table, char c) noexcept {
   return table[static_cast<unsigned char>(c)];
 }
 
+#if !(defined(__SSE2__) && defined(__x86_64__))
 // The two lowercase hex digits of every byte, so an id is formatted a byte at a time.
 constexpr std::array<char, 512> make_hex_pairs() {
   std::array<char, 512> pairs{};
@@ -49,6 +54,7 @@ constexpr std::array<char, 512> make_hex_pairs() {
 }
 
 constexpr std::array<char, 512> kHexPairs = make_hex_pairs();
+#endif
 
 constexpr char kDecimalPairs[] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -184,10 +190,58 @@ bool is_hex(std::string_view text, HexCase hex_case) noexcept {
   return seen <= 0xf;
 }
 
+namespace {
+
+// The 8 decimal digits of `value` (below 10^8, zero-padded) as the bytes of a
+// little-endian word, the first digit in the lowest byte. Each step splits every lane
+// in two at once: 4-digit halves in 32-bit lanes, then pairs in 16-bit lanes, then
+// digits in bytes. The quotients come from multiplications by reciprocals, exact for
+// the lanes' ranges (x * 10486 >> 20 == x / 100 for x < 10^4, y * 103 >> 10 == y / 10
+// for y < 100), and no lane's product reaches the next lane.
+std::uint64_t decimal_digits8(std::uint32_t value) noexcept {
+  const std::uint32_t high = value / 10000;
+  std::uint64_t lanes = high | (std::uint64_t{value - high * 10000} << 32);
+  // Each 32-bit lane x becomes x / 100 in its low half and x % 100 in its high half:
+  // (x << 16) - q * (100 << 16) + q.
+  const std::uint64_t hundreds = ((lanes * 10486) >> 20) & 0x0000007f0000007fu;
+  lanes = (lanes << 16) - hundreds * ((100u << 16) - 1);
+  const std::uint64_t tens = ((lanes * 103) >> 10) & 0x000f000f000f000fu;
+  lanes = (lanes << 8) - tens * ((10u << 8) - 1);
+  return lanes | 0x3030303030303030u;  // '0' in every byte
+}
+
+void store8(char* to, std::uint64_t bytes) noexcept { std::memcpy(to, &bytes, sizeof bytes); }
+
+}  // namespace
+
 std::size_t format_decimal(char* buffer, std::uint64_t value) noexcept {
-  // The length is known up front, so the digits go straight to their places, two per
-  // division, from the last one backwards.
+  // The length is known up front, so each run of up to 8 digits is formatted at once
+  // and stored straight to its place; the first run drops its leading zeros by a shift
+  // (they are its lowest bytes).
+  if (value < 10) {  // sampling priorities
+    buffer[0] = static_cast<char>('0' + value);
+    return 1;
+  }
   const std::size_t length = decimal_digits(value);
+  if constexpr (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+    constexpr std::uint64_t k1e8 = 100000000u;
+    if (length <= 8) {
+      store8(buffer, decimal_digits8(static_cast<std::uint32_t>(value)) >> (8 * (8 - length)));
+    } else if (length <= 16) {
+      const std::uint64_t high = value / k1e8;
+      store8(buffer, decimal_digits8(static_cast<std::uint32_t>(high)) >> (8 * (16 - length)));
+      store8(buffer + length - 8, decimal_digits8(static_cast<std::uint32_t>(value - high * k1e8)));
+    } else {
+      const std::uint64_t high = value / (k1e8 * k1e8);  // at most 1844
+      const std::uint64_t rest = value - high * (k1e8 * k1e8);
+      const std::uint64_t middle = rest / k1e8;
+      store8(buffer, decimal_digits8(static_cast<std::uint32_t>(high)) >> (8 * (24 - length)));
+      store8(buffer + length - 16, decimal_digits8(static_cast<std::uint32_t>(middle)));
+      store8(buffer + length - 8,
+             decimal_digits8(static_cast<std::uint32_t>(rest - middle * k1e8)));
+    }
+    return length;
+  }
   char* p = buffer + length;
   while (value >= 100) {
     const auto pair = static_cast<std::size_t>(value % 100) * 2;
@@ -211,10 +265,25 @@ std::size_t format_int(char* buffer, int value) noexcept {
 }
 
 void format_hex16(char* buffer, std::uint64_t value) noexcept {
+#if defined(__SSE2__) && defined(__x86_64__)
+  // All 16 digits at once: the bytes most significant first, each split into its two
+  // nibbles side by side, and every nibble turned into its digit by adding '0', plus
+  // the gap from '9' + 1 to 'a' where it is above 9.
+  const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(__builtin_bswap64(value)));
+  const __m128i nibble_mask = _mm_set1_epi8(0x0f);
+  const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble_mask);
+  const __m128i low = _mm_and_si128(bytes, nibble_mask);
+  const __m128i nibbles = _mm_unpacklo_epi8(high, low);
+  const __m128i letters = _mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9));
+  const __m128i digits = _mm_add_epi8(_mm_add_epi8(nibbles, _mm_set1_epi8('0')),
+                                      _mm_and_si128(letters, _mm_set1_epi8('a' - '0' - 10)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(buffer), digits);
+#else
   for (int byte = 7; byte >= 0; --byte) {
     std::memcpy(buffer + 2 * byte, kHexPairs.data() + 2 * (value & 0xff), 2);
     value >>= 8;
   }
+#endif
 }
 
 void append_decimal(std::string& out, std::uint64_t value) {

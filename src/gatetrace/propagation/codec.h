@@ -42,7 +42,9 @@ std::optional<std::uint64_t> parse_hex_u64(std::string_view text, HexCase hex_ca
 bool is_hex(std::string_view text, HexCase hex_case) noexcept;
 
 // Formatting into a caller's buffer, so a header value can be assembled on the stack
-// and handed over in one piece; each returns the number of bytes written.
+// and handed over in one piece; each returns the length of the value. The decimal ones
+// may write scratch bytes past it, up to 8 bytes in all, within the buffers these
+// constants size.
 inline constexpr std::size_t kMaxDecimalDigits = 20;  // UINT64_MAX
 inline constexpr std::size_t kMaxIntChars = 11;       // "-2147483648"
 std::size_t format_decimal(char* buffer, std::uint64_t value) noexcept;

@@ -233,6 +233,7 @@ void inject_tracecontext(DictWriter& headers, const InjectionContext& context) {
   format_hex16(p + 16, context.trace_id.low);
   p += 32;
   *p++ = '-';
+  const char* const span_hex = p;
   format_hex16(p, context.span_id);
   p += 16;
   *p++ = '-';
@@ -241,7 +242,7 @@ void inject_tracecontext(DictWriter& headers, const InjectionContext& context) {
   headers.set(kTraceparent, std::string_view(traceparent, kTraceparentLength));
 
   ValueBuffer value;
-  encode_tracestate(context, value);
+  encode_tracestate(context, span_hex, value);
   headers.set(kTracestate, value.view());
 }
 

@@ -52,6 +52,9 @@ std::string_view last_parent_id_of(std::string_view datadog_member);
 // Writes the whole tracestate value for an outgoing request: our dd member first, then
 // the valid members of `additional_w3c_tracestate` (no other `dd`), 32 members at most.
 void encode_tracestate(const InjectionContext& context, ValueBuffer& out);
+// The same, with the span id's 16 lowercase hex digits formatted already (traceparent
+// holds them), so that they are not formatted twice.
+void encode_tracestate(const InjectionContext& context, const char* span_hex, ValueBuffer& out);
 // The same, appended to `out`.
 void encode_tracestate(const InjectionContext& context, std::string& out);
 

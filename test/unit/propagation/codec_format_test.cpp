@@ -4,6 +4,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -77,6 +78,23 @@ TEST(CodecFormat, Hex16IsZeroPaddedLowercase) {
   EXPECT_EQ(std::string(buffer, 16), "abcdef0123456789");
 }
 
+// Every byte value in every position of the id, over a background of other digits.
+TEST(CodecFormat, Hex16EveryByteInEveryPosition) {
+  for (int position = 0; position < 8; ++position) {
+    for (std::uint64_t byte = 0; byte < 256; ++byte) {
+      for (const std::uint64_t background : {std::uint64_t{0}, 0x9f3c5a7e1b2d4c6fu}) {
+        const std::uint64_t value =
+            (background & ~(std::uint64_t{0xff} << (8 * position))) | (byte << (8 * position));
+        char expected[32];
+        std::snprintf(expected, sizeof expected, "%016" PRIx64, value);
+        char buffer[16];
+        format_hex16(buffer, value);
+        ASSERT_EQ(std::string(buffer, 16), expected);
+      }
+    }
+  }
+}
+
 // The digit count comes from the bit length; its one correction must be right on both
 // sides of every power of ten, and for 0.
 TEST(CodecFormat, DecimalAroundEveryPowerOfTen) {
@@ -94,6 +112,42 @@ TEST(CodecFormat, DecimalAroundEveryPowerOfTen) {
       char buffer[kMaxDecimalDigits];
       EXPECT_EQ(std::string(buffer, format_decimal(buffer, near)), std::to_string(near));
     }
+  }
+}
+
+// Runs of 8 digits are formatted as one word: every value below 10^8 with a stride
+// that visits every last digit pair, alone and as the middle and last run of longer
+// numbers (with and without leading zeros in the run).
+TEST(CodecFormat, DecimalEightDigitRuns) {
+  for (std::uint64_t run = 0; run < 100000000; run += run < 20000 ? 1 : 9973) {
+    for (const std::uint64_t value : {run, 7 * 100000000u + run, 12345678u * 100000000u + run,
+                                      1844u * 10000000000000000u + run * 100000000u + run}) {
+      char buffer[kMaxDecimalDigits];
+      ASSERT_EQ(std::string(buffer, format_decimal(buffer, value)), std::to_string(value));
+    }
+  }
+}
+
+// The formatters may use the buffer past the value as scratch, but never more than 8
+// bytes in all, so the buffers sized by kMaxDecimalDigits and kMaxIntChars suffice.
+TEST(CodecFormat, DecimalScratchStaysWithinEightBytes) {
+  std::uint64_t power = 1;
+  for (int exponent = 0; exponent < 20; ++exponent) {
+    for (const std::uint64_t value : {power - 1, power}) {
+      char buffer[32];
+      std::memset(buffer, '#', sizeof buffer);
+      const std::size_t length = format_decimal(buffer, value);
+      const std::size_t written = length < 8 ? 8 : length;
+      for (std::size_t i = written; i < sizeof buffer; ++i) ASSERT_EQ(buffer[i], '#') << value;
+    }
+    if (exponent < 19) power *= 10;
+  }
+  for (const int value :
+       {std::numeric_limits<int>::min(), -1, 0, std::numeric_limits<int>::max()}) {
+    char buffer[32];
+    std::memset(buffer, '#', sizeof buffer);
+    format_int(buffer, value);
+    for (std::size_t i = kMaxIntChars; i < sizeof buffer; ++i) ASSERT_EQ(buffer[i], '#') << value;
   }
 }
 

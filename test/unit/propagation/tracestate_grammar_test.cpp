@@ -95,6 +95,20 @@ TEST(TracestateGrammar, GeneratedKeysAndValues) {
   EXPECT_FALSE(is_valid_tracestate_value(std::string(257, 'v')));
 }
 
+// Every byte in every position of values of several lengths.
+TEST(TracestateGrammar, EveryByteInEveryValuePosition) {
+  for (const std::size_t size : {1, 7, 8, 9, 15, 16, 17, 24, 25}) {
+    for (std::size_t position = 0; position < size; ++position) {
+      for (int byte = 0; byte < 256; ++byte) {
+        std::string value(size, 'v');
+        value[position] = static_cast<char>(byte);
+        ASSERT_EQ(is_valid_tracestate_value(value), reference_value(value))
+            << size << " " << position << " " << byte;
+      }
+    }
+  }
+}
+
 TEST(TracestateGrammar, LastParentIdOfADatadogMember) {
   EXPECT_EQ(last_parent_id_of(""), "");
   EXPECT_EQ(last_parent_id_of("s:1"), "");
