@@ -1,5 +1,7 @@
 #include "gatetrace/trace/trace_segment.h"
 
+#include <cstring>
+
 #include "gatetrace/trace/span_pool.h"
 #include "gatetrace/trace/tracer_core.h"
 
@@ -10,7 +12,9 @@ void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
   // Room for a handful of tags set after creation too, so that a fresh span's vector
   // does not grow 1, 2, 4, 8 (a recycled one already has the capacity).
   constexpr std::size_t kTypicalLaterTags = 6;
-  span.meta.reserve(defaults.tags.size() + config.tags.size() + 1 + kTypicalLaterTags);
+  const std::size_t wanted = defaults.tags.size() + config.tags.size() + 1 + kTypicalLaterTags;
+  // Checked here, inline: vector::reserve is a call even when there is room already.
+  if (span.meta.slot_capacity() < wanted) span.meta.reserve(wanted);
   if (!defaults.environment.empty()) span.meta.set("env", defaults.environment);
   for (const auto& [key, value] : defaults.tags) span.meta.set(key, value);
   for (const auto& [key, value] : config.tags) span.meta.set(key, value);
@@ -41,6 +45,15 @@ TraceSegment::~TraceSegment() {
 
 void TraceSegment::add_span(SpanData* span) {
   std::lock_guard<std::mutex> lock(mutex_);
+  add_span_locked(span);
+}
+
+void TraceSegment::add_root_span(SpanData* span) {
+  // No other thread can see this segment yet: no lock needed.
+  add_span_locked(span);
+}
+
+void TraceSegment::add_span_locked(SpanData* span) {
   ++handles_;
   if (spans_.empty() && !root_delivered_ && local_root_ == nullptr) {
     local_root_ = span;
@@ -74,11 +87,23 @@ void give_back_scratch(std::vector<T>& cache, std::vector<T>& used) {
 thread_local std::vector<SpanData*> ready_cache;
 thread_local std::vector<SpanData*> chunk_cache;
 
+// The two lowercase hex digits of every byte, so that hex16 writes a byte per step.
+struct HexPairs {
+  char digits[256][2];
+  constexpr HexPairs() : digits() {
+    constexpr char kDigits[] = "0123456789abcdef";
+    for (int i = 0; i < 256; ++i) {
+      digits[i][0] = kDigits[i >> 4];
+      digits[i][1] = kDigits[i & 0xf];
+    }
+  }
+};
+constexpr HexPairs kHexPairs;
+
 void hex16(std::uint64_t value, char* out) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (int i = 15; i >= 0; --i) {
-    out[i] = kDigits[value & 0xf];
-    value >>= 4;
+  for (int i = 7; i >= 0; --i) {
+    std::memcpy(out + 2 * i, kHexPairs.digits[value & 0xff], 2);
+    value >>= 8;
   }
 }
 
@@ -87,6 +112,7 @@ void hex16(std::uint64_t value, char* out) {
 void TraceSegment::span_finished(SpanData* span, bool release_handle) {
   std::vector<SpanData*> ready;
   bool contains_root = false;
+  int priority;
   {
     std::unique_lock<std::mutex> lock(mutex_);
     // From the newest: children usually finish before their parents.
@@ -132,8 +158,10 @@ void TraceSegment::span_finished(SpanData* span, bool release_handle) {
       local_root_ = nullptr;
       root_delivered_ = true;
     }
+    // The trace-level state is read in this same critical section, not in another.
+    priority = tag_first_span_locked(*ready.front(), contains_root);
   }
-  deliver(ready, contains_root);
+  deliver(ready, contains_root, priority);
   give_back_scratch(ready_cache, ready);
   // Only now: delivering reads this segment, which the handle keeps alive.
   if (release_handle) this->release_handle();
@@ -189,26 +217,24 @@ void TraceSegment::set_manual_priority(int priority) {
   apply_sampling_decision(*decision_, scratch, trace_tags_);
 }
 
-void TraceSegment::deliver(std::vector<SpanData*>& spans, bool contains_root) {
-  if (spans.empty()) return;
-  const TracerCore& core = *core_;
-  int priority;
-  SpanData& first = *spans.front();
-  {
-    // The first span is finished: nobody else writes it, but the trace's state may
-    // still change (partial flush), so read that state under the lock.
-    std::lock_guard<std::mutex> lock(mutex_);
-    const SamplingDecision& decision = *decision_;
-    priority = decision.priority;
-    if (contains_root && !decision_from_upstream_) {
-      thread_local TagList ignored;
-      ignored.clear();
-      apply_sampling_decision(decision, first, ignored);
-    } else {
-      first.metrics.set("_sampling_priority_v1", static_cast<double>(decision.priority));
-    }
-    for (const auto& [key, value] : trace_tags_) first.meta.set(key, value);
+int TraceSegment::tag_first_span_locked(SpanData& first, bool contains_root) {
+  // The first span is finished: nobody else writes it, but the trace's state may still
+  // change (partial flush), so it is read under the lock.
+  const SamplingDecision& decision = *decision_;
+  if (contains_root && !decision_from_upstream_) {
+    thread_local TagList ignored;
+    ignored.clear();
+    apply_sampling_decision(decision, first, ignored);
+  } else {
+    first.metrics.set("_sampling_priority_v1", static_cast<double>(decision.priority));
   }
+  for (const auto& [key, value] : trace_tags_) first.meta.set(key, value);
+  return decision.priority;
+}
+
+void TraceSegment::deliver(std::vector<SpanData*>& spans, bool contains_root, int priority) {
+  const TracerCore& core = *core_;
+  SpanData& first = *spans.front();
   if (first.trace_id.high != 0) {
     char hex[16];
     hex16(first.trace_id.high, hex);
@@ -237,7 +263,9 @@ void TraceSegment::deliver(std::vector<SpanData*>& spans, bool contains_root) {
   }
   if (core.collector) core.collector->send(chunk);
   give_back_scratch(chunk_cache, chunk.spans);
-  for (SpanData* span : spans) release_span_data(span);
+  // Last to first: the pool hands out the span released last first, so the next trace's
+  // root gets this trace's root back (its name and tags most alike, written over).
+  for (auto it = spans.rbegin(); it != spans.rend(); ++it) release_span_data(*it);
 }
 
 void TraceSegment::inject(DictWriter& writer, std::uint64_t span_id) {

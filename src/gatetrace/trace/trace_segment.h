@@ -52,6 +52,9 @@ class TraceSegment {
   // Takes ownership of a new span of this trace (from acquire_span_data()), and counts
   // one handle for the Span that will refer to it.
   void add_span(SpanData* span);
+  // add_span() for the segment's first span, before the segment is shared with another
+  // thread: without the lock.
+  void add_root_span(SpanData* span);
   // Called once per span, after its duration is set. May deliver the segment. With
   // `release_handle`, also gives up the finishing Span's handle, and may delete `this`.
   void span_finished(SpanData* span, bool release_handle);
@@ -79,11 +82,14 @@ class TraceSegment {
 
   ~TraceSegment();  // only through the last release
 
+  void add_span_locked(SpanData* span);
   void refuse_span();
   void decide_locked();
-  // Tags the chunk (first span = local root when present), sends it, and recycles the
-  // spans.
-  void deliver(std::vector<SpanData*>& spans, bool contains_root);
+  // Writes the trace-level state (sampling decision, trace tags) on the chunk's first
+  // span (the local root when present); returns the sampling priority.
+  int tag_first_span_locked(SpanData& first, bool contains_root);
+  // Tags the rest of the (non-empty) chunk, sends it, and recycles the spans.
+  void deliver(std::vector<SpanData*>& spans, bool contains_root, int priority);
 
   std::shared_ptr<TracerCore> core_;
   std::mutex mutex_;

@@ -61,7 +61,7 @@ Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& c
     extracted = &baggage_only;
   }
   auto* segment = new TraceSegment(core, extracted);
-  segment->add_span(span);
+  segment->add_root_span(span);
   return Span(span, segment);
 }
 
