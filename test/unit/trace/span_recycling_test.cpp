@@ -154,17 +154,31 @@ TEST(SpanPool, SpansWithSomeLongTextAreKeptWhileSmall) {
   release_span_data(next);
 }
 
-TEST(SpanPool, ManyShortTagsAreCountedExactly) {
-  // More than 16 slots: the cheap bound does not apply, the exact count does.
+// More than 16 slots: the cheap bound does not apply, the exact count does. Whether the
+// span was kept shows in the slots the next acquired span has (a freed span's address
+// may well come back from malloc, so pointer equality would not tell).
+class SpanPoolExactCount : public ::testing::TestWithParam<int> {};
+
+TEST_P(SpanPoolExactCount, ShortTagsBeyondSixteenSlotsAreCountedExactly) {
+  const int tags = GetParam();
   SpanData* span = acquire_span_data();
-  for (int i = 0; i < 40; ++i) span->meta.set("t" + std::to_string(i), std::string_view("v"));
+  for (int i = 0; i < tags; ++i) span->meta.set("t" + std::to_string(i), std::string_view("v"));
   ASSERT_TRUE(span->meta.all_text_short());
-  const std::size_t bytes = span->meta.capacity_bytes();
+  ASSERT_GT(span->meta.slot_capacity(), 16u);
+  const std::size_t slots = span->meta.slot_capacity();
+  const bool small = span->meta.capacity_bytes() <= 4096u;
+  ASSERT_EQ(small, tags <= 20) << "the cases must cover both sides of the limit";
   release_span_data(span);
   SpanData* again = acquire_span_data();
-  EXPECT_EQ(again == span, bytes <= 4096u);
+  EXPECT_EQ(again->meta.slot_capacity() == slots, small);
+  if (!small) {
+    EXPECT_EQ(again->meta.slot_capacity(), 0u);
+  }
   release_span_data(again);
 }
+
+// 20 short tags fit the limit (kept), 40 do not (freed).
+INSTANTIATE_TEST_SUITE_P(KeptAndFreed, SpanPoolExactCount, ::testing::Values(20, 40));
 
 }  // namespace
 }  // namespace gatetrace
