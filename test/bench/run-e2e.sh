@@ -12,7 +12,8 @@
 # build-bench/examples/gatetrace-example-httplib, built here), E2E_PORT (default 18080),
 # E2E_PATH (default /api/widgets/7: a handler with a child span and a traced downstream
 # call), AGENT_PORT (default 18126), CONNECTIONS (default 8), THREADS (wrk threads,
-# default 1), BUILD_DIR.
+# default 1), WARMUP (seconds of unmeasured load on each fresh service process before
+# the measured run; default 2), BUILD_DIR.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +21,7 @@ root="$(cd "$here/../.." && pwd)"
 build="${BUILD_DIR:-$root/build-bench}"
 pairs="${PAIRS:-3}"
 duration="${DURATION:-10}"
+warmup="${WARMUP:-2}"
 port="${E2E_PORT:-18080}"
 path="${E2E_PATH:-/api/widgets/7}"
 agent_port="${AGENT_PORT:-18126}"
@@ -77,6 +79,12 @@ run() {
     DD_SERVICE=e2e-bench "$E2E_SERVICE" --port "$port" >"$work/service-$mode.log" 2>&1 &
   service_pid=$!
   wait_for_port "$port" || { echo "the service did not listen on $port" >&2; exit 1; }
+  # A fresh process's first requests pay for thread start-up, connection set-up (to the
+  # service's own route and to the agent) and first-touch page faults: not measured.
+  if (( warmup > 0 )); then
+    wrk -t"$threads" -c"$connections" -d"${warmup}s" "${script[@]}" \
+      "http://127.0.0.1:$port$path" >/dev/null
+  fi
   wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "${script[@]}" \
     "http://127.0.0.1:$port$path" >"$work/wrk.txt"
   kill "$service_pid"
