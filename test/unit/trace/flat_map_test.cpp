@@ -9,15 +9,12 @@
 #include <vector>
 
 #include "gatetrace/span_data.h"
+#include "meta_keys.h"
 
 namespace gatetrace {
 namespace {
 
-std::vector<std::string> keys(const Meta& meta) {
-  std::vector<std::string> out;
-  for (const auto& [key, value] : meta) out.push_back(key);
-  return out;
-}
+using testing::meta_keys;
 
 TEST(FlatMapKeyBits, CollidingKeysAreStillDistinct) {
   // Same length and last byte: the same key bit.
@@ -37,7 +34,7 @@ TEST(FlatMapKeyBits, CollidingKeysAreStillDistinct) {
   EXPECT_FALSE(meta.erase("ab"));
   EXPECT_EQ(*meta.find("cb"), "two") << "erasing one colliding key keeps the other's bit";
   EXPECT_EQ(*meta.find("xb"), "3");
-  EXPECT_EQ(keys(meta), (std::vector<std::string>{"cb", "xb"}));
+  EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"cb", "xb"}));
 }
 
 TEST(FlatMapKeyBits, ErasedAndClearedKeysAreGone) {
@@ -48,7 +45,7 @@ TEST(FlatMapKeyBits, ErasedAndClearedKeysAreGone) {
   EXPECT_EQ(meta.find("alpha"), nullptr);
   EXPECT_FALSE(meta.contains("alpha"));
   meta.set("alpha", std::string_view("again"));
-  EXPECT_EQ(keys(meta), (std::vector<std::string>{"beta", "alpha"}));
+  EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"beta", "alpha"}));
   meta.clear();
   EXPECT_EQ(meta.find("beta"), nullptr);
   EXPECT_FALSE(meta.erase("beta"));
@@ -107,7 +104,7 @@ TEST(FlatMapRecycledText, ShorterAndLongerValuesOverOldText) {
   EXPECT_EQ(meta.find("k")->c_str()[5], '\0') << "terminated after the new text";
   meta.clear();
   meta.set("a longer key than before", std::string_view("and a value longer than the old one too"));
-  EXPECT_EQ(keys(meta), (std::vector<std::string>{"a longer key than before"}));
+  EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"a longer key than before"}));
   EXPECT_EQ(*meta.find("a longer key than before"), "and a value longer than the old one too");
   meta.set("a longer key than before", std::string_view(""));
   EXPECT_EQ(*meta.find("a longer key than before"), "");
