@@ -95,22 +95,58 @@ std::size_t decimal_digits(std::uint64_t value) noexcept {
 
 }  // namespace
 
+namespace {
+
+// Eight decimal digits at once (a 64-bit id has up to 20): false unless every byte is
+// one. Byte 0 of the little-endian word is the first, most significant, digit.
+bool parse_decimal8(const char* text, std::uint32_t& value) noexcept {
+  std::uint64_t bytes;
+  std::memcpy(&bytes, text, sizeof bytes);
+  if constexpr (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) bytes = __builtin_bswap64(bytes);
+  // A digit is 0x30..0x39: its high nibble is 3, and still 3 after adding 6. A byte
+  // whose sum carries into its neighbour is 0xfa or more and fails the first test.
+  constexpr std::uint64_t kHighNibbles = 0xf0f0f0f0f0f0f0f0u;
+  if (((bytes & kHighNibbles) | (((bytes + 0x0606060606060606u) & kHighNibbles) >> 4)) !=
+      0x3333333333333333u) {
+    return false;
+  }
+  // Neighbouring lanes merged pairwise, three times: digits into 2-digit numbers in
+  // 16-bit lanes (first * 10 + second), those into 4-digit numbers in 32-bit lanes
+  // (* 100), and those into the 8-digit value (* 10000). Each multiplication adds the
+  // lane shifted up by one lane width to the lane times the factor; the sum lands in
+  // the upper lane, read out by the shift.
+  bytes &= 0x0f0f0f0f0f0f0f0fu;
+  bytes = (bytes * (10 * 0x100 + 1)) >> 8;
+  bytes = ((bytes & 0x00ff00ff00ff00ffu) * (100 * 0x10000 + 1)) >> 16;
+  value = static_cast<std::uint32_t>(((bytes & 0x0000ffff0000ffffu) * (10000 * 0x100000000u + 1)) >>
+                                     32);
+  return true;
+}
+
+}  // namespace
+
 std::optional<std::uint64_t> parse_decimal_u64(std::string_view text) noexcept {
   if (text.empty() || text.size() > kMaxDecimalDigits) return std::nullopt;
-  // Up to 19 digits cannot overflow; only a 20th digit needs checked arithmetic.
-  const std::size_t unchecked = text.size() < kMaxDecimalDigits ? text.size() : 19;
+  // The leading digits one at a time, up to a multiple of eight remaining; those eight
+  // at a time. At most 7 single digits cannot overflow; the arithmetic on whole words
+  // is checked, which covers a 20-digit value above UINT64_MAX.
+  const std::size_t size = text.size();
+  const std::size_t singles = size % 8;
   std::uint64_t value = 0;
-  for (std::size_t i = 0; i < unchecked; ++i) {
+  std::size_t i = 0;
+  for (; i < singles; ++i) {
     // Bytes below '0' wrap around to large values: one comparison rejects both sides.
     const auto digit = static_cast<unsigned char>(text[i] - '0');
     if (digit > 9) return std::nullopt;
     value = value * 10 + digit;
   }
-  if (unchecked == text.size()) return value;
-  const auto digit = static_cast<unsigned char>(text[unchecked] - '0');
-  if (digit > 9 || __builtin_mul_overflow(value, 10, &value) ||
-      __builtin_add_overflow(value, digit, &value)) {
-    return std::nullopt;
+  for (; i < size; i += 8) {
+    std::uint32_t word;
+    if (!parse_decimal8(text.data() + i, word) ||
+        __builtin_mul_overflow(value, std::uint64_t{100000000}, &value) ||
+        __builtin_add_overflow(value, word, &value)) {
+      return std::nullopt;
+    }
   }
   return value;
 }

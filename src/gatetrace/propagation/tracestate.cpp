@@ -4,6 +4,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "codec.h"
 #include "trace_tags.h"
 #include "value_buffer.h"
@@ -213,13 +217,88 @@ void clear(ParsedTracestate& out) {
 
 }  // namespace
 
-bool parse_tracestate(std::string_view header, ParsedTracestate& out, std::string& why,
-                      DatadogFields fields) {
-  clear(out);
+namespace {
+
+// Keeps a member that passed validation: the dd member's value aside, the others'
+// whole text joined for re-injection.
+void keep_member(std::string_view key, std::string_view member, std::string_view value,
+                 ParsedTracestate& out) {
+  if (key == "dd") {
+    out.datadog_member = value;
+  } else {
+    if (!out.additional_w3c.empty()) out.additional_w3c.push_back(',');
+    out.additional_w3c.append(member);
+  }
+}
+
+// The first byte at or after `p` that no tracestate value may hold (or `end`).
+// Sixteen bytes at a time where SSE2 is there: the dd member runs to dozens of bytes.
+const char* skip_value_chars(const char* p, const char* const end) noexcept {
+#if defined(__SSE2__)
+  while (end - p >= 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed bytes: those from 0x80 up are negative, so below 0x20 too.
+    __m128i bad = _mm_or_si128(_mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20)),
+                               _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7f)));
+    bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(',')),
+                                         _mm_cmpeq_epi8(bytes, _mm_set1_epi8('='))));
+    const int mask = _mm_movemask_epi8(bad);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p != end && has_class(*p, kValueChar)) ++p;
+  return p;
+}
+
+// The usual list in one pass over its bytes: simple keys (no `tenant@system`), values
+// without tabs, at most 32 members, no duplicates. Calls `visit(key, member, value)`
+// for each member, OWS trimmed, until it returns false. False when the list is anything
+// else, valid or not, or `visit` refused a member: the general path then decides (what
+// was visited so far is to be discarded).
+template <typename Visit>
+bool for_each_simple_member(std::string_view list, Visit&& visit) {
   MemberKey keys[kTracestateMaxMembers];
   std::size_t count = 0;
-  bool has_datadog = false;
-  const bool valid = for_each_member(header, [&](std::string_view member) {
+  const char* p = list.data();
+  const char* const end = p + list.size();
+  while (p != end) {
+    // OWS around members and empty members between commas are skipped alike.
+    if (*p == ',' || *p == ' ' || *p == '\t') {
+      ++p;
+      continue;
+    }
+    const char* const key_begin = p;
+    if (!has_class(*p, kLcAlpha)) return false;
+    while (p != end && has_class(*p, kKeyChar)) ++p;
+    if (p == end || *p != '=') return false;
+    const std::string_view key(key_begin, static_cast<std::size_t>(p - key_begin));
+    const char* const value_begin = ++p;
+    // ',' and '=' are no value characters: the scan stops at the member's end, or at
+    // a byte that makes it one for the general path.
+    p = skip_value_chars(p, end);
+    if (p != end && *p != ',') return false;
+    const char* value_end = p;
+    while (value_end != value_begin && value_end[-1] == ' ') --value_end;
+    const auto value_size = static_cast<std::size_t>(value_end - value_begin);
+    if (value_size == 0 || value_size > kTracestateMaxValueLength || key.size() > 256 ||
+        count == kTracestateMaxMembers || std::find(keys, keys + count, key) != keys + count) {
+      return false;
+    }
+    keys[count++] = MemberKey{key.data(), key.size()};
+    if (!visit(key, std::string_view(key_begin, static_cast<std::size_t>(value_end - key_begin)),
+               std::string_view(value_begin, value_size))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Any tracestate, member by member, with the reason when it is invalid.
+bool split_members(std::string_view header, ParsedTracestate& out, std::string& why) {
+  MemberKey keys[kTracestateMaxMembers];
+  std::size_t count = 0;
+  return for_each_member(header, [&](std::string_view member) {
     std::string_view key;
     std::string_view value;
     if (!split_member(member, key, value)) {
@@ -235,20 +314,29 @@ bool parse_tracestate(std::string_view header, ParsedTracestate& out, std::strin
       return false;
     }
     keys[count++] = MemberKey{key.data(), key.size()};
-    if (key == "dd") {
-      out.datadog_member = value;
-      has_datadog = true;
-    } else {
-      if (!out.additional_w3c.empty()) out.additional_w3c.push_back(',');
-      out.additional_w3c.append(member);
-    }
+    keep_member(key, member, value, out);
     return true;
   });
-  if (!valid) {
+}
+
+}  // namespace
+
+bool parse_tracestate(std::string_view header, ParsedTracestate& out, std::string& why,
+                      DatadogFields fields) {
+  clear(out);
+  if (!for_each_simple_member(
+          header, [&](std::string_view key, std::string_view member, std::string_view value) {
+            keep_member(key, member, value, out);
+            return true;
+          })) {
     clear(out);
-    return false;
+    if (!split_members(header, out, why)) {
+      clear(out);
+      return false;
+    }
   }
-  if (has_datadog) parse_datadog_member(out.datadog_member, out, fields);
+  // A valid dd member's value is never empty.
+  if (!out.datadog_member.empty()) parse_datadog_member(out.datadog_member, out, fields);
   return true;
 }
 
@@ -260,6 +348,48 @@ std::string_view last_parent_id_of(std::string_view datadog_member) {
                          });
   return last;
 }
+
+namespace {
+
+// Other vendors' members as extraction keeps them (valid, ','-joined, no `dd`, at most
+// 31) go out as they are, checked in one pass and copied at once. False, with nothing
+// appended, for any other list.
+bool append_tidy_members(std::string_view others, ValueBuffer& out) {
+  const char* next = others.data();  // where the next member must start
+  std::size_t count = 1;             // our dd member is the first
+  const bool tidy = for_each_simple_member(
+      others, [&](std::string_view key, std::string_view member, std::string_view) {
+        if (member.data() != next || key == "dd" || count == kTracestateMaxMembers) return false;
+        ++count;
+        next = member.data() + member.size() + 1;
+        return true;
+      });
+  if (!tidy || (!others.empty() && next != others.data() + others.size() + 1)) return false;
+  if (!others.empty()) {
+    out.push_back(',');
+    out.append(others);
+  }
+  return true;
+}
+
+// Any other list: its valid members, but `dd` and repeated keys, 31 at most.
+void append_valid_members(std::string_view others, ValueBuffer& out) {
+  MemberKey keys[kTracestateMaxMembers];
+  std::size_t count = 1;
+  keys[0] = MemberKey{"dd", 2};
+  for_each_member(others, [&](std::string_view member) {
+    std::string_view key;
+    std::string_view value;
+    if (!split_member(member, key, value)) return true;
+    if (std::find(keys, keys + count, key) != keys + count) return true;
+    keys[count++] = MemberKey{key.data(), key.size()};
+    out.push_back(',');
+    out.append(member);
+    return count < kTracestateMaxMembers;
+  });
+}
+
+}  // namespace
 
 void encode_tracestate(const InjectionContext& context, ValueBuffer& out) {
   char span_hex[16];
@@ -314,19 +444,9 @@ void encode_tracestate(const InjectionContext& context, const char* span_hex, Va
   }
 
   if (context.additional_w3c_tracestate == nullptr) return;
-  MemberKey keys[kTracestateMaxMembers];
-  std::size_t count = 1;
-  keys[0] = MemberKey{"dd", 2};
-  for_each_member(*context.additional_w3c_tracestate, [&](std::string_view member) {
-    std::string_view key;
-    std::string_view value;
-    if (!split_member(member, key, value)) return true;
-    if (std::find(keys, keys + count, key) != keys + count) return true;
-    keys[count++] = MemberKey{key.data(), key.size()};
-    out.push_back(',');
-    out.append(member);
-    return count < kTracestateMaxMembers;
-  });
+  if (!append_tidy_members(*context.additional_w3c_tracestate, out)) {
+    append_valid_members(*context.additional_w3c_tracestate, out);
+  }
 }
 
 void encode_tracestate(const InjectionContext& context, std::string& out) {
