@@ -78,6 +78,25 @@ class Glob {
   }
   const FoldedBytes& literal() const { return literal_; }
 
+  // As `literal_anchor`, but also for a literal run with `?` (valid UTF-8): its bytes
+  // answer like `match` only for ASCII subjects (`literal_has_any`); the others must
+  // be given to `match`.
+  Anchor literal_anchor_with_any() const {
+    switch (kind_) {
+      case Kind::kExactAny:
+        return Anchor::kWhole;
+      case Kind::kPrefixAny:
+        return Anchor::kStart;
+      case Kind::kSuffixAny:
+        return Anchor::kEnd;
+      default:
+        return literal_anchor();
+    }
+  }
+  bool literal_has_any() const {
+    return kind_ == Kind::kExactAny || kind_ == Kind::kPrefixAny || kind_ == Kind::kSuffixAny;
+  }
+
  private:
   enum class Kind : std::uint8_t {
     // The literal classes (valid UTF-8 patterns only): `literal_` is the pattern

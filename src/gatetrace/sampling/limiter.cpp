@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <utility>
 
 namespace gatetrace {
@@ -75,7 +76,7 @@ Limiter::Result Limiter::allow() {
   if (max_per_second_ < 0) return {true, 1.0};
   const std::int64_t now = now_ns();
 
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<SpinLock> lock(lock_);
   // Within the current window (the common case) there is nothing to divide.
   if (now >= window_end_ns_) start_window(now);
 

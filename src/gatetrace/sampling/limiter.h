@@ -15,16 +15,16 @@
 // 30 ns on virtual machines): a bucket that refills at most a few hundred tokens per
 // second does not need nanoseconds. An injected clock is read as given.
 //
-// Thread-safety: `allow` may be called from any thread. A mutex guards a few
-// arithmetic operations; it is per limiter, and only consulted after a rule's rate
-// already kept the trace or span.
+// Thread-safety: `allow` may be called from any thread. A spin lock (spin_lock.h)
+// guards a few arithmetic operations; it is per limiter, and only consulted after a
+// rule's rate already kept the trace or span.
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
 #include "gatetrace/clock.h"
+#include "gatetrace/sampling/spin_lock.h"
 
 namespace gatetrace {
 
@@ -53,7 +53,7 @@ class Limiter {
   const double max_per_second_;
   const double capacity_;
 
-  std::mutex mutex_;
+  SpinLock lock_;
   double tokens_;  // in billionths of a token
   std::int64_t last_refill_ns_;
   std::int64_t origin_ns_;

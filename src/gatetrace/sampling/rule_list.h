@@ -1,13 +1,15 @@
 // RuleList: a sampler's rules (each a SpanMatcher's conditions, see span_matcher.h)
-// compiled into one flat array, for finding the first rule that matches a span. It
-// answers exactly as trying each rule's SpanMatcher in turn; it is only cheaper:
-//   - a rule matches iff all its conditions hold, so their order is free: each rule's
-//     conditions are sorted cheapest first (whole literals, which mostly fail on the
-//     length alone, then anchored literals, other globs, and tags last), and globs of
-//     only stars on service, name or resource are dropped;
-//   - a literal of up to 16 bytes without `?` (a glob's exact, prefix and suffix
-//     classes) is kept inline in its condition as two folded words, so it compares
-//     with two loads after a length check, without a call;
+// compiled for finding the first rule that matches a span. It answers exactly as
+// trying each rule's SpanMatcher in turn; it is only cheaper:
+//   - rules are taken 64 at a time (a `Group`), one bit per rule. Each distinct
+//     condition on the service, name or resource is tested once per decision, for all
+//     the group's rules that state it, and only while one of those rules can still
+//     match; ANDing the fields' answers leaves the rules whose three globs match (a
+//     glob of only stars is no condition). Tags are then tried rule by rule, lowest
+//     bit first, so the first of those whose tags also match is the answer;
+//   - a literal of up to 16 bytes (a glob's exact, prefix and suffix classes, `?`
+//     included) compares with two masked words against the subject's first or last
+//     16 bytes, loaded once per decision (edge_words.h);
 //   - a tag key named by several rules is looked up in `meta` once per decision.
 //
 // Compiled once from configuration; `first_match` neither allocates nor locks.
@@ -21,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "gatetrace/sampling/edge_words.h"
 #include "gatetrace/sampling/glob.h"
 #include "gatetrace/span_data.h"
 
@@ -37,29 +40,51 @@ class RuleList {
   // The index of the first rule that `span` matches, else kNoMatch.
   std::size_t first_match(const SpanData& span) const;
 
-  std::size_t size() const { return rule_ends_.size(); }
+  std::size_t size() const { return size_; }
 
  private:
-  // What a condition reads: the span's service, name or resource, or a tag's value.
-  enum Subject : std::uint8_t { kService, kName, kResource, kTag };
-  // How: an inline literal equal to the whole subject / at its start / at its end, or
-  // `glob->match`. kIs is kWhole on service, name or resource: the subject is
-  // compared once per decision with the field's distinct whole literals
-  // (`whole_literals_`), then each such condition compares that literal's index.
-  enum How : std::uint8_t { kWhole, kStart, kEnd, kGlob, kIs };
+  static constexpr std::size_t kFields = 3;  // service, name, resource
+  static constexpr std::size_t kGroupRules = 64;
 
-  struct Condition {
-    // The literal as a subject's bytes are loaded (see `literal_holds`): words [0] and
-    // [1]. A subject word s matches when ((s | case_bit) & care) == folded.
-    std::uint64_t folded[2] = {0, 0};
-    std::uint64_t case_bit[2] = {0, 0};
-    std::uint64_t care[2] = {0, 0};
-    std::uint32_t length = 0;  // the literal's bytes
-    Subject subject = kService;
-    How how = kGlob;
-    std::uint32_t tag = 0;       // for kTag: the key's index in `tag_keys_`
-    std::uint32_t literal = 0;   // for kIs: the index in `whole_literals_[subject]`
-    const Glob* glob = nullptr;  // always set: kGlob, and a tag found in `metrics`
+  // A glob on a subject: an EdgeLiteral when one applies, else the glob's own match.
+  enum class How : std::uint8_t {
+    kLiteral,       // literal.holds_bytes
+    kAsciiLiteral,  // with `?`: literal.holds_bytes for ASCII subjects, else glob->match
+    kGlob,
+  };
+  struct Test {
+    EdgeLiteral literal;
+    const Glob* glob = nullptr;
+    How how = How::kGlob;
+
+    bool uses_words() const { return how != How::kGlob; }
+    // `words` are `subject`'s (unused for kGlob).
+    bool holds(std::string_view subject, const EdgeWords& words) const {
+      if (how == How::kLiteral) return literal.holds_bytes(words);
+      if (how == How::kAsciiLiteral && is_ascii(subject)) return literal.holds_bytes(words);
+      return glob->match(subject);
+    }
+  };
+  // A distinct glob on one field, and the group's rules that state it.
+  struct FieldTest {
+    std::uint64_t rules = 0;
+    Test test;
+  };
+  struct TagTest {
+    std::uint32_t key = 0;  // index in `tag_keys_`
+    Test test;
+  };
+  struct Group {
+    std::size_t first_rule = 0;  // the index of bit 0's rule
+    std::size_t count = 0;
+    // By field: the rules without a condition on it, and the field's distinct tests.
+    std::uint64_t unconstrained[kFields] = {0, 0, 0};
+    std::vector<FieldTest> field_tests[kFields];
+    // The patterns of `field_tests`, to find a repeated one when compiling.
+    std::vector<std::string> field_patterns[kFields];
+    // Rule r's tag tests are tag_tests[tag_ends[r - 1] .. tag_ends[r]).
+    std::vector<TagTest> tag_tests;
+    std::vector<std::uint32_t> tag_ends;
   };
 
   // The `meta` values of the first kCachedKeys tag keys, looked up at most once per
@@ -70,21 +95,19 @@ class RuleList {
     const std::string* value[kCachedKeys];
   };
 
-  static Condition compile(Subject subject, const Glob& glob);
-  static bool literal_holds(const Condition& condition, std::string_view subject);
-  // The index of the whole literal of `field` that `subject` equals, else kNone.
-  // Distinct literals fold to distinct strings, so at most one is equal.
-  static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
-  static constexpr std::uint32_t kUnknown = 0xFFFFFFFEu;
-  std::uint32_t which_literal(Subject field, std::string_view subject) const;
-  bool tag_holds(const Condition& condition, const SpanData& span, TagValues& values) const;
+  Test compile(std::string_view pattern);
+  // The group's rules among `candidates` whose service, name and resource globs match.
+  static std::uint64_t fields_match(const Group& group, const EdgeWords (&words)[kFields],
+                                    const std::string_view (&fields)[kFields],
+                                    std::uint64_t candidates);
+  bool tags_match(const Group& group, std::size_t rule, const SpanData& span,
+                  TagValues& values) const;
+  bool tag_holds(const TagTest& tag, const SpanData& span, TagValues& values) const;
 
-  std::deque<Glob> globs_;  // stable addresses for Condition::glob
+  std::deque<Glob> globs_;  // stable addresses for Test::glob
   std::vector<std::string> tag_keys_;
-  std::vector<Condition> whole_literals_[3];  // by Subject, distinct (kWhole)
-  std::vector<Condition> conditions_;
-  // Rule i's conditions are conditions_[rule_ends_[i - 1] .. rule_ends_[i]).
-  std::vector<std::uint32_t> rule_ends_;
+  std::vector<Group> groups_;
+  std::size_t size_ = 0;
 };
 
 }  // namespace gatetrace

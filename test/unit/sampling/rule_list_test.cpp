@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <random>
 #include <string>
@@ -211,6 +212,120 @@ TEST(RuleList, AgreesWithSpanMatcherOnRandomRulesAndSpans) {
           << span.resource;
     }
   }
+}
+
+// Subjects of random lengths (every edge-word load class) and rules whose literals are
+// cut from them, with `?`, other cases and stars, so that fields match often and the
+// first match is decided at many depths: checked against SpanMatcher. Rule counts go
+// past 64 (a second and third group of rules).
+TEST(RuleList, AgreesWithSpanMatcherOnGeneratedSubjectsAndRules) {
+  const std::string alphabet = "abcWXY019-/. {}\xc3\xa9\xff";
+  const std::vector<std::string> keys = {"tier", "http.status_code", "k", "customer.tier.long"};
+  std::mt19937 random(23);
+  const auto text = [&](std::size_t max) {
+    std::string out;
+    for (std::size_t n = random() % (max + 1); n > 0; --n) {
+      out += alphabet[random() % alphabet.size()];
+    }
+    return out;
+  };
+  const auto pattern_from = [&](const std::string& subject) -> std::string {
+    const unsigned roll = random() % 8;
+    if (roll == 0) return "*";
+    if (roll == 1) return text(20);
+    std::string literal = subject;
+    const std::size_t keep = std::min<std::size_t>(subject.size(), random() % 20);
+    const bool at_start = random() % 2;
+    literal = at_start ? subject.substr(0, keep) : subject.substr(subject.size() - keep);
+    for (char& c : literal) {
+      const unsigned change = random() % 10;
+      if (change == 0) c = '?';
+      if (change == 1 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) c ^= 0x20;
+    }
+    if (roll == 2) return literal + "*" + literal;
+    if (keep == subject.size() && random() % 2) return literal;
+    return at_start ? literal + "*" : "*" + literal;
+  };
+  int matched = 0;
+  int matched_later = 0;
+  int matched_past_64 = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::vector<SpanData> spans(40);
+    for (SpanData& span : spans) {
+      span = span_of(text(24), text(24), text(40));
+      for (const std::string& key : keys) {
+        switch (random() % 4) {
+          case 0:
+            span.meta.set(key, text(18));
+            break;
+          case 1:
+            span.metrics.set(key, static_cast<double>(random() % 1000));
+            break;
+          default:
+            break;
+        }
+      }
+    }
+    std::vector<RuleSpec> specs(1 + random() % (round % 10 == 0 ? 150 : 20));
+    for (RuleSpec& spec : specs) {
+      const SpanData& model = spans[random() % spans.size()];
+      spec.service = pattern_from(model.service);
+      spec.name = random() % 2 ? pattern_from(model.name) : "*";
+      spec.resource = random() % 2 ? pattern_from(model.resource) : "*";
+      for (std::size_t t = random() % 3; t > 0; --t) {
+        const std::string& key = keys[random() % keys.size()];
+        const std::string* value = model.meta.find(key);
+        spec.tags.emplace_back(key, value ? pattern_from(*value) : random() % 2 ? "*" : "?*");
+      }
+    }
+    const Reference reference(specs);
+    for (const SpanData& span : spans) {
+      const std::size_t expected = reference.expected(span);
+      ASSERT_EQ(reference.list().first_match(span), expected)
+          << "round " << round << " span " << span.service << " / " << span.name << " / "
+          << span.resource;
+      if (expected != RuleList::kNoMatch) {
+        ++matched;
+        if (expected > 0) ++matched_later;
+        if (expected >= 64) ++matched_past_64;
+      }
+    }
+  }
+  // The generator must reach both answers, and first matches past the first rule and
+  // past the first 64 rules.
+  EXPECT_GT(matched, 2000);
+  EXPECT_GT(matched_later, 1000);
+  EXPECT_GT(matched_past_64, 20);
+}
+
+TEST(RuleList, RulesPastSixtyFourKeepTheirOrder) {
+  RuleList list;
+  for (int i = 0; i < 130; ++i) list.add("s" + std::to_string(i), "*", "*");
+  list.add("s5", "n", "*");
+  list.add("*", "*", "*");
+  EXPECT_EQ(list.size(), 132u);
+  EXPECT_EQ(list.first_match(span_of("s0", "", "")), 0u);
+  EXPECT_EQ(list.first_match(span_of("s63", "", "")), 63u);
+  EXPECT_EQ(list.first_match(span_of("s64", "", "")), 64u);
+  EXPECT_EQ(list.first_match(span_of("s127", "", "")), 127u);
+  EXPECT_EQ(list.first_match(span_of("S128", "", "")), 128u);
+  EXPECT_EQ(list.first_match(span_of("s129", "", "")), 129u);
+  EXPECT_EQ(list.first_match(span_of("s130", "", "")), 131u);
+}
+
+TEST(RuleList, RepeatedPatternsAndTagsOnlyRules) {
+  RuleList list;
+  list.add("web", "a", "*");
+  list.add("web", "b", "*", {{"t", "x"}});
+  list.add("web", "b", "*");
+  list.add("*", "*", "*", {{"t", "*"}});
+  EXPECT_EQ(list.first_match(span_of("web", "a", "")), 0u);
+  EXPECT_EQ(list.first_match(span_of("WEB", "b", "")), 2u);
+  SpanData span = span_of("web", "b", "");
+  span.meta.set("t", std::string("X"));
+  EXPECT_EQ(list.first_match(span), 1u);
+  span.name = "c";
+  EXPECT_EQ(list.first_match(span), 3u);
 }
 
 TEST(RuleList, MoreTagKeysThanCachedAgree) {
