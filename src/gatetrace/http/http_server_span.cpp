@@ -26,8 +26,8 @@ constexpr std::size_t kUrlCap = 2048;
 
 // http.url: the target when it is an absolute URL, else "http://" + Host + target; the
 // query string obfuscated. Built on the stack (JoinedValue) and handed to `set_tag`,
-// which copies it into the span's recycled storage; only a URL that has a query for the
-// obfuscator to search goes through a (per-thread, reused) std::string, which is what
+// which copies it into the span's recycled storage; only a URL whose query the
+// obfuscator may rewrite goes through a (per-thread, reused) std::string, which is what
 // the obfuscator rewrites. The view points into the target, `joined` or that string.
 std::string_view server_url(const HttpServerRequest& request, const HeaderIndex& headers,
                             const QueryObfuscator& obfuscator, std::optional<JoinedValue>& joined) {
@@ -40,8 +40,8 @@ std::string_view server_url(const HttpServerRequest& request, const HeaderIndex&
     url = joined.emplace(std::initializer_list<std::string_view>{"http://", host, target}).view();
   }
   // obfuscate_url looks from the first '?' (even one in the Host header) and changes
-  // nothing without one.
-  if (!obfuscator.enabled() || url.find('?') == std::string_view::npos) return url;
+  // nothing without one; nor, with the default pattern, in most queries.
+  if (!obfuscator.may_change(url)) return url;
   thread_local std::string buffer;
   buffer.assign(url);
   obfuscator.obfuscate_url(buffer);

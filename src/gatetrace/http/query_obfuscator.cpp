@@ -15,6 +15,27 @@ const char* const kDefaultQueryObfuscationPattern =
 
 namespace {
 
+// Whether `text` holds `lowercase` at `at`, ASCII letters in any case. A byte matches
+// when it equals the needle's byte with the case bit (0x20) set: exact for letters; for
+// '-' a control byte (CR) passes too, which only costs a needless RE2 search.
+bool holds_at(std::string_view text, std::size_t at, std::string_view lowercase) noexcept {
+  if (text.size() - at < lowercase.size()) return false;
+  for (std::size_t i = 0; i < lowercase.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[at + i]);
+    if ((byte | 0x20) != static_cast<unsigned char>(lowercase[i])) return false;
+  }
+  return true;
+}
+
+// The query string of `url`: between the first '?' and the next '#' or the end; empty
+// when there is none.
+std::string_view query_of(std::string_view url) {
+  const std::size_t question = url.find('?');
+  if (question == std::string_view::npos) return {};
+  const std::size_t end = url.find('#', question);
+  return url.substr(question + 1, end == std::string_view::npos ? end : end - question - 1);
+}
+
 std::unique_ptr<re2::RE2> compile(const std::string& pattern) {
   re2::RE2::Options options;
   options.set_log_errors(false);
@@ -26,6 +47,50 @@ std::unique_ptr<re2::RE2> compile(const std::string& pattern) {
 }
 
 }  // namespace
+
+bool may_match_default_pattern(std::string_view query) noexcept {
+  for (std::size_t i = 0; i < query.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(query[i]);
+    // Under (?i) RE2 folds some non-ASCII letters onto ASCII ones (U+017F onto 's',
+    // U+212A onto 'k'): such a query is left to RE2.
+    if (byte >= 0x80) return true;
+    bool found = false;
+    switch (byte | 0x20) {
+      case 'p':
+        found = holds_at(query, i, "pw") || holds_at(query, i, "pass");
+        break;
+      case 's':
+        found = holds_at(query, i, "secret") || holds_at(query, i, "sign") ||
+                holds_at(query, i, "ssh-");
+        break;
+      case 'e':
+        found = holds_at(query, i, "ey") || holds_at(query, i, "ecdsa-");
+        break;
+      case 't':
+        found = holds_at(query, i, "token");
+        break;
+      case 'c':
+        found = holds_at(query, i, "consumer");
+        break;
+      case 'a':
+        found = holds_at(query, i, "auth");
+        break;
+      case 'b':
+        found = holds_at(query, i, "bearer");
+        break;
+      case 'g':
+        found = holds_at(query, i, "gh");
+        break;
+      case '-':
+        found = holds_at(query, i, "-----");
+        break;
+      default:
+        break;
+    }
+    if (found) return true;
+  }
+  return false;
+}
 
 QueryObfuscator::QueryObfuscator(const std::optional<std::string>& pattern, Logger* logger) {
   if (pattern && pattern->empty()) return;
@@ -43,6 +108,14 @@ QueryObfuscator::QueryObfuscator(const std::optional<std::string>& pattern, Logg
     }
   }
   regex_ = compile(kDefaultQueryObfuscationPattern);
+  default_pattern_ = regex_ != nullptr;
+}
+
+bool QueryObfuscator::may_change(std::string_view url) const {
+  if (!regex_) return false;
+  const std::string_view query = query_of(url);
+  if (query.empty()) return false;
+  return !default_pattern_ || may_match_default_pattern(query);
 }
 
 QueryObfuscator::~QueryObfuscator() = default;
@@ -57,6 +130,7 @@ void QueryObfuscator::obfuscate_url(std::string& url) const {
   // Most queries hold no secret: a match-only scan (RE2's DFA, no submatches) answers
   // that without copying the query.
   const std::string_view whole_query(url.data() + question + 1, end - question - 1);
+  if (default_pattern_ && !may_match_default_pattern(whole_query)) return;
   if (!re2::RE2::PartialMatch(whole_query, *regex_)) return;
   std::string query(whole_query);
   if (re2::RE2::GlobalReplace(&query, *regex_, "<redacted>") > 0) {
