@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "../src/gatetrace/integrations/httplib/httplib_headers.h"
+#include "agent_stand_in/msgpack_count.h"
 #include "integration/integrations_support.h"
 
 namespace gatetrace {
@@ -330,6 +332,166 @@ TEST_F(HttplibIntegration, NoCurrentSpanOutsideARequest) {
   ASSERT_TRUE(response);
   EXPECT_TRUE(outside_span_was_current_.load())
       << "inside the handler, the request's span is current";
+}
+
+// What the client wrapper writes into an outgoing request's headers equals what setting
+// them one at a time into the map did (erase, then emplace), whatever the map held.
+httplib::Headers set_one_at_a_time(httplib::Headers headers,
+                                   const std::vector<std::pair<std::string, std::string>>& set) {
+  for (const auto& [name, value] : set) {
+    headers.erase(name);
+    headers.emplace(name, value);
+  }
+  return headers;
+}
+
+TEST(HttplibInjectedHeaders, SameMapAsSettingEachHeader) {
+  const std::vector<std::pair<std::string, std::string>> injected = {
+      {"x-datadog-trace-id", "1"},          {"x-datadog-parent-id", "2"},
+      {"x-datadog-sampling-priority", "1"}, {"x-datadog-tags", "_dd.p.tid=66"},
+      {"traceparent", "00-aa-bb-01"},       {"tracestate", "dd=s:1"}};
+  const std::vector<httplib::Headers> before = {
+      {},
+      {{"Accept", "*/*"}, {"User-Agent", "shop"}},
+      // Names the injection replaces, in other cases, repeated, and before/after its own.
+      {{"TraceParent", "stale"},
+       {"traceparent", "stale-too"},
+       {"X-Datadog-Tags", "old"},
+       {"a", "1"},
+       {"zzz", "2"},
+       {"x-datadog-trace-idx", "kept"}},
+  };
+  for (const auto& headers : before) {
+    httplib::Headers fast = headers;
+    httplib_tracing::InjectedHeaders writer;
+    for (const auto& [name, value] : injected) writer.set(name, value);
+    writer.move_into(fast);
+    EXPECT_EQ(fast, set_one_at_a_time(headers, injected));
+    EXPECT_TRUE(writer.entries().empty());
+  }
+}
+
+TEST(HttplibInjectedHeaders, ANameSetAgainKeepsItsLastValue) {
+  httplib_tracing::InjectedHeaders writer;
+  writer.set("tracestate", "dd=s:1");
+  writer.set("b3", "x");
+  writer.set("TraceState", "dd=s:2");
+  ASSERT_EQ(writer.entries().size(), 2u);
+  httplib::Headers headers;
+  writer.move_into(headers);
+  EXPECT_EQ(headers, set_one_at_a_time(
+                         {}, {{"tracestate", "dd=s:1"}, {"b3", "x"}, {"TraceState", "dd=s:2"}}));
+  EXPECT_EQ(headers.find("tracestate")->second, "dd=s:2");
+}
+
+TEST(HttplibInjectedHeaders, OrdersNamesAsTheMapDoes) {
+  // Mixed case, shared prefixes, a prefix of another name, bytes above 0x7f.
+  const std::vector<std::pair<std::string, std::string>> injected = {
+      {"B", "1"}, {"a", "2"}, {"ab", "3"}, {"A-", "4"}, {"\xc3\xa9", "5"}, {"Z", "6"}, {"_", "7"}};
+  httplib_tracing::InjectedHeaders writer;
+  for (const auto& [name, value] : injected) writer.set(name, value);
+  httplib::Headers fast;
+  writer.move_into(fast);
+  EXPECT_EQ(fast, set_one_at_a_time({}, injected));
+}
+
+TEST(HttplibHeadersReader, IndexedEntriesAreTheVisitInItsOrder) {
+  const httplib::Headers headers = {{"X-B", "1"}, {"x-a", "2"}, {"X-A", "3"}, {"c", "4"}};
+  const httplib_tracing::IndexedHeadersReader reader(headers);
+  ASSERT_TRUE(reader.visit_is_indexable());
+  std::vector<DictReader::Entry> visited;
+  reader.visit([&](std::string_view k, std::string_view v) { visited.emplace_back(k, v); });
+  const DictReader::Entries entries = reader.indexable_entries();
+  ASSERT_EQ(entries.size, visited.size());
+  for (std::size_t i = 0; i < visited.size(); ++i) {
+    EXPECT_EQ(entries.data[i], visited[i]);
+    EXPECT_EQ(entries.data[i].first.data(), visited[i].first.data()) << "views into the map";
+  }
+  EXPECT_EQ(reader.lookup("x-a"), "2") << "first value, as the entries list it";
+}
+
+TEST(HttplibHeadersReader, TooManyHeadersFallBackToVisit) {
+  httplib::Headers headers;
+  for (std::size_t i = 0; i <= httplib_tracing::IndexedHeadersReader::kMaxEntries; ++i) {
+    headers.emplace("h" + std::to_string(i), "v");
+  }
+  const httplib_tracing::IndexedHeadersReader reader(headers);
+  EXPECT_EQ(reader.indexable_entries().data, nullptr);
+  headers.erase("h0");
+  const httplib_tracing::IndexedHeadersReader fits(headers);
+  EXPECT_EQ(fits.indexable_entries().size, httplib_tracing::IndexedHeadersReader::kMaxEntries);
+  const httplib::Headers none;
+  EXPECT_EQ(httplib_tracing::IndexedHeadersReader(none).indexable_entries().size, 0u);
+}
+
+// A request of the cpp-httplib example over many headers still reads the first value.
+TEST_F(HttplibIntegration, RequestWithMoreHeadersThanTheIndexedArray) {
+  httplib::Headers headers = to_headers(testing::apim_headers("/users/{id}"));
+  for (std::size_t i = 0; i < httplib_tracing::IndexedHeadersReader::kMaxEntries; ++i) {
+    headers.emplace("x-filler-" + std::to_string(i), "v");
+  }
+  headers.emplace("x-datadog-trace-id", "4444");
+  headers.emplace("x-datadog-parent-id", "5555");
+  auto response = get("/users/42", headers);
+  ASSERT_TRUE(response);
+  ReceivedSpans received = ReceivedSpans::collect(*tracer_, agent_, 3);
+  const json inferred = received.named("azure.apim").at(0);
+  EXPECT_EQ(inferred["trace_id"].get<std::uint64_t>(), 4444u);
+  EXPECT_EQ(inferred["parent_id"].get<std::uint64_t>(), 5555u);
+}
+
+// The stand-in's --discard mode counts payloads without decoding them; its counts and
+// its verdict must be the decoder's.
+void expect_counted_as_decoded(const std::string& body) {
+  const standin::PayloadCount counted = standin::count_payload(body);
+  const json decoded = json::from_msgpack(body, true, /*allow_exceptions=*/false);
+  const bool valid = !decoded.is_discarded() && decoded.is_array();
+  ASSERT_EQ(counted.valid, valid);
+  if (!valid) return;
+  std::uint64_t spans = 0;
+  for (const auto& chunk : decoded) spans += chunk.is_array() ? chunk.size() : 0;
+  EXPECT_EQ(counted.traces, decoded.size());
+  EXPECT_EQ(counted.spans, spans);
+}
+
+std::string msgpack(const json& value) {
+  const std::vector<std::uint8_t> bytes = json::to_msgpack(value);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+TEST(StandInPayloadCount, CountsAsTheDecoderDoes) {
+  json span = {{"trace_id", 1},
+               {"span_id", 18446744073709551615ull},
+               {"name", "web.request"},
+               {"start", -5},
+               {"duration", 1.5},
+               {"error", 0},
+               {"meta", {{"k", std::string(300, 'v')}, {"e", ""}}},
+               {"metrics", {{"_sampling_priority_v1", 1.0}}},
+               {"flag", true},
+               {"none", nullptr},
+               {"list", json::array({1, "two", json::object()})}};
+  json many = json::array();
+  for (int i = 0; i < 20; ++i) many.push_back(span);
+  expect_counted_as_decoded(msgpack(json::array()));
+  expect_counted_as_decoded(msgpack(json::array({json::array({span, span}), json::array()})));
+  expect_counted_as_decoded(msgpack(json::array({many, json::array({span}), 7, "x"})));
+  std::string big_string(70000, 'x');
+  expect_counted_as_decoded(msgpack(json::array({json::array({{{"k", big_string}}})})));
+}
+
+TEST(StandInPayloadCount, RefusesWhatTheDecoderRefuses) {
+  const std::string good = msgpack(json::array({json::array({{{"a", 1}}})}));
+  expect_counted_as_decoded(good.substr(0, good.size() - 1));         // truncated
+  expect_counted_as_decoded(good + std::string(1, '\x01'));           // trailing bytes
+  expect_counted_as_decoded(msgpack(json::object({{"a", 1}})));       // not an array
+  expect_counted_as_decoded(std::string("\x91\xc1", 2));              // never-used byte
+  expect_counted_as_decoded(std::string("\x91\x81\x01\x02", 4));      // a map key not a string
+  expect_counted_as_decoded(std::string("\xdd\xff\xff\xff\xff", 5));  // huge claimed size
+  expect_counted_as_decoded(std::string());
+  // Binary, ext and fixext values, as other clients may send.
+  expect_counted_as_decoded(std::string("\x92\xc4\x02\x61\x62\xd4\x01\x02", 8));
+  expect_counted_as_decoded(std::string("\x91\xc7\x01\x05\x61", 5));
 }
 
 }  // namespace

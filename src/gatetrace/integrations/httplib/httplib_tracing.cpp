@@ -6,46 +6,10 @@
 #include "gatetrace/dict_writer.h"
 #include "gatetrace/http_client_span.h"
 #include "gatetrace/integrations/httplib.h"
+#include "httplib_headers.h"
 
 namespace gatetrace::httplib_tracing {
 namespace {
-
-// httplib::Headers as a DictReader. A linear scan with a case-insensitive compare:
-// requests have a few dozen headers, and the map's own lookup would build a
-// std::string for every key.
-class HeadersReader : public DictReader {
- public:
-  explicit HeadersReader(const httplib::Headers& headers) : headers_(headers) {}
-  std::optional<std::string_view> lookup(std::string_view key) const override {
-    for (const auto& [name, value] : headers_) {
-      if (equals_ignore_case(name, key)) return std::string_view(value);
-    }
-    return std::nullopt;
-  }
-  void visit(
-      const std::function<void(std::string_view, std::string_view)>& visitor) const override {
-    for (const auto& [name, value] : headers_) visitor(name, value);
-  }
-  // `lookup` scans the map in the order `visit` passes it, and the views point into the
-  // map's nodes, which the request keeps unchanged while it is handled.
-  bool visit_is_indexable() const override { return true; }
-
- private:
-  const httplib::Headers& headers_;
-};
-
-class HeadersWriter : public DictWriter {
- public:
-  explicit HeadersWriter(httplib::Headers& headers) : headers_(headers) {}
-  void set(std::string_view key, std::string_view value) override {
-    std::string name(key);
-    headers_.erase(name);  // the map compares names case-insensitively
-    headers_.emplace(std::move(name), std::string(value));
-  }
-
- private:
-  httplib::Headers& headers_;
-};
 
 // The request this thread is serving. cpp-httplib runs pre-routing, the handler and
 // post-routing of one request on one thread, and one request at a time per thread.
@@ -69,7 +33,7 @@ Middleware::Middleware(Tracer& tracer, httplib::Server& server)
       [state](const httplib::Request& request, httplib::Response& response) {
         // A request whose post-routing never ran (its connection failed) is over.
         t_request.reset();
-        HeadersReader headers(request.headers);
+        const IndexedHeadersReader headers(request.headers);
         HttpServerRequest traced;
         traced.method = request.method;
         traced.target = request.target.empty() ? request.path : request.target;
@@ -164,8 +128,9 @@ httplib::Result Client::Post(const Span& parent, const std::string& path, const 
 httplib::Result Client::send(const Span& parent, httplib::Request request) {
   const std::string url = base_ + request.path;
   HttpClientSpan call(*tracer_, parent, {request.method, url, "cpp-httplib"});
-  HeadersWriter writer(request.headers);
-  call.inject(writer);
+  InjectedHeaders injected;
+  call.inject(injected);
+  injected.move_into(request.headers);
   httplib::Result result = client_.send(request);
   if (result) {
     call.set_status(result->status);

@@ -1,0 +1,134 @@
+// The cpp-httplib integration's header adapters: a request's httplib::Headers (a
+// multimap ordered by a case-insensitive compare) read as a DictReader, and the trace
+// context written into an outgoing request's httplib::Headers. Kept apart from the
+// middleware so that tests can check them against the map's own behaviour.
+#pragma once
+
+#include <httplib.h>
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gatetrace/dict_reader.h"
+#include "gatetrace/dict_writer.h"
+
+namespace gatetrace::httplib_tracing {
+
+// httplib::Headers as a DictReader. A linear scan with a case-insensitive compare:
+// requests have a few dozen headers, and the map's own lookup would build a
+// std::string for every key and compare it through tolower() per character.
+class HeadersReader : public DictReader {
+ public:
+  explicit HeadersReader(const httplib::Headers& headers) : headers_(headers) {}
+  std::optional<std::string_view> lookup(std::string_view key) const override {
+    for (const auto& [name, value] : headers_) {
+      if (equals_ignore_case(name, key)) return std::string_view(value);
+    }
+    return std::nullopt;
+  }
+  void visit(
+      const std::function<void(std::string_view, std::string_view)>& visitor) const override {
+    for (const auto& [name, value] : headers_) visitor(name, value);
+  }
+  // `lookup` scans the map in the order `visit` passes it, and the views point into the
+  // map's nodes, which the request keeps unchanged while it is handled.
+  bool visit_is_indexable() const override { return true; }
+
+ protected:
+  const httplib::Headers& headers_;
+};
+
+// The same reader, which also lays the request's headers out as an array of views, so
+// that the request helper indexes them without a std::function call per header (about
+// 150 instructions each). A request with more headers than the array holds is read
+// through `visit`, as before.
+class IndexedHeadersReader : public HeadersReader {
+ public:
+  static constexpr std::size_t kMaxEntries = 32;
+
+  explicit IndexedHeadersReader(const httplib::Headers& headers) : HeadersReader(headers) {
+    if (headers.size() > kMaxEntries) return;
+    for (const auto& [name, value] : headers) entries_[size_++] = Entry(name, value);
+  }
+  // Exactly the entries `visit` passes, in its order (the map's).
+  Entries indexable_entries() const override {
+    if (size_ == 0 && !headers_.empty()) return {};
+    return {entries_.data(), size_};
+  }
+
+ private:
+  std::array<Entry, kMaxEntries> entries_;
+  std::size_t size_ = 0;
+};
+
+// Collects the headers an injection sets, then writes them into an outgoing request's
+// httplib::Headers at once. Setting them one by one into the map (erase, then emplace)
+// cost about 2,000 instructions per header: every step walks the tree comparing names
+// through tolower() per character. Written in the map's order with the end as the
+// insertion hint, each costs one comparison; names already in the map are erased first
+// only when the map has entries.
+class InjectedHeaders : public DictWriter {
+ public:
+  InjectedHeaders() { entries_.reserve(8); }
+
+  // A name set again replaces the earlier header, spelling and value (the DictWriter
+  // contract).
+  void set(std::string_view key, std::string_view value) override {
+    for (auto& entry : entries_) {
+      if (equals_ignore_case(entry.first, key)) {
+        entry.first.assign(key.data(), key.size());  // the map would keep the later spelling
+        entry.second.assign(value.data(), value.size());
+        return;
+      }
+    }
+    entries_.emplace_back(std::string(key), std::string(value));
+  }
+
+  const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
+
+  // Moves the collected headers into `headers`, replacing the entries of the same
+  // names (compared case-insensitively, as the map does). Leaves this writer empty.
+  void move_into(httplib::Headers& headers) {
+    if (!headers.empty()) {
+      for (const auto& entry : entries_) headers.erase(entry.first);
+    }
+    sort_as_the_map_does();
+    for (auto& [name, value] : entries_) {
+      headers.emplace_hint(headers.end(), std::move(name), std::move(value));
+    }
+    entries_.clear();
+  }
+
+ private:
+  // httplib::detail::ci: lexicographic on the characters' lowercase ASCII.
+  static bool less_ignore_case(std::string_view a, std::string_view b) {
+    const std::size_t size = a.size() < b.size() ? a.size() : b.size();
+    for (std::size_t i = 0; i < size; ++i) {
+      const unsigned char x = lower(static_cast<unsigned char>(a[i]));
+      const unsigned char y = lower(static_cast<unsigned char>(b[i]));
+      if (x != y) return x < y;
+    }
+    return a.size() < b.size();
+  }
+  static unsigned char lower(unsigned char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c | 0x20) : c;
+  }
+  // Insertion sort: an injection sets at most a handful of headers.
+  void sort_as_the_map_does() {
+    for (std::size_t i = 1; i < entries_.size(); ++i) {
+      for (std::size_t j = i; j > 0 && less_ignore_case(entries_[j].first, entries_[j - 1].first);
+           --j) {
+        std::swap(entries_[j], entries_[j - 1]);
+      }
+    }
+  }
+
+  std::vector<std::pair<std::string, std::string>> entries_;
+};
+
+}  // namespace gatetrace::httplib_tracing
