@@ -15,6 +15,8 @@
 #include <system_error>
 #include <utility>
 
+#include "agent_stand_in/msgpack_count.h"
+
 namespace gatetrace::standin {
 namespace {
 
@@ -310,10 +312,19 @@ bool AgentStandIn::handle(int fd, RecordedRequest request) {
     return send_response(fd, 405, "method not allowed", "text/plain");
   }
 
-  const std::vector<std::uint8_t> bytes(request.body.begin(), request.body.end());
-  request.payload = nlohmann::json::from_msgpack(bytes, true, /*allow_exceptions=*/false);
-  request.payload_decoded = !request.payload.is_discarded() && request.payload.is_array();
-  if (!request.payload_decoded) request.payload = nullptr;
+  PayloadCount counted;
+  if (options_.decode_payloads) {
+    const std::vector<std::uint8_t> bytes(request.body.begin(), request.body.end());
+    request.payload = nlohmann::json::from_msgpack(bytes, true, /*allow_exceptions=*/false);
+    request.payload_decoded = !request.payload.is_discarded() && request.payload.is_array();
+    if (!request.payload_decoded) request.payload = nullptr;
+    if (request.payload_decoded) {
+      counted = {true, request.payload.size(), count_spans(request.payload)};
+    }
+  } else {
+    counted = count_payload(request.body);
+    request.payload_decoded = counted.valid;
+  }
 
   const Reply reply = next_reply();
   std::function<void(const RecordedRequest&)> callback;
@@ -329,8 +340,8 @@ bool AgentStandIn::handle(int fd, RecordedRequest request) {
     ++totals_.requests;
     totals_.bytes += request.body.size();
     if (request.payload_decoded) {
-      totals_.traces += request.payload.size();
-      totals_.spans += count_spans(request.payload);
+      totals_.traces += counted.traces;
+      totals_.spans += counted.spans;
     } else {
       ++totals_.undecodable;
     }

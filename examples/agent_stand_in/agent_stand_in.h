@@ -61,6 +61,9 @@ struct StandInOptions {
   int port = 0;                  // 0: ephemeral (see port())
   std::string unix_socket_path;  // non-empty: listen there instead of TCP
   bool keep_requests = true;     // false: only count (load tests)
+  // false: payloads are counted without being decoded (RecordedRequest::payload stays
+  // null), for load tests that only need the totals.
+  bool decode_payloads = true;
 };
 
 struct StandInTotals {
