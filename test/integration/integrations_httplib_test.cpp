@@ -395,6 +395,19 @@ TEST(HttplibInjectedHeaders, OrdersNamesAsTheMapDoes) {
   EXPECT_EQ(fast, set_one_at_a_time({}, injected));
 }
 
+TEST(HttplibInjectedHeaders, ManyHeadersAreInsertedWithoutTheSortedPath) {
+  // More names than the writer sorts itself (16), in reverse order, some already there.
+  std::vector<std::pair<std::string, std::string>> injected;
+  for (int i = 40; i >= 0; i -= 2) injected.emplace_back("X-Name-" + std::to_string(i), "v");
+  const httplib::Headers before = {{"x-name-10", "old"}, {"accept", "*/*"}};
+  httplib::Headers fast = before;
+  httplib_tracing::InjectedHeaders writer;
+  for (const auto& [name, value] : injected) writer.set(name, value);
+  ASSERT_GT(writer.entries().size(), 16u);
+  writer.move_into(fast);
+  EXPECT_EQ(fast, set_one_at_a_time(before, injected));
+}
+
 TEST(HttplibHeadersReader, IndexedEntriesAreTheVisitInItsOrder) {
   const httplib::Headers headers = {{"X-B", "1"}, {"x-a", "2"}, {"X-A", "3"}, {"c", "4"}};
   const httplib_tracing::IndexedHeadersReader reader(headers);

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -97,8 +98,23 @@ class InjectedHeaders : public DictWriter {
     if (!headers.empty()) {
       for (const auto& entry : entries_) headers.erase(entry.first);
     }
-    sort_as_the_map_does();
-    for (auto& [name, value] : entries_) {
+    if (entries_.size() > kMaxSorted) {
+      // More than an injection sets: the map finds each place itself.
+      for (auto& [name, value] : entries_) headers.emplace(std::move(name), std::move(value));
+      entries_.clear();
+      return;
+    }
+    // Sorted through indexes: swapping the strings themselves cost more than sorting.
+    std::array<std::uint8_t, kMaxSorted> order;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      std::size_t j = i;
+      for (; j > 0 && less_ignore_case(entries_[i].first, entries_[order[j - 1]].first); --j) {
+        order[j] = order[j - 1];
+      }
+      order[j] = static_cast<std::uint8_t>(i);
+    }
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      auto& [name, value] = entries_[order[i]];
       headers.emplace_hint(headers.end(), std::move(name), std::move(value));
     }
     entries_.clear();
@@ -118,15 +134,7 @@ class InjectedHeaders : public DictWriter {
   static unsigned char lower(unsigned char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c | 0x20) : c;
   }
-  // Insertion sort: an injection sets at most a handful of headers.
-  void sort_as_the_map_does() {
-    for (std::size_t i = 1; i < entries_.size(); ++i) {
-      for (std::size_t j = i; j > 0 && less_ignore_case(entries_[j].first, entries_[j - 1].first);
-           --j) {
-        std::swap(entries_[j], entries_[j - 1]);
-      }
-    }
-  }
+  static constexpr std::size_t kMaxSorted = 16;
 
   std::vector<std::pair<std::string, std::string>> entries_;
 };
