@@ -16,6 +16,7 @@
 #include "gatetrace/proxy/inferred_span.h"
 #include "gatetrace/proxy/joined_value.h"
 #include "gatetrace/proxy/proxy_headers.h"
+#include "gatetrace/proxy/put_reusing.h"
 #include "gatetrace/span_data.h"
 #include "gatetrace/trace/tracer_core.h"
 
@@ -87,6 +88,17 @@ void log_proxy_problem(const TracerCore& core, const ProxyHeaderReading& result)
                   voided ? "no inferred span" : "using the time the headers were read"));
 }
 
+enum SpanRole { kInferredSpan, kServerSpan };
+
+// The SpanConfig each of the two spans is created with. Per thread and per span, so
+// that its strings keep their capacity and length from request to request; only name,
+// service, resource, type and start are ever set, and every use sets all of them. (The
+// tracer reads it only while creating the span, and calls no user code meanwhile.)
+SpanConfig& reused_span_config(SpanRole role) {
+  thread_local SpanConfig configs[2];
+  return configs[role];
+}
+
 // "std::runtime_error" rather than the ABI's "St13runtime_error", as other tracers report.
 std::string demangled_type_name(const std::type_info& type) {
   int status = 0;
@@ -116,32 +128,37 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
     log_proxy_problem(core, proxy);
   }
 
-  // Both spans are created with their start only; name, service, resource and tags are
-  // then written straight into the spans' recycled storage, rather than copied into a
-  // SpanConfig's strings first.
-  SpanConfig start_config;
+  // Name, service, resource and type travel in the SpanConfig that creates each span:
+  // the tracer writes them over the text of the recycled span it picks (usually the
+  // same field of the previous request's same span), where setters afterwards would
+  // replace the text it had just written. Tags are then written straight into the
+  // spans' recycled storage.
   if (proxy.valid) {
-    start_config.start = inferred_span_start(proxy.fields, now);
-    inferred_ = tracer.extract_or_create_span(headers, start_config);
-    set_inferred_span_fields(inferred_, proxy.fields, config);
+    SpanConfig& inferred_config = reused_span_config(kInferredSpan);
+    inferred_config.start = inferred_span_start(proxy.fields, now);
+    describe_inferred_span(proxy.fields, config, inferred_config);
+    inferred_ = tracer.extract_or_create_span(headers, inferred_config);
+    set_inferred_span_tags(inferred_, proxy.fields);
     inferred_.set_metric("_dd.inferred_span", 1);
     tag_request_headers(config, headers, inferred_);
-    start_config.start = now;
-    server_ = inferred_.create_child(start_config);
+  }
+  SpanConfig& server_config = reused_span_config(kServerSpan);
+  server_config.start = now;
+  put_reusing(server_config.name, request.span_name);
+  // Under an inferred span the child would inherit the gateway's service.
+  put_reusing(server_config.service, config.service);
+  if (request.route.empty()) {
+    put_reusing(server_config.resource, request.method);
   } else {
-    start_config.start = now;
-    server_ = tracer.extract_or_create_span(headers, start_config);
+    put_reusing(server_config.resource, JoinedValue({request.method, " ", request.route}).view());
+  }
+  put_reusing(server_config.type, "web");
+  if (proxy.valid) {
+    server_ = inferred_.create_child(server_config);
+  } else {
+    server_ = tracer.extract_or_create_span(headers, server_config);
   }
 
-  server_.set_name(request.span_name);
-  // Under an inferred span the child would inherit the gateway's service.
-  server_.set_service(config.service);
-  if (request.route.empty()) {
-    server_.set_resource(request.method);
-  } else {
-    server_.set_resource(JoinedValue({request.method, " ", request.route}).view());
-  }
-  server_.set_type("web");
   server_.set_tag("span.kind", "server");
   server_.set_tag("component", request.component);
   server_.set_tag("http.method", request.method);

@@ -49,39 +49,48 @@ std::unique_ptr<re2::RE2> compile(const std::string& pattern) {
 }  // namespace
 
 bool may_match_default_pattern(std::string_view query) noexcept {
+  // Each position is judged by its two bytes, case bit set, in one switch: most pairs
+  // begin no word, and the rest of a word is compared only after its first two letters.
   for (std::size_t i = 0; i < query.size(); ++i) {
     const auto byte = static_cast<unsigned char>(query[i]);
     // Under (?i) RE2 folds some non-ASCII letters onto ASCII ones (U+017F onto 's',
     // U+212A onto 'k'): such a query is left to RE2.
     if (byte >= 0x80) return true;
+    const unsigned next = i + 1 < query.size() ? static_cast<unsigned char>(query[i + 1]) : 0;
     bool found = false;
-    switch (byte | 0x20) {
-      case 'p':
-        found = holds_at(query, i, "pw") || holds_at(query, i, "pass");
+    switch ((byte | 0x20u) << 8 | (next | 0x20u)) {
+      case 'p' << 8 | 'w':
+      case 'e' << 8 | 'y':
+      case 'g' << 8 | 'h':
+        return true;
+      case 'p' << 8 | 'a':
+        found = holds_at(query, i, "pass");
         break;
-      case 's':
-        found = holds_at(query, i, "secret") || holds_at(query, i, "sign") ||
-                holds_at(query, i, "ssh-");
+      case 's' << 8 | 'e':
+        found = holds_at(query, i, "secret");
         break;
-      case 'e':
-        found = holds_at(query, i, "ey") || holds_at(query, i, "ecdsa-");
+      case 's' << 8 | 'i':
+        found = holds_at(query, i, "sign");
         break;
-      case 't':
+      case 's' << 8 | 's':
+        found = holds_at(query, i, "ssh-");
+        break;
+      case 'e' << 8 | 'c':
+        found = holds_at(query, i, "ecdsa-");
+        break;
+      case 't' << 8 | 'o':
         found = holds_at(query, i, "token");
         break;
-      case 'c':
+      case 'c' << 8 | 'o':
         found = holds_at(query, i, "consumer");
         break;
-      case 'a':
+      case 'a' << 8 | 'u':
         found = holds_at(query, i, "auth");
         break;
-      case 'b':
+      case 'b' << 8 | 'e':
         found = holds_at(query, i, "bearer");
         break;
-      case 'g':
-        found = holds_at(query, i, "gh");
-        break;
-      case '-':
+      case '-' << 8 | '-':
         found = holds_at(query, i, "-----");
         break;
       default:

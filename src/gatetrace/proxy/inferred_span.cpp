@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "gatetrace/proxy/joined_value.h"
+#include "gatetrace/proxy/put_reusing.h"
 
 namespace gatetrace {
 
@@ -11,31 +12,32 @@ TimePoint inferred_span_start(const ProxyHeaderFields& request, TimePoint now) {
   return TimePoint{request.start_wall_ns, now.steady_ns - (now.wall_ns - request.start_wall_ns)};
 }
 
-void set_inferred_span_fields(Span& span, const ProxyHeaderFields& request,
-                              const FinalizedTracerConfig& config) {
+void describe_inferred_span(const ProxyHeaderFields& request, const FinalizedTracerConfig& config,
+                            SpanConfig& span_config) {
   const ProxyKind& kind = *request.kind;
-  span.set_name(kind.span_name);
-  span.set_service(request.domain.empty() ? std::string_view(config.service) : request.domain);
-  span.set_type("web");
+  put_reusing(span_config.name, kind.span_name);
+  put_reusing(span_config.service,
+              request.domain.empty() ? std::string_view(config.service) : request.domain);
+  put_reusing(span_config.type, "web");
 
   // The route is the resource path, else the path (with the '/' it may lack).
   const bool by_resource_path = !request.resource_path.empty();
   const std::string_view route = by_resource_path ? request.resource_path : request.path;
   const std::string_view route_prefix = by_resource_path ? "" : request.path_prefix();
   if (!request.method.empty() && !route.empty()) {
-    span.set_resource(JoinedValue({request.method, " ", route_prefix, route}).view());
+    put_reusing(span_config.resource,
+                JoinedValue({request.method, " ", route_prefix, route}).view());
   } else if (!request.method.empty()) {
-    span.set_resource(request.method);
+    put_reusing(span_config.resource, request.method);
   } else if (!route.empty()) {
-    if (route_prefix.empty()) {
-      span.set_resource(route);
-    } else {
-      span.set_resource(JoinedValue({route_prefix, route}).view());
-    }
+    put_reusing(span_config.resource, JoinedValue({route_prefix, route}).view());
   } else {
-    span.set_resource(kind.span_name);
+    put_reusing(span_config.resource, kind.span_name);
   }
+}
 
+void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request) {
+  const ProxyKind& kind = *request.kind;
   span.set_tag("component", kind.header_value);
   span.set_tag("span.kind", "server");
   if (!request.method.empty()) span.set_tag("http.method", request.method);

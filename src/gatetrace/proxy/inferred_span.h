@@ -20,12 +20,17 @@ namespace gatetrace {
 // distance, so that the duration (steady) and the start (wall) agree.
 TimePoint inferred_span_start(const ProxyHeaderFields& request, TimePoint now);
 
-// Sets name, service, resource, type and the tags known when the request arrives on the
-// freshly created inferred span (after the tracer's own default tags, which these
-// override). They are written straight into the span's storage, which is recycled, so
-// that a steady stream of requests does not allocate here.
-void set_inferred_span_fields(Span& span, const ProxyHeaderFields& request,
-                              const FinalizedTracerConfig& config);
+// Writes name, service, resource and type into the SpanConfig that will create the
+// inferred span (the tracer then writes them over a recycled span's text), reusing the
+// capacity of `span_config`'s strings; leaves its other fields alone.
+void describe_inferred_span(const ProxyHeaderFields& request, const FinalizedTracerConfig& config,
+                            SpanConfig& span_config);
+
+// Sets the tags known when the request arrives on the freshly created inferred span
+// (after the tracer's own default tags, which these override). They are written
+// straight into the span's storage, which is recycled, so that a steady stream of
+// requests does not allocate here.
+void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request);
 
 // What the server span ended with.
 struct ServerOutcome {
