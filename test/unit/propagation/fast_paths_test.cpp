@@ -1,7 +1,7 @@
 // The fast paths against the general ones they stand in for: decimal ids parsed eight
-// digits a word, tracestate lists validated in one pass (and anything unusual handed
-// to the member-by-member path with the same verdict and reason), and other vendors'
-// members injected in one piece when they are as extraction kept them.
+// digits a word, W3C hex ids sixteen digits at once, tracestate lists validated in one pass (and
+// anything unusual handed to the member-by-member path with the same verdict and reason), and other
+// vendors' members injected in one piece when they are as extraction kept them.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -70,6 +70,54 @@ TEST(DecimalWords, AgreesWithDigitByDigitOnRandomText) {
                                  : alphabet[random() % alphabet.size()]);
     }
     ASSERT_EQ(parse_decimal_u64(text), reference_decimal(text)) << text;
+  }
+}
+
+// Digit by digit: what parse_hex_u64's 16-digit lowercase path must agree with.
+std::optional<std::uint64_t> reference_hex_lower(const std::string& text) {
+  if (text.empty() || text.size() > 16) return std::nullopt;
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    unsigned digit;
+    if (c >= '0' && c <= '9') {
+      digit = static_cast<unsigned>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      digit = static_cast<unsigned>(c - 'a' + 10);
+    } else {
+      return std::nullopt;
+    }
+    value = (value << 4) | digit;
+  }
+  return value;
+}
+
+TEST(HexSixteen, EveryByteInEveryPosition) {
+  const std::string id = "0af7651916cd43dd";
+  EXPECT_EQ(parse_hex_u64(id, HexCase::kLowerOnly), 0x0af7651916cd43ddu);
+  EXPECT_EQ(parse_hex_u64("ffffffffffffffff", HexCase::kLowerOnly), UINT64_MAX);
+  EXPECT_EQ(parse_hex_u64("0000000000000000", HexCase::kLowerOnly), 0u);
+  for (std::size_t at = 0; at < 16; ++at) {
+    for (int byte = 0; byte < 256; ++byte) {
+      std::string text = id;
+      text[at] = static_cast<char>(byte);
+      ASSERT_EQ(parse_hex_u64(text, HexCase::kLowerOnly), reference_hex_lower(text))
+          << at << " " << byte;
+    }
+  }
+  // Uppercase stays the lenient reader's.
+  EXPECT_EQ(parse_hex_u64("0AF7651916CD43DD", HexCase::kAny), 0x0af7651916cd43ddu);
+}
+
+TEST(HexSixteen, AgreesWithDigitByDigitOnRandomIds) {
+  std::mt19937_64 random(11);
+  const std::string alphabet = "0123456789abcdefABCDEFg/:@`";
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    for (int i = 0; i < 16; ++i) {
+      text.push_back(round % 2 == 0 ? "0123456789abcdef"[random() % 16]
+                                    : alphabet[random() % alphabet.size()]);
+    }
+    ASSERT_EQ(parse_hex_u64(text, HexCase::kLowerOnly), reference_hex_lower(text)) << text;
   }
 }
 
