@@ -2,6 +2,9 @@
 
 #include <re2/re2.h>
 
+#include <array>
+#include <cstdint>
+
 #include "gatetrace/error.h"
 #include "gatetrace/trace/tracer_core.h"
 
@@ -27,6 +30,23 @@ bool holds_at(std::string_view text, std::size_t at, std::string_view lowercase)
   return true;
 }
 
+// Every match of the default pattern contains one of these, ASCII letters in any case
+// (p(ass)?w: "pw" or "pass"; every key name and JWTs: "ey"; ...).
+constexpr std::string_view kDefaultPatternWords[] = {
+    "pw",    "pass",     "secret", "sign",   "ssh-", "ey",   "ecdsa-",
+    "token", "consumer", "auth",   "bearer", "gh",   "-----"};
+
+// By a byte with the case bit set: bit (b & 31) for each byte b that follows it as the
+// second letter of a word; 0 when no word begins with it. (Bytes that share their low
+// five bits pass together, which only costs a needless comparison.)
+constexpr std::array<std::uint32_t, 128> kSecondLetters = [] {
+  std::array<std::uint32_t, 128> table{};
+  for (std::string_view word : kDefaultPatternWords) {
+    table[static_cast<unsigned char>(word[0])] |= std::uint32_t{1} << (word[1] & 31);
+  }
+  return table;
+}();
+
 // The query string of `url`: between the first '?' and the next '#' or the end; empty
 // when there is none.
 std::string_view query_of(std::string_view url) {
@@ -49,54 +69,20 @@ std::unique_ptr<re2::RE2> compile(const std::string& pattern) {
 }  // namespace
 
 bool may_match_default_pattern(std::string_view query) noexcept {
-  // Each position is judged by its two bytes, case bit set, in one switch: most pairs
-  // begin no word, and the rest of a word is compared only after its first two letters.
   for (std::size_t i = 0; i < query.size(); ++i) {
     const auto byte = static_cast<unsigned char>(query[i]);
     // Under (?i) RE2 folds some non-ASCII letters onto ASCII ones (U+017F onto 's',
     // U+212A onto 'k'): such a query is left to RE2.
     if (byte >= 0x80) return true;
-    const unsigned next = i + 1 < query.size() ? static_cast<unsigned char>(query[i + 1]) : 0;
-    bool found = false;
-    switch ((byte | 0x20u) << 8 | (next | 0x20u)) {
-      case 'p' << 8 | 'w':
-      case 'e' << 8 | 'y':
-      case 'g' << 8 | 'h':
-        return true;
-      case 'p' << 8 | 'a':
-        found = holds_at(query, i, "pass");
-        break;
-      case 's' << 8 | 'e':
-        found = holds_at(query, i, "secret");
-        break;
-      case 's' << 8 | 'i':
-        found = holds_at(query, i, "sign");
-        break;
-      case 's' << 8 | 's':
-        found = holds_at(query, i, "ssh-");
-        break;
-      case 'e' << 8 | 'c':
-        found = holds_at(query, i, "ecdsa-");
-        break;
-      case 't' << 8 | 'o':
-        found = holds_at(query, i, "token");
-        break;
-      case 'c' << 8 | 'o':
-        found = holds_at(query, i, "consumer");
-        break;
-      case 'a' << 8 | 'u':
-        found = holds_at(query, i, "auth");
-        break;
-      case 'b' << 8 | 'e':
-        found = holds_at(query, i, "bearer");
-        break;
-      case '-' << 8 | '-':
-        found = holds_at(query, i, "-----");
-        break;
-      default:
-        break;
+    // Most bytes begin no word, and most of the rest are not followed by a word's second
+    // letter: two table lookups settle them.
+    const std::uint32_t seconds = kSecondLetters[byte | 0x20];
+    if (seconds == 0) continue;
+    const auto next = i + 1 < query.size() ? static_cast<unsigned char>(query[i + 1]) : 0;
+    if (((seconds >> (next & 31)) & 1) == 0) continue;
+    for (std::string_view word : kDefaultPatternWords) {
+      if (holds_at(query, i, word)) return true;
     }
-    if (found) return true;
   }
   return false;
 }
