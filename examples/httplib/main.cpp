@@ -20,8 +20,13 @@
 //
 //   export DD_TRACE_AGENT_URL=http://127.0.0.1:8126
 //   export DD_TRACE_INFERRED_PROXY_SERVICES_ENABLED=true
-//   gatetrace-example-httplib --port 8080 [--threads 64]
+//   gatetrace-example-httplib --port 8080 [--threads 64] [--untraced]
 //   curl localhost:8080/api/widgets/7
+//
+// `--untraced` serves the same routes without gatetrace installed (no middleware, a plain
+// httplib::Client): the baseline of benchmark 9 (test/bench/run-e2e.sh). DD_TRACE_ENABLED=
+// false is not that baseline: like other Datadog tracers, it keeps spans and propagation
+// working and only stops sending.
 //
 // Configuration comes from the DD_* environment variables, as in every Datadog tracer.
 #include <algorithm>
@@ -29,6 +34,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -60,11 +66,26 @@ tracing::Client& stock_client(gatetrace::Tracer& tracer, const std::string& base
   return client;
 }
 
+// The same, untraced.
+httplib::Client& plain_stock_client(const std::string& base) {
+  thread_local httplib::Client client = [&] {
+    httplib::Client made(base);
+    made.set_keep_alive(true);
+    made.set_tcp_nodelay(true);
+    return made;
+  }();
+  return client;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int port = 8080;
   int threads = kDefaultThreads;
+  bool untraced = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--untraced") untraced = true;
+  }
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--port") port = std::atoi(argv[i + 1]);
     if (std::string(argv[i]) == "--threads") threads = std::max(1, std::atoi(argv[i + 1]));
@@ -86,7 +107,8 @@ int main(int argc, char** argv) {
   };
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(kRequestsPerConnection);
-  tracing::Middleware middleware(tracer, server);
+  std::optional<tracing::Middleware> middleware;
+  if (!untraced) middleware.emplace(tracer, server);
   const std::string stock_service = fmt::format("http://127.0.0.1:{}", port);
 
   server.Get(R"(/api/widgets/(\d+))",
@@ -101,8 +123,10 @@ int main(int argc, char** argv) {
                  gatetrace::Span load = request_span.create_child(load_config);
                  load.set_tag("widget.id", id);
                }
-               auto stock =
-                   stock_client(tracer, stock_service).Get(request_span, "/internal/stock/" + id);
+               const std::string stock_path = "/internal/stock/" + id;
+               auto stock = untraced ? plain_stock_client(stock_service).Get(stock_path)
+                                     : stock_client(tracer, stock_service).Get(request_span,
+                                                                              stock_path);
                fmt::print("widget {} requested, stock answered {} {}\n", id,
                           stock ? stock->status : 0, gatetrace::log_correlation(request_span));
                std::fflush(stdout);

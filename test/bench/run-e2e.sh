@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark 9: the cpp-httplib example service under wrk on loopback, tracing off vs.
-# tracing on vs. tracing on with APIM headers, the agent stand-in receiving in --discard
+# Benchmark 9: the cpp-httplib example service under wrk on loopback, tracing off (the
+# same service without gatetrace installed: --untraced) vs. tracing on vs. tracing on
+# with APIM headers, the agent stand-in receiving in --discard
 # mode (it counts payloads without decoding them and keeps nothing). Runs alternate
 # (off, on, off+APIM, on+APIM, then the next round in reverse order) for PAIRS rounds,
 # each DURATION seconds, and the table gives the median requests/s and p99 latency of
@@ -75,12 +76,15 @@ wait_for_port "$agent_port" || { echo "the agent stand-in did not start" >&2; ex
 
 # run MODE -> appends "MODE rps p99_us" to $work/results
 run() {
-  local mode="$1" enabled=true script=()
-  [[ "$mode" == off || "$mode" == offapim ]] && enabled=false
+  local mode="$1" untraced=() script=()
+  # Tracing off is the service without gatetrace installed (--untraced), not
+  # DD_TRACE_ENABLED=false, which keeps spans and propagation working and only stops sending.
+  [[ "$mode" == off || "$mode" == offapim ]] && untraced=(--untraced)
   [[ "$mode" == apim || "$mode" == offapim ]] && script=(-s "$here/apim.lua")
-  DD_TRACE_ENABLED="$enabled" DD_TRACE_AGENT_URL="http://127.0.0.1:$agent_port" \
+  DD_TRACE_AGENT_URL="http://127.0.0.1:$agent_port" \
     DD_TRACE_INFERRED_PROXY_SERVICES_ENABLED=true DD_TRACE_STARTUP_LOGS=false \
-    DD_SERVICE=e2e-bench "$E2E_SERVICE" --port "$port" >"$work/service-$mode.log" 2>&1 &
+    DD_SERVICE=e2e-bench "$E2E_SERVICE" --port "$port" "${untraced[@]}" \
+    >"$work/service-$mode.log" 2>&1 &
   service_pid=$!
   wait_for_port "$port" || { echo "the service did not listen on $port" >&2; exit 1; }
   # A fresh process's first requests pay for thread start-up, connection set-up (to the
