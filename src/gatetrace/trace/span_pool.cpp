@@ -72,9 +72,11 @@ SpanData* acquire_span_data(std::string_view name, std::string_view service) {
   return span;
 }
 
-void release_span_data(SpanData* span) {
-  if (span == nullptr) return;
-  Pool* p = pool();
+namespace {
+
+// Resets `span` to a new span's state (except name and service, which
+// acquire_span_data() writes over) and keeps it in `p`, or frees it.
+inline void recycle(Pool* p, SpanData* span) {
   if (p == nullptr || p->spans.size() >= kMaxPooledSpans || !worth_keeping(*span)) {
     delete span;
     return;
@@ -92,6 +94,20 @@ void release_span_data(SpanData* span) {
   span->metrics.clear();
   span->links.clear();
   p->spans.push_back(span);
+}
+
+}  // namespace
+
+void release_span_data(SpanData* span) {
+  if (span == nullptr) return;
+  recycle(pool(), span);
+}
+
+void release_span_data(SpanData* const* spans, std::size_t count) {
+  Pool* p = pool();
+  for (std::size_t i = count; i-- > 0;) {
+    if (spans[i] != nullptr) recycle(p, spans[i]);
+  }
 }
 
 }  // namespace gatetrace

@@ -8,6 +8,7 @@
 // joins that thread's pool. No locks: every pool is thread-local.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include "gatetrace/span_data.h"
@@ -20,5 +21,9 @@ namespace gatetrace {
 SpanData* acquire_span_data(std::string_view name = {}, std::string_view service = {});
 // Resets `span` and keeps it for reuse, or frees it.
 void release_span_data(SpanData* span);
+// release_span_data() for each of `spans`, last to first (so that the pool hands
+// spans[0] out first again), finding this thread's pool once for all of them: a
+// delivered trace returns its spans together.
+void release_span_data(SpanData* const* spans, std::size_t count);
 
 }  // namespace gatetrace

@@ -1,6 +1,7 @@
 #include "gatetrace/trace/trace_segment.h"
 
 #include <cstring>
+#include <mutex>
 
 #include "gatetrace/trace/span_pool.h"
 #include "gatetrace/trace/tracer_core.h"
@@ -44,7 +45,7 @@ TraceSegment::~TraceSegment() {
 }
 
 void TraceSegment::add_span(SpanData* span) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<SpinLock> lock(lock_);
   add_span_locked(span);
 }
 
@@ -85,7 +86,6 @@ void give_back_scratch(std::vector<T>& cache, std::vector<T>& used) {
 }
 
 thread_local std::vector<SpanData*> ready_cache;
-thread_local std::vector<SpanData*> chunk_cache;
 
 // The two lowercase hex digits of every byte, so that hex16 writes a byte per step.
 struct HexPairs {
@@ -110,57 +110,63 @@ void hex16(std::uint64_t value, char* out) {
 }  // namespace
 
 void TraceSegment::span_finished(SpanData* span, bool release_handle) {
+  std::unique_lock<SpinLock> lock(lock_);
+  // From the newest: children usually finish before their parents.
+  bool recorded = false;
+  for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
+    if (it->span == span) {
+      it->finished = true;
+      recorded = true;
+      break;
+    }
+  }
+  if (recorded) ++finished_;
+  const bool complete = recorded && finished_ == spans_.size();
+  const bool partial = recorded && !complete && core_->config.partial_flush_enabled &&
+                       finished_ >= core_->config.partial_flush_min_spans;
+  if (complete || partial) {
+    deliver_finished(lock, release_handle);
+    return;
+  }
+  // Nothing to deliver (most spans): give up the handle in the same critical section.
+  const bool last = release_handle && --handles_ == 0;
+  lock.unlock();
+  // Refused at the cap (see add_span): not part of the trace.
+  if (!recorded) release_span_data(span);
+  if (last) delete this;
+}
+
+// Out of line from span_finished(), so that the common case (a span finishing before
+// the rest of its trace) does not pay for this path's set-up.
+void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool release_handle) {
   std::vector<SpanData*> ready;
   bool contains_root = false;
-  int priority;
-  {
-    std::unique_lock<std::mutex> lock(mutex_);
-    // From the newest: children usually finish before their parents.
-    bool recorded = false;
-    for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
-      if (it->span == span) {
-        it->finished = true;
-        recorded = true;
-        break;
-      }
+  // Deciding here defers writing the decision's trace tags to tag_first_span_locked,
+  // which writes them together with the root's sampling metrics.
+  const bool decided_now = !decision_ && make_decision_locked();
+  // Move the finished spans out, root first, keeping the unfinished ones in place.
+  ready = take_scratch(ready_cache);
+  ready.reserve(finished_);
+  std::size_t kept = 0;
+  for (const Entry& entry : spans_) {
+    if (!entry.finished) {
+      spans_[kept++] = entry;
+    } else if (entry.span == local_root_) {
+      contains_root = true;
+      ready.insert(ready.begin(), entry.span);
+    } else {
+      ready.push_back(entry.span);
     }
-    if (recorded) ++finished_;
-    const bool complete = recorded && finished_ == spans_.size();
-    const bool partial = recorded && !complete && core_->config.partial_flush_enabled &&
-                         finished_ >= core_->config.partial_flush_min_spans;
-    if (!complete && !partial) {
-      // Nothing to deliver: give up the handle in the same critical section.
-      const bool last = release_handle && --handles_ == 0;
-      lock.unlock();
-      // Refused at the cap (see add_span): not part of the trace.
-      if (!recorded) release_span_data(span);
-      if (last) delete this;
-      return;
-    }
-    if (!decision_) decide_locked();
-    // Move the finished spans out, root first, keeping the unfinished ones in place.
-    ready = take_scratch(ready_cache);
-    ready.reserve(finished_);
-    std::size_t kept = 0;
-    for (const Entry& entry : spans_) {
-      if (!entry.finished) {
-        spans_[kept++] = entry;
-      } else if (entry.span == local_root_) {
-        contains_root = true;
-        ready.insert(ready.begin(), entry.span);
-      } else {
-        ready.push_back(entry.span);
-      }
-    }
-    spans_.resize(kept);
-    finished_ = 0;
-    if (contains_root) {
-      local_root_ = nullptr;
-      root_delivered_ = true;
-    }
-    // The trace-level state is read in this same critical section, not in another.
-    priority = tag_first_span_locked(*ready.front(), contains_root);
   }
+  spans_.resize(kept);
+  finished_ = 0;
+  if (contains_root) {
+    local_root_ = nullptr;
+    root_delivered_ = true;
+  }
+  // The trace-level state is read in this same critical section, not in another.
+  const int priority = tag_first_span_locked(*ready.front(), contains_root, decided_now);
+  lock.unlock();
   deliver(ready, contains_root, priority);
   give_back_scratch(ready_cache, ready);
   // Only now: delivering reads this segment, which the handle keeps alive.
@@ -170,13 +176,13 @@ void TraceSegment::span_finished(SpanData* span, bool release_handle) {
 void TraceSegment::release_handle() {
   bool last;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<SpinLock> lock(lock_);
     last = --handles_ == 0;
   }
   if (last) delete this;
 }
 
-// Called with mutex_ held, when a new span meets the cap.
+// Called with lock_ held, when a new span meets the cap.
 void TraceSegment::refuse_span() {
   core_->spans_dropped_segment_full.fetch_add(1, std::memory_order_relaxed);
   if (refused_spans_) return;
@@ -190,11 +196,19 @@ void TraceSegment::refuse_span() {
 }
 
 void TraceSegment::decide_locked() {
+  if (make_decision_locked()) apply_to_trace_tags_locked();
+}
+
+bool TraceSegment::make_decision_locked() {
   if (local_root_ == nullptr) {
     decision_ = SamplingDecision{};
-    return;
+    return false;
   }
   decision_ = core_->sampler->decide(*local_root_);
+  return true;
+}
+
+void TraceSegment::apply_to_trace_tags_locked() {
   // psr metrics are written on delivery; only trace tags matter now. The scratch span
   // is reused so that its metrics do not allocate on every trace.
   thread_local SpanData scratch;
@@ -203,13 +217,13 @@ void TraceSegment::decide_locked() {
 }
 
 int TraceSegment::sampling_priority() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<SpinLock> lock(lock_);
   if (!decision_) decide_locked();
   return decision_->priority;
 }
 
 void TraceSegment::set_manual_priority(int priority) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<SpinLock> lock(lock_);
   decision_ = SamplingDecision{priority, SamplingMechanism::kManual, {}, {}, {}};
   decision_from_upstream_ = false;
   thread_local SpanData scratch;
@@ -217,15 +231,22 @@ void TraceSegment::set_manual_priority(int priority) {
   apply_sampling_decision(*decision_, scratch, trace_tags_);
 }
 
-int TraceSegment::tag_first_span_locked(SpanData& first, bool contains_root) {
+int TraceSegment::tag_first_span_locked(SpanData& first, bool contains_root, bool decided_now) {
   // The first span is finished: nobody else writes it, but the trace's state may still
   // change (partial flush), so it is read under the lock.
   const SamplingDecision& decision = *decision_;
   if (contains_root && !decision_from_upstream_) {
-    thread_local TagList ignored;
-    ignored.clear();
-    apply_sampling_decision(decision, first, ignored);
+    if (decided_now) {
+      // The root's metrics and the trace's tags in one pass (what decide_locked() and
+      // the other branch here would do in two).
+      apply_sampling_decision(decision, first, trace_tags_);
+    } else {
+      thread_local TagList ignored;
+      ignored.clear();
+      apply_sampling_decision(decision, first, ignored);
+    }
   } else {
+    if (decided_now) apply_to_trace_tags_locked();
     first.metrics.set("_sampling_priority_v1", static_cast<double>(decision.priority));
   }
   for (const auto& [key, value] : trace_tags_) first.meta.set(key, value);
@@ -248,10 +269,6 @@ void TraceSegment::deliver(std::vector<SpanData*>& spans, bool contains_root, in
 
   const bool dropped = priority <= 0;
   const FinalizedTracerConfig& config = core.config;
-  TraceChunk chunk;
-  chunk.sampling_priority = priority;
-  chunk.spans = take_scratch(chunk_cache);
-  chunk.spans.reserve(spans.size());
   for (SpanData* span : spans) {
     if (origin_) span->meta.set("_dd.origin", *origin_);
     if (!config.version.empty() && span->service == config.service &&
@@ -259,17 +276,22 @@ void TraceSegment::deliver(std::vector<SpanData*>& spans, bool contains_root, in
       span->meta.set("version", config.version);
     }
     if (dropped && core.span_sampler) core.span_sampler->sample(*span);
-    chunk.spans.push_back(span);
   }
-  if (core.collector) core.collector->send(chunk);
-  give_back_scratch(chunk_cache, chunk.spans);
+  if (core.collector) {
+    // The chunk borrows `spans` (already in chunk order) instead of copying it.
+    TraceChunk chunk;
+    chunk.sampling_priority = priority;
+    chunk.spans.swap(spans);
+    core.collector->send(chunk);
+    chunk.spans.swap(spans);
+  }
   // Last to first: the pool hands out the span released last first, so the next trace's
   // root gets this trace's root back (its name and tags most alike, written over).
-  for (auto it = spans.rbegin(); it != spans.rend(); ++it) release_span_data(*it);
+  release_span_data(spans.data(), spans.size());
 }
 
 void TraceSegment::inject(DictWriter& writer, std::uint64_t span_id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<SpinLock> lock(lock_);
   if (!decision_) decide_locked();
   InjectionContext context;
   context.trace_id = trace_id_;
@@ -288,7 +310,7 @@ void TraceSegment::inject(DictWriter& writer, std::uint64_t span_id) {
 }
 
 std::optional<std::string> TraceSegment::baggage(std::string_view key) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<SpinLock> lock(lock_);
   for (const auto& [k, v] : baggage_) {
     if (k == key) return v;
   }
@@ -296,7 +318,7 @@ std::optional<std::string> TraceSegment::baggage(std::string_view key) {
 }
 
 void TraceSegment::set_baggage(std::string_view key, std::string_view value) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<SpinLock> lock(lock_);
   for (auto& [k, v] : baggage_) {
     if (k == key) {
       v.assign(value);

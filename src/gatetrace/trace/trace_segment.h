@@ -4,12 +4,12 @@
 // hands the chunk to the collector. It also holds what propagates with the trace:
 // sampling decision, origin, trace tags, W3C tracestate, baggage.
 //
-// Each segment has its own mutex, held only briefly (add a span, count a finish, read
-// the propagation state); no lock is shared between traces. SpanData comes from the
-// per-thread SpanPool and goes back to it once the collector has taken the chunk.
+// Each segment has its own lock (a SpinLock: see spin_lock.h), held only briefly (add a
+// span, count a finish, read the propagation state); no lock is shared between traces. SpanData
+// comes from the per-thread SpanPool and goes back to it once the collector has taken the chunk.
 //
 // A segment lives as long as a Span handle refers to it. It counts those handles itself,
-// under its mutex and in the same critical sections that add and finish spans, so a
+// under its lock and in the same critical sections that add and finish spans, so a
 // span costs no atomic reference count; the last handle released deletes it.
 #pragma once
 
@@ -24,6 +24,7 @@
 #include "gatetrace/sampling/trace_sampler.h"
 #include "gatetrace/span_config.h"
 #include "gatetrace/span_data.h"
+#include "gatetrace/trace/spin_lock.h"
 
 namespace gatetrace {
 
@@ -83,16 +84,26 @@ class TraceSegment {
   ~TraceSegment();  // only through the last release
 
   void add_span_locked(SpanData* span);
+  // span_finished() once the finished spans are to be delivered: moves them out, tags
+  // the chunk's first span, unlocks `lock` (held on lock_), delivers.
+  void deliver_finished(std::unique_lock<SpinLock>& lock, bool release_handle);
   void refuse_span();
+  // Makes the trace's sampling decision and writes its trace tags (`_dd.p.dm`...).
   void decide_locked();
+  // decide_locked() in two steps: the decision; true when one was made for a local
+  // root, whose trace tags apply_to_trace_tags_locked() (or tag_first_span_locked) must
+  // then write.
+  bool make_decision_locked();
+  void apply_to_trace_tags_locked();
   // Writes the trace-level state (sampling decision, trace tags) on the chunk's first
-  // span (the local root when present); returns the sampling priority.
-  int tag_first_span_locked(SpanData& first, bool contains_root);
+  // span (the local root when present); returns the sampling priority. `decided_now`:
+  // the decision was just made by make_decision_locked(), its trace tags not yet written.
+  int tag_first_span_locked(SpanData& first, bool contains_root, bool decided_now);
   // Tags the rest of the (non-empty) chunk, sends it, and recycles the spans.
   void deliver(std::vector<SpanData*>& spans, bool contains_root, int priority);
 
   std::shared_ptr<TracerCore> core_;
-  std::mutex mutex_;
+  SpinLock lock_;
   std::vector<Entry> spans_;
   std::size_t finished_ = 0;
   std::size_t handles_ = 0;  // Span handles referring to this segment

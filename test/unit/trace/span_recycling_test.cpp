@@ -97,6 +97,42 @@ TEST(SpanPool, RecycledSpanLooksNew) {
   release_span_data(again);
 }
 
+TEST(SpanPool, BatchReleaseHandsTheFirstSpanOutFirst) {
+  // As a delivered trace returns its spans: root first in the array.
+  SpanData* spans[3] = {acquire_span_data("root", "svc"), nullptr, acquire_span_data("child")};
+  spans[0]->span_id = 1;
+  spans[0]->meta.set("k", std::string_view("v"));
+  spans[2]->metrics.set("m", 2.0);
+  spans[2]->error = true;
+  release_span_data(spans, 3);  // the null entry is skipped
+  SpanData* first = acquire_span_data();
+  SpanData* second = acquire_span_data();
+  EXPECT_EQ(first, spans[0]);
+  EXPECT_EQ(second, spans[2]);
+  for (SpanData* span : {first, second}) {
+    EXPECT_EQ(span->span_id, 0u);
+    EXPECT_TRUE(span->name.empty());
+    EXPECT_TRUE(span->meta.empty());
+    EXPECT_TRUE(span->metrics.empty());
+    EXPECT_FALSE(span->error);
+  }
+  release_span_data(second);
+  release_span_data(first);
+  release_span_data(nullptr, 0);  // nothing to do
+}
+
+TEST(SpanPool, BatchReleaseFreesLargeSpans) {
+  SpanData* spans[2] = {acquire_span_data(), acquire_span_data()};
+  spans[1]->meta.set("error.stack", std::string(64 * 1024, 'x'));
+  release_span_data(spans, 2);
+  SpanData* next = acquire_span_data();
+  EXPECT_EQ(next, spans[0]) << "the small span is kept, the large one freed";
+  SpanData* after = acquire_span_data();
+  EXPECT_LT(after->meta.capacity_bytes(), 8192u);
+  release_span_data(after);
+  release_span_data(next);
+}
+
 TEST(SpanPool, RecycledSpanTakesTheGivenNameAndService) {
   SpanData* span = acquire_span_data("a rather long operation name", "a-long-service-name");
   EXPECT_EQ(span->name, "a rather long operation name");
