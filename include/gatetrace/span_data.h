@@ -29,11 +29,27 @@ inline bool same_key(const std::string& stored, std::string_view key) {
                                                      stored.data(), key.data(), key.size()) == 0));
 }
 
+// 16 bytes, for move_chars (one unaligned vector load or store where the target has them).
+struct Chars16 {
+  std::uint64_t words[2];
+};
+
 // memmove for the short strings of tags, inline: the loads come before the stores, so
-// `from` may overlap `to`. Longer texts go to the library's memmove.
+// `from` may overlap `to`. Texts over 64 bytes go to the library's memmove (ids and
+// URLs of 33-64 bytes are common tag values, and a call costs more than the copy).
 inline void move_chars(char* to, const char* from, std::size_t n) {
-  if (n > 32) {
+  if (n > 64) {
     std::memmove(to, from, n);
+  } else if (n > 32) {
+    Chars16 a, b, c, d;
+    std::memcpy(&a, from, 16);
+    std::memcpy(&b, from + 16, 16);
+    std::memcpy(&c, from + n - 32, 16);
+    std::memcpy(&d, from + n - 16, 16);
+    std::memcpy(to, &a, 16);
+    std::memcpy(to + 16, &b, 16);
+    std::memcpy(to + n - 32, &c, 16);
+    std::memcpy(to + n - 16, &d, 16);
   } else if (n > 16) {
     std::uint64_t a, b, c, d;
     std::memcpy(&a, from, 8);
@@ -116,23 +132,23 @@ class FlatMap {
   template <typename V>
   void set(std::string_view key, V&& value) {
     const std::uint32_t bit = key_bit(key);
-    if (key_bits_ & bit) {
-      if (Entry* entry = find_entry(key)) {
-        write_value(entry->second, std::forward<V>(value));
-        return;
+    if constexpr (kCopiesText<V>) {
+      // The common case of a recycled span: a new key, copied into a spare slot whose
+      // old key and value are at least as long. Kept small so that it inlines into the
+      // caller; everything else is set_other().
+      if (!(key_bits_ & bit) && size_ < entries_.size()) {
+        Entry& spare = entries_[size_];
+        const std::string_view text(value);
+        if (key.size() <= spare.first.size() && text.size() <= spare.second.size()) {
+          overwrite(spare.first, key);
+          overwrite(spare.second, text);
+          ++size_;
+          key_bits_ |= bit;
+          return;
+        }
       }
     }
-    if (size_ < entries_.size()) {
-      Entry& spare = entries_[size_];
-      write_text(spare.first, key);
-      write_value(spare.second, std::forward<V>(value));
-    } else {
-      entries_.emplace_back(std::string(key), std::forward<V>(value));
-      note_capacity(entries_.back().first);
-      if constexpr (std::is_same_v<Value, std::string>) note_capacity(entries_.back().second);
-    }
-    ++size_;
-    key_bits_ |= bit;
+    set_other(key, bit, std::forward<V>(value));
   }
 
   const Value* find(std::string_view key) const {
@@ -191,6 +207,41 @@ class FlatMap {
   auto end() const { return entries_.begin() + static_cast<std::ptrdiff_t>(size_); }
 
  private:
+  // set() for the other cases: an existing key, no spare slot, a spare slot with
+  // shorter text, or a value that is not copied from text. Never inlined: merged into
+  // set(), its register use would give the inline path a heavy prologue.
+  template <typename V>
+  [[gnu::noinline]] void set_other(std::string_view key, std::uint32_t bit, V&& value) {
+    if (key_bits_ & bit) {
+      if (Entry* entry = find_entry(key)) {
+        write_value(entry->second, std::forward<V>(value));
+        return;
+      }
+    }
+    if (size_ < entries_.size()) {
+      Entry& spare = entries_[size_];
+      write_text(spare.first, key);
+      write_value(spare.second, std::forward<V>(value));
+    } else {
+      entries_.emplace_back(std::string(key), std::forward<V>(value));
+      note_capacity(entries_.back().first);
+      if constexpr (std::is_same_v<Value, std::string>) note_capacity(entries_.back().second);
+    }
+    ++size_;
+    key_bits_ |= bit;
+  }
+
+  // Writes `text` over the slot's old text, which is at least as long.
+  static void overwrite(std::string& slot, std::string_view text) {
+    detail::move_chars(slot.data(), text.data(), text.size());
+    slot.erase(text.size());
+  }
+  // True when set() copies its value as text (write_value's first branch).
+  template <typename V>
+  static constexpr bool kCopiesText =
+      std::is_same_v<Value, std::string>&& std::is_convertible_v<V&&, std::string_view> &&
+      !(std::is_same_v<std::decay_t<V>, std::string> && std::is_rvalue_reference_v<V&&>);
+
   // Writes over a slot's old text when it is long enough (see detail::assign_reusing);
   // only the other path can grow the string.
   void write_text(std::string& slot, std::string_view text) {
@@ -206,10 +257,7 @@ class FlatMap {
   // assigned as usual.
   template <typename V>
   void write_value(Value& slot, V&& value) {
-    if constexpr (std::is_same_v<Value, std::string> &&
-                  std::is_convertible_v<V&&, std::string_view> &&
-                  !(std::is_same_v<std::decay_t<V>, std::string> &&
-                    std::is_rvalue_reference_v<V&&>)) {
+    if constexpr (kCopiesText<V>) {
       write_text(slot, std::string_view(value));
     } else {
       slot = std::forward<V>(value);

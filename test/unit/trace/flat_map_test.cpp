@@ -163,18 +163,73 @@ TEST(FlatMapShortText, TracksWhetherAnyStringGrewLong) {
 TEST(MoveChars, EveryShortLengthAndOverlap) {
   // Lengths around each of move_chars' size classes, copied forwards, backwards and
   // onto themselves inside one buffer, against std::memmove.
-  for (std::size_t n = 0; n <= 40; ++n) {
-    for (int shift = -9; shift <= 9; ++shift) {
-      std::string buffer(100, '.');
+  for (std::size_t n = 0; n <= 72; ++n) {
+    for (int shift = -35; shift <= 35; ++shift) {
+      std::string buffer(160, '.');
       for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = static_cast<char>('A' + i % 50);
       std::string expected = buffer;
-      const std::size_t from = 30;
-      const std::size_t to = static_cast<std::size_t>(30 + shift);
+      const std::size_t from = 40;
+      const std::size_t to = static_cast<std::size_t>(40 + shift);
       std::memmove(expected.data() + to, expected.data() + from, n);
       detail::move_chars(buffer.data() + to, buffer.data() + from, n);
       EXPECT_EQ(buffer, expected) << "n=" << n << " shift=" << shift;
     }
   }
+}
+
+// FlatMap::set's inline path: a new key copied into a spare slot whose old key and value
+// are at least as long. Everything else (a present key, a shorter spare slot, no spare
+// slot, a moved-in string) must take the general path with the same result.
+TEST(FlatMapSpareSlotPath, NewKeysOverLongerOldText) {
+  Meta meta;
+  meta.set("a.fairly.long.key.name", std::string_view(std::string(60, 'v')));
+  meta.set("second.key", std::string_view("second value of some length"));
+  meta.clear();
+  // Shorter key and value than each spare slot's: the inline path.
+  meta.set("k1", std::string_view("http://example.com/a/path/of/forty-one/b"));
+  meta.set("k2", std::string_view("v2"));
+  EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_EQ(*meta.find("k1"), "http://example.com/a/path/of/forty-one/b");
+  EXPECT_EQ(*meta.find("k2"), "v2");
+  EXPECT_EQ(meta.begin()->first.c_str()[2], '\0');
+  // The same key again: found and overwritten, not added.
+  meta.set("k1", std::string_view("shorter"));
+  EXPECT_EQ(meta.size(), 2u);
+  EXPECT_EQ(*meta.find("k1"), "shorter");
+  // No spare slot left: appended.
+  meta.set("k3", std::string_view("v3"));
+  EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"k1", "k2", "k3"}));
+}
+
+TEST(FlatMapSpareSlotPath, SpareSlotWithShorterKeyOrValue) {
+  Meta meta;
+  meta.set("ab", std::string_view("cd"));
+  meta.set("ef", std::string_view("a value long enough"));
+  meta.clear();
+  // A longer key than the spare slot's, then a longer value than the next one's.
+  meta.set("a longer key", std::string_view("x"));
+  meta.set("g", std::string_view("a value longer than the one before it"));
+  EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"a longer key", "g"}));
+  EXPECT_EQ(*meta.find("a longer key"), "x");
+  EXPECT_EQ(*meta.find("g"), "a value longer than the one before it");
+  EXPECT_FALSE(meta.contains("ab"));
+  EXPECT_FALSE(meta.contains("ef"));
+}
+
+TEST(FlatMapSpareSlotPath, ValueKindsAndLongValues) {
+  Meta meta;
+  for (int i = 0; i < 4; ++i) meta.set("key" + std::to_string(i), std::string(80, 'o'));
+  meta.clear();
+  const std::string copied(70, 'c');  // over 64 bytes: the library's memmove
+  meta.set("key0", copied);
+  meta.set("key1", std::string(50, 'm'));  // moved in: the general path
+  meta.set("key2", "a literal");
+  meta.set("key3", std::string_view(""));
+  EXPECT_EQ(*meta.find("key0"), copied);
+  EXPECT_EQ(*meta.find("key1"), std::string(50, 'm'));
+  EXPECT_EQ(*meta.find("key2"), "a literal");
+  EXPECT_EQ(*meta.find("key3"), "");
+  EXPECT_EQ(meta.size(), 4u);
 }
 
 TEST(AssignReusing, MatchesPlainAssignment) {
