@@ -47,6 +47,14 @@ void RuleList::add(std::string_view service, std::string_view name, std::string_
     group.tag_tests.push_back({index, compile(pattern)});
   }
   group.tag_ends.push_back(static_cast<std::uint32_t>(group.tag_tests.size()));
+  for (std::size_t field = 0; field < kFields; ++field) {
+    group.literal_tests[field].clear();
+    group.other_tests[field].clear();
+    for (const FieldTest& field_test : group.field_tests[field]) {
+      (field_test.test.how == How::kLiteral ? group.literal_tests : group.other_tests)[field]
+          .push_back(field_test);
+    }
+  }
   ++group.count;
   ++size_;
 }
@@ -56,10 +64,15 @@ std::uint64_t RuleList::fields_match(const Group& group, const EdgeWords (&words
                                      std::uint64_t candidates) {
   for (std::size_t field = 0; field < kFields && candidates != 0; ++field) {
     std::uint64_t holds = group.unconstrained[field];
+    const EdgeWords& subject = words[field];
     // Only tests that could still decide something: one of their rules is a candidate.
-    for (const FieldTest& field_test : group.field_tests[field]) {
-      if ((field_test.rules & candidates) != 0 &&
-          field_test.test.holds(fields[field], words[field])) {
+    for (const FieldTest& field_test : group.literal_tests[field]) {
+      if ((field_test.rules & candidates) != 0 && field_test.test.literal.holds_bytes(subject)) {
+        holds |= field_test.rules;
+      }
+    }
+    for (const FieldTest& field_test : group.other_tests[field]) {
+      if ((field_test.rules & candidates) != 0 && field_test.test.holds(fields[field], subject)) {
         holds |= field_test.rules;
       }
     }

@@ -82,6 +82,10 @@ class RuleList {
     std::vector<FieldTest> field_tests[kFields];
     // The patterns of `field_tests`, to find a repeated one when compiling.
     std::vector<std::string> field_patterns[kFields];
+    // `field_tests` as evaluated: the kLiteral ones (a tight loop, no dispatch), then
+    // the others.
+    std::vector<FieldTest> literal_tests[kFields];
+    std::vector<FieldTest> other_tests[kFields];
     // Rule r's tag tests are tag_tests[tag_ends[r - 1] .. tag_ends[r]).
     std::vector<TagTest> tag_tests;
     std::vector<std::uint32_t> tag_ends;
