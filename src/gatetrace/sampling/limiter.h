@@ -15,7 +15,7 @@
 // 30 ns on virtual machines): a bucket that refills at most a few hundred tokens per
 // second does not need nanoseconds. An injected clock is read as given.
 //
-// Thread-safety: `allow` may be called from any thread. A spin lock (spin_lock.h)
+// Thread-safety: `allow` may be called from any thread. A spin lock (common/spin_lock.h)
 // guards a few arithmetic operations; it is per limiter, and only consulted after a
 // rule's rate already kept the trace or span.
 #pragma once
@@ -24,7 +24,7 @@
 #include <memory>
 
 #include "gatetrace/clock.h"
-#include "gatetrace/sampling/spin_lock.h"
+#include "gatetrace/common/spin_lock.h"
 
 namespace gatetrace {
 

@@ -24,7 +24,7 @@
 #include "gatetrace/sampling/trace_sampler.h"
 #include "gatetrace/span_config.h"
 #include "gatetrace/span_data.h"
-#include "gatetrace/trace/spin_lock.h"
+#include "gatetrace/common/spin_lock.h"
 
 namespace gatetrace {
 

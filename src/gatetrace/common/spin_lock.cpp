@@ -1,4 +1,4 @@
-#include "gatetrace/trace/spin_lock.h"
+#include "gatetrace/common/spin_lock.h"
 
 #include <thread>
 

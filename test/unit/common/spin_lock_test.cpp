@@ -1,13 +1,13 @@
-// The trace segment's SpinLock: mutual exclusion under contention (more threads than
-// this machine class has cores, so waiters must yield to a preempted holder), and
-// try_lock's answers.
+// SpinLock (the trace segment's and the rate limiter's lock): mutual exclusion under
+// contention (more threads than this machine class has cores, so waiters must yield to
+// a preempted holder), and try_lock's answers.
 #include <gtest/gtest.h>
 
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include "gatetrace/trace/spin_lock.h"
+#include "gatetrace/common/spin_lock.h"
 
 namespace gatetrace {
 namespace {

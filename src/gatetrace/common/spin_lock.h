@@ -1,9 +1,10 @@
-// SpinLock: the trace segment's lock. A segment's critical sections are a few dozen
-// instructions and almost never contended (the spans of one trace mostly live on one
-// thread), so an inline atomic exchange is cheaper than std::mutex, whose lock and
-// unlock are library calls of ~50 instructions each; a span takes the lock twice.
-// Under contention it spins briefly, then yields the core, since the holder may be a
-// thread waiting for one (this machine class has 2 cores).
+// SpinLock: mutual exclusion for critical sections of a few dozen instructions that are
+// rarely contended — a trace segment's (the spans of one trace mostly live on one
+// thread; a span takes the lock twice) and the sampler's rate limiter. An inline atomic
+// exchange is cheaper there than std::mutex, whose lock and unlock are library calls of
+// ~50 instructions each. Under contention it spins briefly, then yields the core, since
+// the holder may be a thread waiting for one (this machine class has 2 cores); a
+// section must never block.
 //
 // Meets BasicLockable, for std::lock_guard and std::unique_lock.
 #pragma once
