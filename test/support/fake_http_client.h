@@ -19,12 +19,13 @@ class FakeHttpClient : public HttpClient {
   struct Recorded {
     HttpRequest request;
     std::chrono::milliseconds timeout;
+    std::size_t body_capacity = 0;  // of the caller's body (the copy above has its own)
   };
 
   Expected<HttpResponse> send(const HttpRequest& request,
                               std::chrono::milliseconds timeout) override {
     std::unique_lock<std::mutex> lock(mutex_);
-    recorded_.push_back({request, timeout});
+    recorded_.push_back({request, timeout, request.body.capacity()});
     changed_.notify_all();
     // A held client answers nothing until released (or the timeout passes), like a
     // hung agent.

@@ -312,7 +312,16 @@ void AgentExporter::send_range(std::size_t begin, std::size_t end) {
   // whole body before copying the chunks over it.
   std::string& body = state.request.body;
   body.clear();
-  body.reserve(bytes + MsgpackWriter::kMaxContainerHeader);
+  const std::size_t needed = bytes + MsgpackWriter::kMaxContainerHeader;
+  if (body.capacity() < needed) {
+    // Grown once to a whole payload's room rather than step by step: the string's own
+    // growth doubles, so a body grown by a slightly larger payload could reach twice the
+    // limit, be dropped below, and be made again later, leaving the process's resident
+    // memory a payload higher or lower depending on the order payload sizes came in.
+    // Pages of the room that no payload has written are not resident.
+    body.reserve(
+        std::max(needed, settings_.max_payload_size_bytes + MsgpackWriter::kMaxContainerHeader));
+  }
   char header[MsgpackWriter::kMaxContainerHeader];
   const char* header_end =
       MsgpackWriter::put_array_header(header, static_cast<std::uint32_t>(count));

@@ -278,6 +278,32 @@ TEST_F(AgentExporterTest, LargeFlushesAreSplitIntoPayloadsWithinTheMaximum) {
   EXPECT_EQ(exporter.stats().payloads_sent, requests.size());
 }
 
+TEST_F(AgentExporterTest, RequestBodyGrowsOnceToAWholePayloadsRoom) {
+  // Payloads of growing size, one per flush: the reused body is made once with room for
+  // the largest payload allowed and keeps it, so the memory it holds does not depend on
+  // the order payload sizes come in (the string's own growth would double past a
+  // slightly larger payload, and a body over the limit is dropped and made again).
+  auto s = settings();
+  s.max_payload_size_bytes = 64 * 1024;
+  AgentExporter exporter(s, client_, logger_);
+  auto chunk = testing::make_chunk(1, 3);
+  std::size_t sent = 0;
+  for (int traces : {1, 2, 5, 13, 40}) {
+    for (int i = 0; i < traces; ++i) exporter.send(chunk.chunk);
+    sent += static_cast<std::size_t>(traces);
+    ASSERT_TRUE(exporter.flush(5s));
+  }
+  const auto requests = client_->requests();
+  ASSERT_EQ(requests.size(), 5u);  // each flush fits one payload
+  EXPECT_LT(requests[0].request.body.size() * 10, requests[4].request.body.size());
+  for (const auto& recorded : requests) {
+    EXPECT_GE(recorded.body_capacity, s.max_payload_size_bytes);
+    EXPECT_LE(recorded.body_capacity, s.max_payload_size_bytes + 64);
+    EXPECT_EQ(recorded.body_capacity, requests[0].body_capacity);
+  }
+  EXPECT_EQ(exporter.stats().traces_sent, sent);
+}
+
 TEST_F(AgentExporterTest, FlushTimesOutWhileTheAgentHangs) {
   client_->hold(true);
   auto s = settings();
