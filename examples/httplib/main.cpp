@@ -112,31 +112,31 @@ int main(int argc, char** argv) {
   const std::string stock_service = fmt::format("http://127.0.0.1:{}", port);
 
   server.Get(R"(/api/widgets/(\d+))",
-             tracing::with_route("/api/widgets/{id}", [&](const httplib::Request& req,
-                                                          httplib::Response& res) {
-               const std::string id = req.matches[1];
-               gatetrace::Span& request_span = tracing::current_span();
-               {
-                 gatetrace::SpanConfig load_config;
-                 load_config.name = "widgets.load";
-                 load_config.resource = "SELECT widget";
-                 gatetrace::Span load = request_span.create_child(load_config);
-                 load.set_tag("widget.id", id);
-               }
-               const std::string stock_path = "/internal/stock/" + id;
-               auto stock = untraced ? plain_stock_client(stock_service).Get(stock_path)
-                                     : stock_client(tracer, stock_service).Get(request_span,
-                                                                              stock_path);
-               fmt::print("widget {} requested, stock answered {} {}\n", id,
-                          stock ? stock->status : 0, gatetrace::log_correlation(request_span));
-               std::fflush(stdout);
-               if (!stock || stock->status != 200) {
-                 res.status = 502;
-                 return;
-               }
-               res.set_content(fmt::format(R"({{"id":{},"stock":{}}})", id, stock->body),
-                               "application/json");
-             }));
+             tracing::with_route(
+                 "/api/widgets/{id}", [&](const httplib::Request& req, httplib::Response& res) {
+                   const std::string id = req.matches[1];
+                   gatetrace::Span& request_span = tracing::current_span();
+                   {
+                     gatetrace::SpanConfig load_config;
+                     load_config.name = "widgets.load";
+                     load_config.resource = "SELECT widget";
+                     gatetrace::Span load = request_span.create_child(load_config);
+                     load.set_tag("widget.id", id);
+                   }
+                   const std::string stock_path = "/internal/stock/" + id;
+                   auto stock =
+                       untraced ? plain_stock_client(stock_service).Get(stock_path)
+                                : stock_client(tracer, stock_service).Get(request_span, stock_path);
+                   fmt::print("widget {} requested, stock answered {} {}\n", id,
+                              stock ? stock->status : 0, gatetrace::log_correlation(request_span));
+                   std::fflush(stdout);
+                   if (!stock || stock->status != 200) {
+                     res.status = 502;
+                     return;
+                   }
+                   res.set_content(fmt::format(R"({{"id":{},"stock":{}}})", id, stock->body),
+                                   "application/json");
+                 }));
   server.Get(R"(/internal/stock/(\d+))",
              tracing::with_route("/internal/stock/{id}",
                                  [](const httplib::Request&, httplib::Response& res) {

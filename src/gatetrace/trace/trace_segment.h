@@ -19,12 +19,12 @@
 #include <string>
 #include <vector>
 
+#include "gatetrace/common/spin_lock.h"
 #include "gatetrace/dict_writer.h"
 #include "gatetrace/propagation/propagation.h"
 #include "gatetrace/sampling/trace_sampler.h"
 #include "gatetrace/span_config.h"
 #include "gatetrace/span_data.h"
-#include "gatetrace/common/spin_lock.h"
 
 namespace gatetrace {
 
