@@ -40,7 +40,7 @@ constexpr std::size_t kMetricEntryBound = W::kMaxStrHeader + W::kFloat64;
 
 // Whether `key`, whose size is known to be key.size(), is `name`: one fixed-size
 // compare instead of a call.
-bool same_key(const std::string& key, std::string_view name) {
+bool same_key(std::string_view key, std::string_view name) {
   return std::memcmp(key.data(), name.data(), name.size()) == 0;
 }
 
@@ -87,9 +87,12 @@ void encode_chunk_into(Output& out, const TraceChunk& chunk, const EncodeContext
 }  // namespace
 
 void encode_span(MsgpackWriter& writer, const SpanData& span, const EncodeContext& context) {
-  const std::string_view resource = span.resource.empty() ? span.name : span.resource;
-  std::size_t bound = kSpanFixedBound + span.name.size() + span.service.size() + resource.size() +
-                      span.type.size() + context.runtime_id.size() + context.default_service.size();
+  const std::string_view name = span.name;
+  const std::string_view service = span.service;
+  const std::string_view type = span.type;
+  const std::string_view resource = span.resource.empty() ? name : span.resource.view();
+  std::size_t bound = kSpanFixedBound + name.size() + service.size() + resource.size() +
+                      type.size() + context.runtime_id.size() + context.default_service.size();
 
   // One pass over the span's meta sizes it and finds which process tags it carries.
   bool has_language = false;
@@ -113,14 +116,14 @@ void encode_span(MsgpackWriter& writer, const SpanData& span, const EncodeContex
   }
   bool has_process_id = false;
   for (const auto& entry : span.metrics) {
-    const std::string& key = entry.first;
+    const std::string_view key = entry.first;
     bound += key.size() + kMetricEntryBound;
     if (key.size() == kProcessIdKey.size()) has_process_id |= same_key(key, kProcessIdKey);
   }
   const bool add_language = !has_language;
   const bool add_runtime_id = !has_runtime_id && !context.runtime_id.empty();
   const bool add_base_service = !has_base_service && !context.default_service.empty() &&
-                                span.service != context.default_service;
+                                service != context.default_service;
   const bool add_process_id = !has_process_id;
   const bool has_links = !span.links.empty();
 
@@ -133,13 +136,13 @@ void encode_span(MsgpackWriter& writer, const SpanData& span, const EncodeContex
   p = W::put_literal(p, "parent_id");
   p = W::put_uint(p, span.parent_id);
   p = W::put_literal(p, "name");
-  p = W::put_str(p, span.name);
+  p = W::put_str(p, name);
   p = W::put_literal(p, "service");
-  p = W::put_str(p, span.service);
+  p = W::put_str(p, service);
   p = W::put_literal(p, "resource");
   p = W::put_str(p, resource);
   p = W::put_literal(p, "type");
-  p = W::put_str(p, span.type);
+  p = W::put_str(p, type);
   p = W::put_literal(p, "start");
   p = W::put_int(p, span.start.wall_ns);
   p = W::put_literal(p, "duration");

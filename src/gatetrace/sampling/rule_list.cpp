@@ -83,7 +83,7 @@ std::uint64_t RuleList::fields_match(const Group& group, const EdgeWords (&words
 
 bool RuleList::tag_holds(const TagTest& tag, const SpanData& span, TagValues& values) const {
   const std::string& key = tag_keys_[tag.key];
-  const std::string* value;
+  TagLookup value;
   if (tag.key < kCachedKeys) {
     const std::uint32_t bit = std::uint32_t{1} << tag.key;
     if ((values.looked_up & bit) == 0) {
@@ -94,7 +94,7 @@ bool RuleList::tag_holds(const TagTest& tag, const SpanData& span, TagValues& va
   } else {
     value = find_meta_value(span.meta, key);
   }
-  if (value != nullptr) {
+  if (value) {
     // A tag value is read once per test: its edge words only when they are compared.
     return tag.test.uses_words() ? tag.test.holds(*value, EdgeWords(*value))
                                  : tag.test.glob->match(*value);

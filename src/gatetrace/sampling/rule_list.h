@@ -96,7 +96,7 @@ class RuleList {
   static constexpr std::size_t kCachedKeys = 32;
   struct TagValues {
     std::uint32_t looked_up = 0;
-    const std::string* value[kCachedKeys];
+    TagLookup value[kCachedKeys];
   };
 
   Test compile(std::string_view pattern);

@@ -38,7 +38,7 @@ std::uint64_t load64(const char* bytes) {
 // ("peer.hostname", "customer.tier"). Keys of 8 bytes or more compare their first and
 // last eight bytes as words (the whole key up to 16 bytes), shorter ones their first
 // byte before memcmp.
-const std::string* find_meta_value(const Meta& meta, std::string_view key) {
+TagLookup find_meta_value(const Meta& meta, std::string_view key) {
   const std::size_t size = key.size();
   if (size >= 8) {
     const std::uint64_t head = load64(key.data());
@@ -47,7 +47,7 @@ const std::string* find_meta_value(const Meta& meta, std::string_view key) {
       if (name.size() == size && load64(name.data()) == head &&
           load64(name.data() + size - 8) == tail &&
           (size <= 16 || std::memcmp(name.data() + 8, key.data() + 8, size - 16) == 0)) {
-        return &value;
+        return TagLookup(value);
       }
     }
     return nullptr;
@@ -56,7 +56,7 @@ const std::string* find_meta_value(const Meta& meta, std::string_view key) {
   for (const auto& [name, value] : meta) {
     if (name.size() == size && name[0] == key[0] &&
         std::memcmp(name.data(), key.data(), size) == 0) {
-      return &value;
+      return TagLookup(value);
     }
   }
   return nullptr;
@@ -71,7 +71,7 @@ const std::string* find_meta_value(const Meta& meta, std::string_view key) {
 }
 
 bool tag_matches(const SpanData& span, std::string_view key, const Glob& glob) {
-  if (const std::string* value = find_meta_value(span.meta, key)) return glob.match(*value);
+  if (const auto value = find_meta_value(span.meta, key)) return glob.match(*value);
   const double* metric = span.metrics.find(key);
   return metric != nullptr && metric_matches(*metric, glob);
 }

@@ -36,7 +36,7 @@ class SpanMatcher {
 bool tag_matches(const SpanData& span, std::string_view key, const Glob& glob);
 
 // `meta.find(key)`, faster for the short keys that tags have (see span_matcher.cpp).
-const std::string* find_meta_value(const Meta& meta, std::string_view key);
+TagLookup find_meta_value(const Meta& meta, std::string_view key);
 
 // Whether a metric matches a tag's value glob (through `metric_as_integer_text`).
 bool metric_matches(double metric, const Glob& glob);

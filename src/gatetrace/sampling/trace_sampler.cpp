@@ -68,8 +68,8 @@ SamplingDecision TraceSampler::decide(const SpanData& local_root) {
   }
 
   if (const std::shared_ptr<const AgentRates> rates = state_->load_rates()) {
-    const std::string* env_tag = local_root.meta.find("env");
-    const std::string_view env = env_tag ? std::string_view(*env_tag) : state_->environment;
+    const auto env_tag = local_root.meta.find("env");
+    const std::string_view env = env_tag ? *env_tag : std::string_view(state_->environment);
     std::optional<double> rate = rates->find(local_root.service, env);
     if (!rate) rate = rates->default_rate();
     if (rate) {

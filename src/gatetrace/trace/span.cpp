@@ -78,8 +78,8 @@ Span Span::create_child(const SpanConfig& config) const {
   span->span_id = core.ids->span_id();
   span->parent_id = identity_.span_id;
   span->start = config.start ? *config.start : core.clock->now();
-  if (config.resource) detail::assign_reusing(span->resource, *config.resource);
-  if (config.type) detail::assign_reusing(span->type, *config.type);
+  if (config.resource) span->resource.assign(*config.resource);
+  if (config.type) span->type.assign(*config.type);
   set_initial_tags(*span, core.config, config);
   segment_->add_span(span);
   return Span(span, segment_);
@@ -95,16 +95,16 @@ std::string_view Span::resource() const { return data_ ? std::string_view(data_-
 bool Span::error() const { return data_ && data_->error; }
 
 void Span::set_service(std::string_view service) {
-  if (data_) detail::assign_reusing(data_->service, service);
+  if (data_) data_->service.assign(service);
 }
 void Span::set_name(std::string_view name) {
-  if (data_) detail::assign_reusing(data_->name, name);
+  if (data_) data_->name.assign(name);
 }
 void Span::set_resource(std::string_view resource) {
-  if (data_) detail::assign_reusing(data_->resource, resource);
+  if (data_) data_->resource.assign(resource);
 }
 void Span::set_type(std::string_view type) {
-  if (data_) detail::assign_reusing(data_->type, type);
+  if (data_) data_->type.assign(type);
 }
 
 void Span::set_tag(std::string_view key, std::string_view value) {
@@ -124,7 +124,7 @@ void Span::remove_tag(std::string_view key) {
 
 std::optional<std::string_view> Span::lookup_tag(std::string_view key) const {
   if (!data_) return std::nullopt;
-  if (const std::string* value = data_->meta.find(key)) return std::string_view(*value);
+  if (const auto value = data_->meta.find(key)) return *value;
   return std::nullopt;
 }
 

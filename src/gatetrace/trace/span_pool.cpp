@@ -7,8 +7,7 @@ namespace {
 
 // Enough for a few traces in flight per thread.
 constexpr std::size_t kMaxPooledSpans = 256;
-// A recycled span keeping more heap than this (in its own strings, or in either map
-// unless that map's text is all short; see worth_keeping) is freed instead.
+// A recycled span keeping more heap than this in its tag areas is freed instead.
 constexpr std::size_t kMaxRetainedBytes = 4096;
 
 struct Pool {
@@ -41,19 +40,8 @@ Pool* create_pool() {
 
 Pool* pool() { return current_pool != nullptr ? current_pool : create_pool(); }
 
-template <typename Value>
-bool small_enough(const FlatMap<Value>& map) {
-  // Short text in at most 16 slots is at most 16 * (64 + 2 * 96) bytes, about
-  // kMaxRetainedBytes: no need to add up every string.
-  if (map.all_text_short() && map.slot_capacity() <= 16) return true;
-  return map.capacity_bytes() <= kMaxRetainedBytes;
-}
-
 bool worth_keeping(const SpanData& span) {
-  const std::size_t own = span.service.capacity() + span.name.capacity() +
-                          span.resource.capacity() + span.type.capacity() +
-                          span.links.capacity() * sizeof(SpanLink);
-  return own <= kMaxRetainedBytes && small_enough(span.meta) && small_enough(span.metrics);
+  return span.meta.heap_bytes() + span.metrics.heap_bytes() <= kMaxRetainedBytes;
 }
 
 }  // namespace
@@ -67,15 +55,15 @@ SpanData* acquire_span_data(std::string_view name, std::string_view service) {
     span = p->spans.back();
     p->spans.pop_back();
   }
-  detail::assign_reusing(span->name, name);
-  detail::assign_reusing(span->service, service);
+  span->name.assign(name);
+  span->service.assign(service);
   return span;
 }
 
 namespace {
 
-// Resets `span` to a new span's state (except name and service, which
-// acquire_span_data() writes over) and keeps it in `p`, or frees it.
+// Resets `span` to a new span's state and keeps it in `p`, or frees it. The tag areas
+// keep their heap blocks (bounded by worth_keeping).
 inline void recycle(Pool* p, SpanData* span) {
   if (p == nullptr || p->spans.size() >= kMaxPooledSpans || !worth_keeping(*span)) {
     delete span;
@@ -84,9 +72,10 @@ inline void recycle(Pool* p, SpanData* span) {
   span->trace_id = TraceId{};
   span->span_id = 0;
   span->parent_id = 0;
-  // name and service keep their text: acquire_span_data() writes over it.
-  span->resource.clear();
-  span->type.clear();
+  span->service.assign({});
+  span->name.assign({});
+  span->resource.assign({});
+  span->type.assign({});
   span->start = TimePoint{};
   span->duration_ns = 0;
   span->error = false;

@@ -1,8 +1,8 @@
-// SpanPool: recycles SpanData between traces, per thread. A span's strings and tag
-// vectors keep their capacity when it is recycled, so in steady state creating a span
-// and tagging it allocates nothing (malloc/free was a third of a span's cost). Each
-// thread keeps at most a bounded number of spans, and a span that grew large (a long
-// error stack, many tags) is freed instead of kept, so the pool's memory stays small.
+// SpanPool: recycles SpanData between traces, per thread. A span's tag areas keep
+// their heap blocks when it is recycled, so in steady state creating a span and tagging
+// it allocates nothing (malloc/free was a third of a span's cost). Each thread keeps at
+// most a bounded number of spans, and a span that grew large (a long error stack, many
+// tags) is freed instead of kept, so the pool's memory stays small.
 //
 // A span may be released on another thread than the one that acquired it; it then
 // joins that thread's pool. No locks: every pool is thread-local.
@@ -15,9 +15,7 @@
 
 namespace gatetrace {
 
-// A SpanData named `name` in `service`, every other field at its default value. (The
-// pool keeps a recycled span's name and service text, so that these are written over it
-// inline, without the library's general string assignment.)
+// A SpanData named `name` in `service`, every other field at its default value.
 SpanData* acquire_span_data(std::string_view name = {}, std::string_view service = {});
 // Resets `span` and keeps it for reuse, or frees it.
 void release_span_data(SpanData* span);

@@ -10,12 +10,6 @@ namespace gatetrace {
 
 void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
                       const SpanConfig& config) {
-  // Room for a handful of tags set after creation too, so that a fresh span's vector
-  // does not grow 1, 2, 4, 8 (a recycled one already has the capacity).
-  constexpr std::size_t kTypicalLaterTags = 6;
-  const std::size_t wanted = defaults.tags.size() + config.tags.size() + 1 + kTypicalLaterTags;
-  // Checked here, inline: vector::reserve is a call even when there is room already.
-  if (span.meta.slot_capacity() < wanted) span.meta.reserve(wanted);
   if (!defaults.environment.empty()) span.meta.set("env", defaults.environment);
   for (const auto& [key, value] : defaults.tags) span.meta.set(key, value);
   for (const auto& [key, value] : config.tags) span.meta.set(key, value);

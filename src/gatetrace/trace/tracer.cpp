@@ -50,8 +50,8 @@ Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& c
     span->trace_id =
         core->ids->trace_id(span->start.wall_ns, core->config.generate_128bit_trace_ids);
   }
-  if (config.resource) detail::assign_reusing(span->resource, *config.resource);
-  if (config.type) detail::assign_reusing(span->type, *config.type);
+  if (config.resource) span->resource.assign(*config.resource);
+  if (config.type) span->type.assign(*config.type);
   set_initial_tags(*span, core->config, config);
 
   // Without a trace to continue, only the baggage carries over.

@@ -1,5 +1,5 @@
-// The keys of a span's meta in iteration order, for tests that check what a FlatMap
-// shows through its interface (order kept, spare slots never visible).
+// The keys of a span's meta in iteration order, for tests that check what a Meta
+// shows through its interface (order kept, dead entries never visible).
 #pragma once
 
 #include <string>
@@ -11,7 +11,7 @@ namespace gatetrace::testing {
 
 inline std::vector<std::string> meta_keys(const Meta& meta) {
   std::vector<std::string> out;
-  for (const auto& [key, value] : meta) out.push_back(key);
+  for (const auto& [key, value] : meta) out.emplace_back(key);
   return out;
 }
 

@@ -1,6 +1,6 @@
-// The tracer recycles SpanData between traces (span_pool.h) and FlatMap keeps erased
-// entries as spare slots: a recycled span must look exactly like a new one, and a map's
-// spare slots must never show through its interface.
+// The tracer recycles SpanData between traces (span_pool.h) and Meta keeps erased
+// entries' text in its area until it is copied: a recycled span must look exactly like
+// a new one, and a map's dead entries and text must never show through its interface.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -15,7 +15,7 @@ namespace {
 
 using testing::meta_keys;
 
-TEST(FlatMapSpareSlots, EraseKeepsTheOrderOfTheOthers) {
+TEST(SpanMetaDeadText, EraseKeepsTheOrderOfTheOthers) {
   Meta meta;
   meta.set("a", std::string("1"));
   meta.set("b", std::string("2"));
@@ -29,20 +29,20 @@ TEST(FlatMapSpareSlots, EraseKeepsTheOrderOfTheOthers) {
   EXPECT_EQ(*meta.find("d"), "4");
 }
 
-TEST(FlatMapSpareSlots, ClearedEntriesAreInvisibleAndReused) {
+TEST(SpanMetaDeadText, ClearedEntriesAreInvisibleAndReused) {
   Meta meta;
   meta.set("key.one", std::string("a value longer than the small-string buffer"));
   meta.set("key.two", std::string("x"));
   meta.clear();
   EXPECT_TRUE(meta.empty());
   EXPECT_EQ(meta.begin(), meta.end());
-  EXPECT_EQ(meta.find("key.one"), nullptr);
+  EXPECT_FALSE(meta.find("key.one"));
   meta.set("other", std::string_view("y"));
   EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"other"}));
   EXPECT_EQ(*meta.find("other"), "y");
 }
 
-TEST(FlatMapSpareSlots, CopiesAndMovesTakeOnlyLiveEntries) {
+TEST(SpanMetaDeadText, CopiesAndMovesTakeOnlyLiveEntries) {
   Metrics metrics;
   metrics.set("m1", 1.0);
   metrics.set("m2", 2.0);
@@ -50,12 +50,12 @@ TEST(FlatMapSpareSlots, CopiesAndMovesTakeOnlyLiveEntries) {
   Metrics copy = metrics;
   EXPECT_EQ(copy.size(), 1u);
   EXPECT_EQ(*copy.find("m2"), 2.0);
-  EXPECT_EQ(copy.find("m1"), nullptr);
+  EXPECT_FALSE(copy.find("m1"));
   Metrics assigned;
   assigned.set("old", 9.0);
   assigned = copy;
   EXPECT_EQ(assigned.size(), 1u);
-  EXPECT_EQ(assigned.find("old"), nullptr);
+  EXPECT_FALSE(assigned.find("old"));
   Metrics moved = std::move(copy);
   EXPECT_EQ(moved.size(), 1u);
   EXPECT_EQ(copy.size(), 0u);  // NOLINT(bugprone-use-after-move): moved-from is empty
@@ -128,7 +128,7 @@ TEST(SpanPool, BatchReleaseFreesLargeSpans) {
   SpanData* next = acquire_span_data();
   EXPECT_EQ(next, spans[0]) << "the small span is kept, the large one freed";
   SpanData* after = acquire_span_data();
-  EXPECT_LT(after->meta.capacity_bytes(), 8192u);
+  EXPECT_LT(after->meta.heap_bytes(), 8192u);
   release_span_data(after);
   release_span_data(next);
 }
@@ -159,11 +159,8 @@ TEST(SpanPool, LargeSpansAreNotKept) {
   span->meta.set("error.stack", std::string(64 * 1024, 'x'));
   release_span_data(span);
   SpanData* next = acquire_span_data();
-  // Whatever comes back holds no 64 KiB string.
-  std::size_t held = 0;
-  for (const auto& [key, value] : next->meta) held += value.capacity();
-  EXPECT_LT(next->meta.capacity_bytes(), 8192u);
-  EXPECT_EQ(held, 0u);
+  // Whatever comes back holds no 64 KiB area.
+  EXPECT_LT(next->meta.heap_bytes(), 8192u);
   release_span_data(next);
 }
 
@@ -171,46 +168,44 @@ TEST(SpanPool, SpansWithSomeLongTextAreKeptWhileSmall) {
   // Long enough to need the exact count, small enough to keep.
   SpanData* span = acquire_span_data();
   span->meta.set("http.url", std::string(300, 'u'));
-  ASSERT_FALSE(span->meta.all_text_short());
+  ASSERT_GT(span->meta.heap_bytes(), 0u);
   release_span_data(span);
   SpanData* again = acquire_span_data();
   EXPECT_EQ(again, span);
   EXPECT_TRUE(again->meta.empty());
   // Many long values add up past the limit: freed, not kept.
   for (int i = 0; i < 20; ++i) {
-    again->meta.set("tag." + std::to_string(i), std::string(Meta::kShortTextBytes + 50, 'v'));
+    again->meta.set("tag." + std::to_string(i), std::string(146, 'v'));
   }
-  EXPECT_GT(again->meta.capacity_bytes(), 4096u);
+  EXPECT_GT(again->meta.heap_bytes(), 4096u);
   release_span_data(again);
   SpanData* next = acquire_span_data();
-  EXPECT_LE(next->meta.capacity_bytes(), 4096u);
+  EXPECT_LE(next->meta.heap_bytes(), 4096u);
   release_span_data(next);
 }
 
-// More than 16 slots: the cheap bound does not apply, the exact count does. Whether the
-// span was kept shows in the slots the next acquired span has (a freed span's address
-// may well come back from malloc, so pointer equality would not tell).
-class SpanPoolExactCount : public ::testing::TestWithParam<int> {};
+// Whether a span was kept shows in the heap area the next acquired span has (a freed
+// span's address may well come back from malloc, so pointer equality would not tell).
+class SpanPoolAreaLimit : public ::testing::TestWithParam<int> {};
 
-TEST_P(SpanPoolExactCount, ShortTagsBeyondSixteenSlotsAreCountedExactly) {
+TEST_P(SpanPoolAreaLimit, ShortTagsAreKeptUntilTheAreaPassesTheLimit) {
   const int tags = GetParam();
   SpanData* span = acquire_span_data();
   for (int i = 0; i < tags; ++i) span->meta.set("t" + std::to_string(i), std::string_view("v"));
-  ASSERT_TRUE(span->meta.all_text_short());
-  ASSERT_GT(span->meta.slot_capacity(), 16u);
-  const std::size_t slots = span->meta.slot_capacity();
-  const bool small = span->meta.capacity_bytes() <= 4096u;
+  ASSERT_GT(span->meta.heap_bytes(), 0u);
+  const std::size_t bytes = span->meta.heap_bytes();
+  const bool small = bytes <= 4096u;
   ASSERT_EQ(small, tags <= 20) << "the cases must cover both sides of the limit";
   release_span_data(span);
   SpanData* again = acquire_span_data();
   // Kept: it comes straight back (the pool is last in, first out). Freed: whatever comes
-  // back (a new span, or one another test left in this thread's pool) lacks its slots.
-  EXPECT_EQ(again->meta.slot_capacity() == slots, small);
+  // back (a new span, or one another test left in this thread's pool) lacks its area.
+  EXPECT_EQ(again->meta.heap_bytes() == bytes, small);
   release_span_data(again);
 }
 
-// 20 short tags fit the limit (kept), 40 do not (freed).
-INSTANTIATE_TEST_SUITE_P(KeptAndFreed, SpanPoolExactCount, ::testing::Values(20, 40));
+// 20 short tags fit the limit (kept), 400 do not (freed).
+INSTANTIATE_TEST_SUITE_P(KeptAndFreed, SpanPoolAreaLimit, ::testing::Values(20, 400));
 
 }  // namespace
 }  // namespace gatetrace

@@ -1,7 +1,7 @@
-// FlatMap's fast paths: the per-map key bits that let a lookup of an absent key skip
-// the scan (they must never hide a present key, whatever collides), and writes over a
-// recycled slot's old text (detail::assign_reusing), including values that point into
-// the very string being written.
+// Meta and Metrics (span_meta.h, span_metrics.h) through their interface: keys that
+// look alike stay distinct, erase and clear, overwrites with shorter and longer values
+// (in place, or new text at the area's back), values that point into the map's own
+// text, copies and moves; and the inline text helpers (text_copy.h).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -16,7 +16,7 @@ namespace {
 
 using testing::meta_keys;
 
-TEST(FlatMapKeyBits, CollidingKeysAreStillDistinct) {
+TEST(SpanMetaKeys, CollidingKeysAreStillDistinct) {
   // Same length and last byte: the same key bit.
   Meta meta;
   meta.set("ab", std::string_view("1"));
@@ -26,7 +26,7 @@ TEST(FlatMapKeyBits, CollidingKeysAreStillDistinct) {
   EXPECT_EQ(*meta.find("ab"), "1");
   EXPECT_EQ(*meta.find("cb"), "2");
   EXPECT_EQ(*meta.find("xb"), "3");
-  EXPECT_EQ(meta.find("zb"), nullptr);
+  EXPECT_FALSE(meta.find("zb"));
   meta.set("cb", std::string_view("two"));
   EXPECT_EQ(meta.size(), 3u) << "an existing key is overwritten, not added";
   EXPECT_EQ(*meta.find("cb"), "two");
@@ -37,24 +37,24 @@ TEST(FlatMapKeyBits, CollidingKeysAreStillDistinct) {
   EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"cb", "xb"}));
 }
 
-TEST(FlatMapKeyBits, ErasedAndClearedKeysAreGone) {
+TEST(SpanMetaKeys, ErasedAndClearedKeysAreGone) {
   Meta meta;
   meta.set("alpha", std::string_view("1"));
   meta.set("beta", std::string_view("2"));
   EXPECT_TRUE(meta.erase("alpha"));
-  EXPECT_EQ(meta.find("alpha"), nullptr);
+  EXPECT_FALSE(meta.find("alpha"));
   EXPECT_FALSE(meta.contains("alpha"));
   meta.set("alpha", std::string_view("again"));
   EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"beta", "alpha"}));
   meta.clear();
-  EXPECT_EQ(meta.find("beta"), nullptr);
+  EXPECT_FALSE(meta.find("beta"));
   EXPECT_FALSE(meta.erase("beta"));
   meta.set("beta", std::string_view("3"));
   EXPECT_EQ(meta.size(), 1u);
   EXPECT_EQ(*meta.find("beta"), "3");
 }
 
-TEST(FlatMapKeyBits, EmptyKeyAndManyKeys) {
+TEST(SpanMetaKeys, EmptyKeyAndManyKeys) {
   Metrics metrics;
   metrics.set("", 1.0);
   EXPECT_EQ(*metrics.find(""), 1.0);
@@ -71,10 +71,10 @@ TEST(FlatMapKeyBits, EmptyKeyAndManyKeys) {
     EXPECT_EQ(metrics.contains("metric." + std::to_string(i)), i % 2 == 1) << i;
   }
   EXPECT_EQ(*metrics.find(""), 1.0);
-  EXPECT_EQ(metrics.find("metric.100"), nullptr);
+  EXPECT_FALSE(metrics.find("metric.100"));
 }
 
-TEST(FlatMapKeyBits, CopiesAndMovesKeepLookupsWorking) {
+TEST(SpanMetaKeys, CopiesAndMovesKeepLookupsWorking) {
   Meta meta;
   meta.set("k1", std::string_view("v1"));
   meta.set("k2", std::string_view("v2"));
@@ -83,25 +83,24 @@ TEST(FlatMapKeyBits, CopiesAndMovesKeepLookupsWorking) {
   Meta assigned;
   assigned.set("old", std::string_view("x"));
   assigned = copy;
-  EXPECT_EQ(assigned.find("old"), nullptr);
+  EXPECT_FALSE(assigned.find("old"));
   EXPECT_EQ(*assigned.find("k1"), "v1");
   Meta moved = std::move(copy);
   EXPECT_EQ(*moved.find("k1"), "v1");
-  EXPECT_EQ(copy.find("k1"), nullptr);  // NOLINT(bugprone-use-after-move): moved-from is empty
+  EXPECT_FALSE(copy.find("k1"));  // NOLINT(bugprone-use-after-move): moved-from is empty
   Meta move_assigned;
   move_assigned = std::move(moved);
   EXPECT_EQ(*move_assigned.find("k2"), "v2");
-  EXPECT_EQ(moved.find("k2"), nullptr);  // NOLINT(bugprone-use-after-move)
+  EXPECT_FALSE(moved.find("k2"));  // NOLINT(bugprone-use-after-move)
 }
 
-TEST(FlatMapRecycledText, ShorterAndLongerValuesOverOldText) {
+TEST(SpanMetaOverwrite, ShorterAndLongerValuesOverOldText) {
   Meta meta;
   meta.set("key", std::string_view("a value well past the small-string buffer"));
   meta.clear();
   meta.set("k", std::string_view("short"));
   EXPECT_EQ(*meta.find("k"), "short");
   EXPECT_EQ(meta.find("k")->size(), 5u);
-  EXPECT_EQ(meta.find("k")->c_str()[5], '\0') << "terminated after the new text";
   meta.clear();
   meta.set("a longer key than before", std::string_view("and a value longer than the old one too"));
   EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"a longer key than before"}));
@@ -112,7 +111,7 @@ TEST(FlatMapRecycledText, ShorterAndLongerValuesOverOldText) {
   EXPECT_EQ(*meta.find("nul"), std::string("a\0b", 3));
 }
 
-TEST(FlatMapRecycledText, ValuesThatPointIntoTheSlotItself) {
+TEST(SpanMetaOverwrite, ValuesThatPointIntoTheSlotItself) {
   Meta meta;
   meta.set("k", std::string_view("0123456789abcdefghij"));
   meta.set("k", std::string_view(*meta.find("k")));  // itself
@@ -121,43 +120,43 @@ TEST(FlatMapRecycledText, ValuesThatPointIntoTheSlotItself) {
   EXPECT_EQ(*meta.find("k"), "56789abcdefghij");
   meta.set("k", std::string_view(*meta.find("k")).substr(0, 3));  // its own head
   EXPECT_EQ(*meta.find("k"), "567");
-  // A spare slot's old text, written back into that slot.
+  // An erased tag's old text (still in the area), written back as a new tag.
   meta.set("spare", std::string_view("recycled text in a spare slot"));
-  const std::string* old = meta.find("spare");
-  const std::string_view old_text(old->data(), old->size());
+  const std::string_view old_text = *meta.find("spare");
   EXPECT_TRUE(meta.erase("spare"));
   meta.set("spare", old_text.substr(9));
   EXPECT_EQ(*meta.find("spare"), "text in a spare slot");
 }
 
-TEST(FlatMapShortText, TracksWhetherAnyStringGrewLong) {
-  const std::string long_text(Meta::kShortTextBytes + 1, 'x');
+TEST(SpanMetaHeap, InlineUntilItOutgrowsThenOneBlock) {
+  const std::string long_text(300, 'x');
   Meta meta;
-  EXPECT_TRUE(meta.all_text_short());
   meta.set("short", std::string_view("value"));
-  EXPECT_TRUE(meta.all_text_short());
+  EXPECT_EQ(meta.heap_bytes(), 0u) << "a short tag stays in the inline area";
   meta.set("short", std::string_view(long_text));  // grows an existing entry
-  EXPECT_FALSE(meta.all_text_short());
+  EXPECT_GT(meta.heap_bytes(), long_text.size());
+  EXPECT_EQ(*meta.find("short"), long_text);
+  const std::size_t block = meta.heap_bytes();
   meta.clear();
-  EXPECT_FALSE(meta.all_text_short()) << "the spare slot still holds the long buffer";
+  EXPECT_EQ(meta.heap_bytes(), block) << "clear keeps the block for the next tags";
   meta.set("k", std::string_view("v"));
-  EXPECT_FALSE(meta.all_text_short());
+  EXPECT_EQ(meta.heap_bytes(), block);
   meta.release_memory();
-  EXPECT_TRUE(meta.all_text_short());
+  EXPECT_EQ(meta.heap_bytes(), 0u);
+  EXPECT_TRUE(meta.empty());
 
-  meta.set(long_text, std::string_view("v"));  // a long key, in a new slot
-  EXPECT_FALSE(meta.all_text_short());
-  meta.release_memory();
-  meta.set("moved", std::string(long_text));  // a moved-in long value
-  EXPECT_FALSE(meta.all_text_short());
+  meta.set(long_text, std::string_view("v"));  // a key too long to intern: kept in the area
+  EXPECT_EQ(*meta.find(long_text), "v");
+  EXPECT_EQ(meta.begin()->first, long_text);
+  meta.set("moved", std::string(long_text));
   EXPECT_TRUE(meta.erase("moved"));
-  EXPECT_FALSE(meta.all_text_short());
-  EXPECT_EQ(meta.find("moved"), nullptr);
+  EXPECT_FALSE(meta.find("moved"));
+  EXPECT_EQ(*meta.find(long_text), "v");
 
   Metrics metrics;
   metrics.set(long_text, 1.0);
-  EXPECT_FALSE(metrics.all_text_short());
   EXPECT_EQ(*metrics.find(long_text), 1.0);
+  EXPECT_TRUE(metrics.begin()->first.owned()) << "too long for the intern table";
 }
 
 TEST(MoveChars, EveryShortLengthAndOverlap) {
@@ -177,10 +176,9 @@ TEST(MoveChars, EveryShortLengthAndOverlap) {
   }
 }
 
-// FlatMap::set's inline path: a new key copied into a spare slot whose old key and value
-// are at least as long. Everything else (a present key, a shorter spare slot, no spare
-// slot, a moved-in string) must take the general path with the same result.
-TEST(FlatMapSpareSlotPath, NewKeysOverLongerOldText) {
+// A cleared map reused with other keys and values (as a recycled span's is): nothing of
+// the old tags shows, whatever the lengths.
+TEST(SpanMetaReuse, NewKeysOverLongerOldText) {
   Meta meta;
   meta.set("a.fairly.long.key.name", std::string_view(std::string(60, 'v')));
   meta.set("second.key", std::string_view("second value of some length"));
@@ -191,7 +189,7 @@ TEST(FlatMapSpareSlotPath, NewKeysOverLongerOldText) {
   EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"k1", "k2"}));
   EXPECT_EQ(*meta.find("k1"), "http://example.com/a/path/of/forty-one/b");
   EXPECT_EQ(*meta.find("k2"), "v2");
-  EXPECT_EQ(meta.begin()->first.c_str()[2], '\0');
+  EXPECT_EQ(meta.begin()->first, "k1");
   // The same key again: found and overwritten, not added.
   meta.set("k1", std::string_view("shorter"));
   EXPECT_EQ(meta.size(), 2u);
@@ -201,7 +199,7 @@ TEST(FlatMapSpareSlotPath, NewKeysOverLongerOldText) {
   EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"k1", "k2", "k3"}));
 }
 
-TEST(FlatMapSpareSlotPath, SpareSlotWithShorterKeyOrValue) {
+TEST(SpanMetaReuse, SpareSlotWithShorterKeyOrValue) {
   Meta meta;
   meta.set("ab", std::string_view("cd"));
   meta.set("ef", std::string_view("a value long enough"));
@@ -216,7 +214,7 @@ TEST(FlatMapSpareSlotPath, SpareSlotWithShorterKeyOrValue) {
   EXPECT_FALSE(meta.contains("ef"));
 }
 
-TEST(FlatMapSpareSlotPath, ValueKindsAndLongValues) {
+TEST(SpanMetaReuse, ValueKindsAndLongValues) {
   Meta meta;
   for (int i = 0; i < 4; ++i) meta.set("key" + std::to_string(i), std::string(80, 'o'));
   meta.clear();

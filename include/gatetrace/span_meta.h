@@ -1,0 +1,229 @@
+// Meta: a span's string tags (the payload's `meta`), unique keys in insertion order.
+//
+// Stored flat, with no allocation per tag: one byte area holds fixed 12-byte entries
+// from its front and the tags' text from its back. An entry names its key by intern id
+// (span_string.h: keys are few and repeat across spans, so their text is stored once
+// per process) and its value by offset and length in the area. A key the intern table
+// does not take (too long, or the table full) is stored in the area too, before its
+// value. The first kInlineBytes of area are inside the Meta itself, so inside the
+// SpanData: a span with a handful of short tags allocates nothing for them. A larger
+// area is one heap block, which a recycled span keeps (see span_pool.h). Text that is
+// overwritten or erased stays in place until the area is next copied (when it grows),
+// which keeps only the live text: the area stays within about twice what is live.
+//
+// Reading: `for (const auto& [key, value] : meta)` gives string_views;
+// `if (auto value = meta.find(key)) use(*value);` (see TagLookup).
+#pragma once
+
+#include "gatetrace/api.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+#include <string_view>
+#include <utility>
+
+#include "gatetrace/span_string.h"
+#include "gatetrace/text_copy.h"
+
+namespace gatetrace {
+
+// What Meta::find returns: reads like a pointer to the value, null when the tag is
+// absent (`if (auto v = meta.find(k)) use(*v);`, `meta.find(k) == nullptr`), and like
+// an optional (`has_value()`, `value_or()`).
+class TagLookup {
+ public:
+  TagLookup() noexcept = default;
+  TagLookup(std::nullptr_t) noexcept {}  // NOLINT: implicit, like a null pointer
+  explicit TagLookup(std::string_view value) noexcept : value_(value), found_(true) {}
+
+  explicit operator bool() const noexcept { return found_; }
+  bool has_value() const noexcept { return found_; }
+  const std::string_view& operator*() const noexcept { return value_; }
+  const std::string_view* operator->() const noexcept { return &value_; }
+  std::string_view value_or(std::string_view fallback) const noexcept {
+    return found_ ? value_ : fallback;
+  }
+
+  friend bool operator==(const TagLookup& a, std::nullptr_t) noexcept { return !a.found_; }
+  friend bool operator==(std::nullptr_t, const TagLookup& a) noexcept { return !a.found_; }
+  friend bool operator!=(const TagLookup& a, std::nullptr_t) noexcept { return a.found_; }
+  friend bool operator!=(std::nullptr_t, const TagLookup& a) noexcept { return a.found_; }
+
+ private:
+  std::string_view value_;
+  bool found_ = false;
+};
+
+class GATETRACE_API Meta {
+ public:
+  // Room for about six tags of 12 + 18 bytes before the area moves to the heap.
+  static constexpr std::size_t kInlineBytes = 180;
+
+  using value_type = std::pair<std::string_view, std::string_view>;
+
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = Meta::value_type;
+    using difference_type = std::ptrdiff_t;
+    using reference = value_type;
+    struct pointer {
+      value_type entry;
+      const value_type* operator->() const { return &entry; }
+    };
+
+    const_iterator() = default;
+    value_type operator*() const { return meta_->at(index_); }
+    pointer operator->() const { return pointer{**this}; }
+    const_iterator& operator++() {
+      ++index_;
+      return *this;
+    }
+    const_iterator operator++(int) {
+      const_iterator old = *this;
+      ++index_;
+      return old;
+    }
+    friend bool operator==(const const_iterator& a, const const_iterator& b) {
+      return a.index_ == b.index_;
+    }
+    friend bool operator!=(const const_iterator& a, const const_iterator& b) {
+      return a.index_ != b.index_;
+    }
+
+   private:
+    friend class Meta;
+    const_iterator(const Meta* meta, std::size_t index) : meta_(meta), index_(index) {}
+    const Meta* meta_ = nullptr;
+    std::size_t index_ = 0;
+  };
+  using iterator = const_iterator;
+
+  Meta() noexcept = default;
+  Meta(const Meta& other);
+  Meta(Meta&& other) noexcept;
+  Meta& operator=(const Meta& other);
+  Meta& operator=(Meta&& other) noexcept;
+  ~Meta() { release_memory(); }
+
+  // Adds the tag, or replaces the value of an existing one (keeping its place).
+  void set(std::string_view key, std::string_view value) {
+    const std::uint32_t id = detail::intern(key);
+    // The common case, inline: a new key the table knows, and room for it.
+    if (id != 0 && index_of_id(id) == kNotFound &&
+        free_bytes() >= sizeof(Entry) + value.size()) {
+      char* area = this->area();
+      text_bytes_ += static_cast<std::uint32_t>(value.size());
+      const std::uint32_t offset = capacity_ - text_bytes_;
+      // Free space: it cannot overlap `value`, even when `value` is this map's text.
+      detail::move_chars(area + offset, value.data(), value.size());
+      put_entry(size_++, Entry{id, offset, static_cast<std::uint32_t>(value.size())});
+      return;
+    }
+    set_other(id, key, value);
+  }
+
+  // The value of `key`, if present (its text is valid until the map next changes).
+  TagLookup find(std::string_view key) const {
+    const std::size_t i = index_of(key);
+    if (i == kNotFound) return nullptr;
+    return TagLookup(value_of(entry(i)));
+  }
+  bool contains(std::string_view key) const { return index_of(key) != kNotFound; }
+  // Removes `key`; true if it was present. The others keep their order.
+  bool erase(std::string_view key);
+
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  // Forgets every tag; keeps the area (a heap block too) for the next ones.
+  void clear() noexcept {
+    size_ = 0;
+    text_bytes_ = 0;
+  }
+  // Forgets every tag and frees a heap block.
+  void release_memory() noexcept;
+  // Heap bytes held (0 while the inline area suffices).
+  std::size_t heap_bytes() const noexcept { return heap_ ? capacity_ : 0; }
+
+  const_iterator begin() const noexcept { return const_iterator(this, 0); }
+  const_iterator end() const noexcept { return const_iterator(this, size_); }
+  // The i-th tag, i < size().
+  value_type at(std::size_t i) const {
+    const Entry e = entry(i);
+    return {key_of(e), value_of(e)};
+  }
+
+ private:
+  // `key`: an intern id, or kInlineKey | the key's length when its text is in the area,
+  // at `offset`, before the value. `size`: the value's length.
+  struct Entry {
+    std::uint32_t key;
+    std::uint32_t offset;
+    std::uint32_t size;
+  };
+  static constexpr std::uint32_t kInlineKey = 0x80000000u;
+  static constexpr std::size_t kNotFound = ~std::size_t{0};
+
+  char* area() noexcept { return heap_ ? heap_ : inline_; }
+  const char* area() const noexcept { return heap_ ? heap_ : inline_; }
+  // Entries are copied in and out with memcpy: the area is plain bytes.
+  Entry entry(std::size_t i) const noexcept {
+    Entry e;
+    std::memcpy(&e, area() + i * sizeof(Entry), sizeof(Entry));
+    return e;
+  }
+  void put_entry(std::size_t i, const Entry& e) noexcept {
+    std::memcpy(area() + i * sizeof(Entry), &e, sizeof(Entry));
+  }
+  std::size_t free_bytes() const noexcept {
+    return capacity_ - size_ * sizeof(Entry) - text_bytes_;
+  }
+  static std::uint32_t inline_key_size(const Entry& e) noexcept {
+    return (e.key & kInlineKey) ? (e.key & ~kInlineKey) : 0;
+  }
+  std::string_view key_of(const Entry& e) const noexcept {
+    if (e.key & kInlineKey) return {area() + e.offset, e.key & ~kInlineKey};
+    return detail::interned_records[e.key]->view();
+  }
+  std::string_view value_of(const Entry& e) const noexcept {
+    return {area() + e.offset + inline_key_size(e), e.size};
+  }
+  std::size_t index_of_id(std::uint32_t id) const noexcept {
+    for (std::size_t i = 0; i < size_; ++i) {
+      std::uint32_t key;
+      std::memcpy(&key, area() + i * sizeof(Entry), sizeof key);
+      if (key == id) return i;
+    }
+    return kNotFound;
+  }
+  // By text: for keys that may not be interned (lookups must not add to the table).
+  std::size_t index_of(std::string_view key) const noexcept;
+
+  // set() for the rest: an existing key, a key kept in the area, or no room.
+  void set_other(std::uint32_t id, std::string_view key, std::string_view value);
+  // Makes room for `entries` more entries and `text` more bytes of text, moving the
+  // live tags to a larger heap block if needed.
+  void reserve_room(std::size_t entries, std::size_t text);
+  // Moves `other`'s tags into this map, which holds no heap block; empties `other`.
+  void take(Meta& other) noexcept;
+  // Bytes the live entries and their text take.
+  std::size_t live_bytes() const noexcept;
+  // Copies `other`'s live tags into this empty map's area (of at least their size).
+  void copy_live(const Meta& other);
+  // True when `text` points into this map's area (which growing would free).
+  bool holds(std::string_view text) const noexcept {
+    const auto at = reinterpret_cast<std::uintptr_t>(text.data());
+    const auto a = reinterpret_cast<std::uintptr_t>(area());
+    return at >= a && at < a + capacity_;
+  }
+
+  char* heap_ = nullptr;  // the area when it outgrew inline_
+  std::uint32_t capacity_ = kInlineBytes;
+  std::uint32_t size_ = 0;        // entries
+  std::uint32_t text_bytes_ = 0;  // used at the area's back, live or not
+  char inline_[kInlineBytes];
+};
+
+}  // namespace gatetrace

@@ -1,0 +1,85 @@
+// Metrics: a span's numeric tags (the payload's `metrics`), unique keys in insertion
+// order. Most spans have none (the local root has the sampling ones), so the map is a
+// single pointer until its first tag: a heap block holding the entry count, the
+// capacity and the entries, keys as SpanStrings (interned: see span_string.h).
+//
+// Reading: `for (const auto& [key, value] : metrics)` (key a SpanString, value a
+// double); `if (const double* value = metrics.find(key)) use(*value);`.
+#pragma once
+
+#include "gatetrace/api.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+#include "gatetrace/span_string.h"
+
+namespace gatetrace {
+
+class GATETRACE_API Metrics {
+ public:
+  using value_type = std::pair<SpanString, double>;
+  using const_iterator = const value_type*;
+  using iterator = const_iterator;
+
+  Metrics() noexcept = default;
+  Metrics(const Metrics& other);
+  Metrics(Metrics&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+  Metrics& operator=(const Metrics& other);
+  Metrics& operator=(Metrics&& other) noexcept {
+    if (this != &other) {
+      release_memory();
+      block_ = std::exchange(other.block_, nullptr);
+    }
+    return *this;
+  }
+  ~Metrics() { release_memory(); }
+
+  // Adds the metric, or replaces the value of an existing one (keeping its place).
+  void set(std::string_view key, double value);
+  const double* find(std::string_view key) const noexcept {
+    const value_type* entry = find_entry(key);
+    return entry ? &entry->second : nullptr;
+  }
+  bool contains(std::string_view key) const noexcept { return find_entry(key) != nullptr; }
+  // Removes `key`; true if it was present. The others keep their order.
+  bool erase(std::string_view key);
+
+  std::size_t size() const noexcept { return block_ ? block_->size : 0; }
+  bool empty() const noexcept { return size() == 0; }
+  // Forgets every metric; keeps the block for the next ones.
+  void clear() noexcept;
+  // Forgets every metric and frees the block.
+  void release_memory() noexcept;
+  // Heap bytes held.
+  std::size_t heap_bytes() const noexcept;
+
+  const_iterator begin() const noexcept { return block_ ? block_->entries() : nullptr; }
+  const_iterator end() const noexcept { return block_ ? block_->entries() + block_->size : nullptr; }
+
+ private:
+  struct Block {
+    std::uint32_t size;
+    std::uint32_t capacity;
+    // The entries follow the header (16 bytes, so they stay aligned).
+    std::uint64_t padding;
+    value_type* entries() noexcept { return reinterpret_cast<value_type*>(this + 1); }
+    const value_type* entries() const noexcept {
+      return reinterpret_cast<const value_type*>(this + 1);
+    }
+  };
+
+  const value_type* find_entry(std::string_view key) const noexcept {
+    for (const value_type& entry : *this) {
+      if (entry.first == key) return &entry;
+    }
+    return nullptr;
+  }
+  void grow();
+
+  Block* block_ = nullptr;
+};
+
+}  // namespace gatetrace

@@ -1,0 +1,164 @@
+// SpanString: how a span holds its service, name, resource and type, and the keys of
+// its metrics. These texts repeat across spans (a service has a handful of names, a
+// handful of tag keys), so each distinct text is stored once, in a process-wide table of
+// immutable strings ("interned"), and a span keeps an 8-byte handle to it: no heap
+// block and no malloc header per string per span, and a recycled span's fields cost a
+// table lookup instead of a copy.
+//
+// The table is bounded (string count, text bytes, and a length limit per string) so that
+// high-cardinality texts cannot grow it without limit: a text that is not interned (too
+// long, or the table full) is owned by its handle instead, as one heap copy.
+//
+// A SpanString reads like a std::string_view: it converts to one implicitly, compares
+// with `==` against string literals, std::string and views, and has size()/empty()/
+// data(). Its text stays valid as long as the handle holds it (interned text forever).
+#pragma once
+
+#include "gatetrace/api.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace gatetrace {
+namespace detail {
+
+// A length-prefixed, NUL-terminated text. `id` is its index in the intern table, or 0
+// for a text owned by one handle.
+struct StringRecord {
+  std::uint32_t size;
+  std::uint32_t id;
+  // The text follows the record (allocated with it).
+  const char* text() const { return reinterpret_cast<const char*>(this + 1); }
+  std::string_view view() const { return {text(), size}; }
+};
+
+// The interned records by id (index 0 is unused). Written once per id, under the
+// table's lock, before the id is handed out; read without a lock through ids that
+// were handed out (which orders the read after the write).
+constexpr std::uint32_t kMaxInternedStrings = 1u << 16;
+GATETRACE_API extern const StringRecord* interned_records[kMaxInternedStrings];
+
+// The id of `text` in the intern table, adding it if there is room; 0 when it is not
+// interned (longer than the table takes, or the table full). Thread-safe; a
+// per-thread cache answers repeated texts without the table's lock.
+GATETRACE_API std::uint32_t intern(std::string_view text);
+
+// A heap record holding a copy of `text` (id 0), for a handle to own.
+GATETRACE_API const StringRecord* make_owned_record(std::string_view text);
+GATETRACE_API void free_owned_record(const StringRecord* record);
+
+}  // namespace detail
+
+class GATETRACE_API SpanString {
+ public:
+  SpanString() noexcept = default;
+  // Explicit, so that comparisons with text are not ambiguous; assignment from text is
+  // implicit (`span.name = "x";`).
+  explicit SpanString(std::string_view text) { assign(text); }
+  SpanString(const SpanString& other) { copy_from(other); }
+  SpanString(SpanString&& other) noexcept : bits_(std::exchange(other.bits_, 0)) {}
+  SpanString& operator=(const SpanString& other) {
+    if (this != &other) {
+      reset();
+      copy_from(other);
+    }
+    return *this;
+  }
+  SpanString& operator=(SpanString&& other) noexcept {
+    if (this != &other) {
+      reset();
+      bits_ = std::exchange(other.bits_, 0);
+    }
+    return *this;
+  }
+  SpanString& operator=(std::string_view text) {
+    assign(text);
+    return *this;
+  }
+  SpanString& operator=(const char* text) { return *this = std::string_view(text); }
+  SpanString& operator=(const std::string& text) { return *this = std::string_view(text); }
+  ~SpanString() { reset(); }
+
+  // Replaces the text: interned when the table takes it, else an owned copy.
+  void assign(std::string_view text) {
+    if (text.empty()) {
+      reset();
+      return;
+    }
+    const std::uint32_t id = detail::intern(text);
+    if (id != 0) {
+      reset();
+      bits_ = reinterpret_cast<std::uintptr_t>(detail::interned_records[id]);
+    } else {
+      assign_owned(text);
+    }
+  }
+
+  std::string_view view() const noexcept {
+    const detail::StringRecord* r = record();
+    return r ? r->view() : std::string_view();
+  }
+  operator std::string_view() const noexcept { return view(); }  // NOLINT: implicit
+  // Implicit too, so that code that kept these fields in std::strings still compiles.
+  operator std::string() const { return std::string(view()); }  // NOLINT: implicit
+  std::string str() const { return std::string(view()); }
+  const char* data() const noexcept { return record() ? record()->text() : ""; }
+  const char* c_str() const noexcept { return data(); }
+  std::size_t size() const noexcept { return record() ? record()->size : 0; }
+  std::size_t length() const noexcept { return size(); }
+  bool empty() const noexcept { return bits_ == 0; }
+  const char* begin() const noexcept { return data(); }
+  const char* end() const noexcept { return data() + size(); }
+  char operator[](std::size_t i) const noexcept { return data()[i]; }
+
+  // The intern table's id of the text, 0 when owned or empty: equal non-zero ids mean
+  // equal texts, and different non-zero ids different texts.
+  std::uint32_t id() const noexcept { return record() ? record()->id : 0; }
+  // True when the handle holds a heap copy of its own.
+  bool owned() const noexcept { return (bits_ & kOwnedBit) != 0; }
+
+  friend bool operator==(const SpanString& a, const SpanString& b) noexcept {
+    return a.bits_ == b.bits_ || a.view() == b.view();
+  }
+  friend bool operator!=(const SpanString& a, const SpanString& b) noexcept { return !(a == b); }
+  friend bool operator==(const SpanString& a, std::string_view b) noexcept {
+    return a.view() == b;
+  }
+  friend bool operator==(std::string_view a, const SpanString& b) noexcept {
+    return a == b.view();
+  }
+  friend bool operator!=(const SpanString& a, std::string_view b) noexcept { return !(a == b); }
+  friend bool operator!=(std::string_view a, const SpanString& b) noexcept { return !(a == b); }
+  friend bool operator<(const SpanString& a, const SpanString& b) noexcept {
+    return a.view() < b.view();
+  }
+
+ private:
+  static constexpr std::uintptr_t kOwnedBit = 1;
+
+  const detail::StringRecord* record() const noexcept {
+    return reinterpret_cast<const detail::StringRecord*>(bits_ & ~kOwnedBit);
+  }
+  void reset() noexcept {
+    if (owned()) detail::free_owned_record(record());
+    bits_ = 0;
+  }
+  void assign_owned(std::string_view text);
+  void copy_from(const SpanString& other) {
+    if (other.owned()) {
+      assign_owned(other.view());
+    } else {
+      bits_ = other.bits_;
+    }
+  }
+
+  std::uintptr_t bits_ = 0;  // a StringRecord*, kOwnedBit set when owned; 0 when empty
+};
+
+GATETRACE_API std::ostream& operator<<(std::ostream& out, const SpanString& text);
+
+}  // namespace gatetrace

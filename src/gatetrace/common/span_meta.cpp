@@ -1,0 +1,177 @@
+#include "gatetrace/span_meta.h"
+
+#include <algorithm>
+#include <string>
+
+namespace gatetrace {
+namespace {
+
+// The smallest heap area: a span that outgrows the inline one usually has a few more
+// tags to come.
+constexpr std::size_t kMinHeapBytes = 384;
+
+}  // namespace
+
+Meta::Meta(const Meta& other) { copy_live(other); }
+
+Meta::Meta(Meta&& other) noexcept { take(other); }
+
+void Meta::take(Meta& other) noexcept {
+  if (other.heap_ != nullptr) {
+    heap_ = std::exchange(other.heap_, nullptr);
+    capacity_ = std::exchange(other.capacity_, static_cast<std::uint32_t>(kInlineBytes));
+  } else {
+    // Both areas are inline and of the same size: entries and text keep their offsets.
+    std::memcpy(inline_, other.inline_, other.size_ * sizeof(Entry));
+    const std::size_t text_start = kInlineBytes - other.text_bytes_;
+    std::memcpy(inline_ + text_start, other.inline_ + text_start, other.text_bytes_);
+  }
+  size_ = std::exchange(other.size_, 0);
+  text_bytes_ = std::exchange(other.text_bytes_, 0);
+}
+
+Meta& Meta::operator=(const Meta& other) {
+  if (this != &other) copy_live(other);
+  return *this;
+}
+
+Meta& Meta::operator=(Meta&& other) noexcept {
+  if (this != &other) {
+    release_memory();
+    take(other);
+  }
+  return *this;
+}
+
+void Meta::release_memory() noexcept {
+  delete[] heap_;
+  heap_ = nullptr;
+  capacity_ = kInlineBytes;
+  size_ = 0;
+  text_bytes_ = 0;
+}
+
+std::size_t Meta::live_bytes() const noexcept {
+  std::size_t bytes = size_ * sizeof(Entry);
+  for (std::size_t i = 0; i < size_; ++i) {
+    const Entry e = entry(i);
+    bytes += inline_key_size(e) + e.size;
+  }
+  return bytes;
+}
+
+void Meta::copy_live(const Meta& other) {
+  const std::size_t live = other.live_bytes();
+  clear();
+  if (live > capacity_) {
+    release_memory();
+    heap_ = new char[live];
+    capacity_ = static_cast<std::uint32_t>(live);
+  }
+  char* area = this->area();
+  for (std::size_t i = 0; i < other.size_; ++i) {
+    Entry e = other.entry(i);
+    const std::uint32_t bytes = inline_key_size(e) + e.size;
+    text_bytes_ += bytes;
+    const std::uint32_t offset = capacity_ - text_bytes_;
+    std::memcpy(area + offset, other.area() + e.offset, bytes);
+    e.offset = offset;
+    put_entry(size_++, e);
+  }
+}
+
+std::size_t Meta::index_of(std::string_view key) const noexcept {
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (key_of(entry(i)) == key) return i;
+  }
+  return kNotFound;
+}
+
+bool Meta::erase(std::string_view key) {
+  const std::size_t i = index_of(key);
+  if (i == kNotFound) return false;
+  // The entries after it move up one; its text stays behind until the area is copied.
+  char* area = this->area();
+  std::memmove(area + i * sizeof(Entry), area + (i + 1) * sizeof(Entry),
+               (size_ - i - 1) * sizeof(Entry));
+  --size_;
+  return true;
+}
+
+void Meta::reserve_room(std::size_t entries, std::size_t text) {
+  const std::size_t wanted = entries * sizeof(Entry) + text;
+  if (free_bytes() >= wanted) return;
+  // Twice what will be live, so that a run of growing overwrites copies the area only
+  // every so often, and dead text never takes more than the live does.
+  const std::size_t capacity = std::max(kMinHeapBytes, 2 * (live_bytes() + wanted));
+  char* block = new char[capacity];
+  std::uint32_t text_bytes = 0;
+  for (std::size_t i = 0; i < size_; ++i) {
+    Entry e = entry(i);
+    const std::uint32_t bytes = inline_key_size(e) + e.size;
+    text_bytes += bytes;
+    const std::size_t offset = capacity - text_bytes;
+    std::memcpy(block + offset, area() + e.offset, bytes);
+    e.offset = static_cast<std::uint32_t>(offset);
+    std::memcpy(block + i * sizeof(Entry), &e, sizeof(Entry));
+  }
+  delete[] heap_;
+  heap_ = block;
+  capacity_ = static_cast<std::uint32_t>(capacity);
+  text_bytes_ = text_bytes;
+}
+
+void Meta::set_other(std::uint32_t id, std::string_view key, std::string_view value) {
+  const std::size_t found = id != 0 ? index_of_id(id) : index_of(key);
+  if (found != kNotFound) {
+    Entry e = entry(found);
+    const std::uint32_t key_size = inline_key_size(e);
+    if (value.size() <= e.size) {
+      // Over the old value, in place (memmove: `value` may be part of it).
+      if (!value.empty()) std::memmove(area() + e.offset + key_size, value.data(), value.size());
+      e.size = static_cast<std::uint32_t>(value.size());
+      put_entry(found, e);
+      return;
+    }
+    // Longer: the key (when kept here) and the new value go to fresh text at the back.
+    if (free_bytes() < key_size + value.size()) {
+      if (holds(value)) {
+        const std::string copy(value);  // growing frees the text `value` points into
+        set_other(id, key, copy);
+        return;
+      }
+      reserve_room(0, key_size + value.size());
+      e = entry(found);
+    }
+    char* area = this->area();
+    text_bytes_ += key_size + static_cast<std::uint32_t>(value.size());
+    const std::uint32_t offset = capacity_ - text_bytes_;
+    std::memcpy(area + offset, area + e.offset, key_size);
+    if (!value.empty()) std::memcpy(area + offset + key_size, value.data(), value.size());
+    e.offset = offset;
+    e.size = static_cast<std::uint32_t>(value.size());
+    put_entry(found, e);
+    return;
+  }
+  // A new tag.
+  const std::uint32_t key_size = id != 0 ? 0 : static_cast<std::uint32_t>(key.size());
+  const std::size_t text = key_size + value.size();
+  if (free_bytes() < sizeof(Entry) + text) {
+    if (holds(value) || holds(key)) {
+      const std::string key_copy(key);
+      const std::string value_copy(value);
+      set_other(id, key_copy, value_copy);
+      return;
+    }
+    reserve_room(1, text);
+  }
+  char* area = this->area();
+  text_bytes_ += static_cast<std::uint32_t>(text);
+  const std::uint32_t offset = capacity_ - text_bytes_;
+  if (key_size != 0) std::memcpy(area + offset, key.data(), key_size);
+  if (!value.empty()) std::memcpy(area + offset + key_size, value.data(), value.size());
+  put_entry(size_++, Entry{id != 0 ? id : (kInlineKey | key_size), offset,
+                           static_cast<std::uint32_t>(value.size())});
+}
+
+}  // namespace gatetrace
