@@ -10,8 +10,8 @@ namespace gatetrace {
 namespace {
 
 std::string meta(const SpanData& span, std::string_view key) {
-  const std::string* value = span.meta.find(key);
-  return value ? *value : std::string("<absent>");
+  const auto value = span.meta.find(key);
+  return value ? std::string(*value) : std::string("<absent>");
 }
 
 class ClientSpanTest : public ::testing::Test {

@@ -11,8 +11,8 @@ namespace gatetrace {
 namespace {
 
 std::string meta(const SpanData& span, std::string_view key) {
-  const std::string* value = span.meta.find(key);
-  return value ? *value : std::string("<absent>");
+  const auto value = span.meta.find(key);
+  return value ? std::string(*value) : std::string("<absent>");
 }
 
 SpanData serve(testing::TestTracerSetup& setup, const HeaderListReader::Headers& headers,

@@ -97,8 +97,8 @@ class InferredProxyTest : public ::testing::Test {
   }
 
   static std::string meta(const SpanData& span, std::string_view key) {
-    const std::string* value = span.meta.find(key);
-    return value ? *value : std::string("<absent>");
+    const auto value = span.meta.find(key);
+    return value ? std::string(*value) : std::string("<absent>");
   }
 
   testing::TestTracerSetup setup_;
