@@ -83,8 +83,9 @@ void merge_tracecontext(ExtractedContext& result, StyleExtraction& w3c,
 
 }  // namespace
 
-ExtractedContext extract_context(const DictReader& headers, const PropagationSettings& settings,
+ExtractedContext extract_context(const DictReader& reader, const PropagationSettings& settings,
                                  std::vector<Error>* diagnostics) {
+  const propagation::StyleHeaders headers(reader);
   // The first style to find a trace fills `result` in place (returned without a move);
   // a later one gets a slot of its own, built only when that style runs, since
   // building and destroying a context costs more than most styles' parsing.

@@ -125,15 +125,9 @@ void set_decision_maker_default(TagList& tags, bool overwrite) {
   tags.emplace_back("_dd.p.dm", "-0");
 }
 
-}  // namespace
-
-void extract_tracecontext(const DictReader& headers, ExtractionRole role, StyleExtraction& out,
-                          std::vector<Error>* diagnostics) {
-  const auto first = headers.lookup(kTraceparent);
-  if (!first) return;
-  W3cHeaders found;
-  found.traceparent = *first;
-  found.trimmed_traceparent = trim_ows(*first);
+// Collects every traceparent and tracestate header of `headers` into `found`, whose
+// traceparent is set already.
+void visit_w3c_headers(const DictReader& headers, W3cHeaders& found) {
   // Both names are 10 or 11 bytes and start with 't': the size and first-byte tests
   // reject nearly every other header before any register is saved.
   const auto may_be_w3c = [](std::string_view key) {
@@ -153,6 +147,26 @@ void extract_tracecontext(const DictReader& headers, ExtractionRole role, StyleE
     headers.visit([state, &may_be_w3c](std::string_view key, std::string_view value) {
       if (may_be_w3c(key)) note_w3c_header(*state, key, value);
     });
+  }
+}
+
+}  // namespace
+
+void extract_tracecontext(const StyleHeaders& headers, ExtractionRole role, StyleExtraction& out,
+                          std::vector<Error>* diagnostics) {
+  const auto first = headers.get(IndexedHeader::kTraceparent);
+  if (!first) return;
+  W3cHeaders found;
+  found.traceparent = *first;
+  if (headers.maybe_repeated(IndexedHeader::kTraceparent) ||
+      headers.maybe_repeated(IndexedHeader::kTracestate)) {
+    found.trimmed_traceparent = trim_ows(*first);
+    visit_w3c_headers(headers.reader(), found);
+  } else if (const auto tracestate = headers.get(IndexedHeader::kTracestate)) {
+    // Each header at most once (the request helper's index says so): the visit would
+    // find this traceparent alone, and this tracestate.
+    found.first_tracestate = *tracestate;
+    found.tracestate_count = 1;
   }
   if (found.conflicting_traceparents) {
     report(diagnostics, Error::kMalformedTraceparent,

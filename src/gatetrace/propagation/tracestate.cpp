@@ -108,7 +108,59 @@ bool is_last_parent_id(std::string_view value) noexcept {
   return value.size() == 16 && is_hex(value, HexCase::kLowerOnly);
 }
 
+// True when no field of the dd member value `member` has a key other than s, o, p or
+// t.* (a field without a key or a ':' has none), i.e. when a kUnknownOnly parse keeps
+// nothing. The ';' and ':' of a member up to 64 bytes are found 16 bytes at a time and
+// the fields walked as bits; false when this cannot tell (a longer member, no SSE2),
+// and the field-by-field parse then decides.
+bool has_only_known_datadog_keys(std::string_view member) noexcept {
+#if defined(__SSE2__)
+  constexpr std::size_t kMaxSize = 64;
+  const std::size_t size = member.size();
+  if (size == 0) return true;
+  if (size > kMaxSize) return false;
+  alignas(16) char bytes[kMaxSize] = {};
+  std::memcpy(bytes, member.data(), size);
+  std::uint64_t semicolons = 0;
+  std::uint64_t colons = 0;
+  for (std::size_t at = 0; at < size; at += 16) {
+    const __m128i block = _mm_load_si128(reinterpret_cast<const __m128i*>(bytes + at));
+    const auto bits_of = [&](char c) {
+      const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8(c)));
+      return std::uint64_t{static_cast<unsigned>(mask)} << at;
+    };
+    semicolons |= bits_of(';');
+    colons |= bits_of(':');
+  }
+  // As for_each_datadog_field: a field runs from `begin` to the next ';' (or the end);
+  // its key ends at its first ':'.
+  std::size_t begin = 0;
+  while (begin <= size) {
+    const std::uint64_t from = begin == kMaxSize ? 0 : ~std::uint64_t{0} << begin;
+    const std::uint64_t next_semicolon = semicolons & from;
+    const std::uint64_t next_colon = colons & from;
+    const std::size_t end =
+        next_semicolon != 0 ? static_cast<std::size_t>(__builtin_ctzll(next_semicolon)) : size;
+    const std::size_t colon =
+        next_colon != 0 ? static_cast<std::size_t>(__builtin_ctzll(next_colon)) : size;
+    if (colon > begin && colon < end) {
+      const std::size_t key_size = colon - begin;
+      const char first = bytes[begin];
+      const bool known = key_size == 1 ? first == 's' || first == 'o' || first == 'p'
+                                       : key_size > 2 && first == 't' && bytes[begin + 1] == '.';
+      if (!known) return false;
+    }
+    begin = end + 1;
+  }
+  return true;
+#else
+  static_cast<void>(member);
+  return false;
+#endif
+}
+
 void parse_datadog_member(std::string_view member, ParsedTracestate& out, DatadogFields fields) {
+  if (fields == DatadogFields::kUnknownOnly && has_only_known_datadog_keys(member)) return;
   for_each_datadog_field(
       member, [&](std::string_view key, std::string_view value, std::string_view field) {
         if (!is_known_datadog_key(key)) {
