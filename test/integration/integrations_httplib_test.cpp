@@ -408,6 +408,13 @@ TEST(HttplibInjectedHeaders, AReusedWriterCarriesNothingOver) {
   writer.move_into(second);
   EXPECT_EQ(second, set_one_at_a_time({}, {{"tracestate", "dd=s:1"}, {"traceparent", "00-b"}}));
   EXPECT_TRUE(writer.entries().empty());
+  // An injection abandoned before move_into leaves nothing behind after clear().
+  writer.set("b3", "stale");
+  writer.clear();
+  writer.set("traceparent", "00-c");
+  httplib::Headers third;
+  writer.move_into(third);
+  EXPECT_EQ(third, set_one_at_a_time({}, {{"traceparent", "00-c"}}));
 }
 
 TEST(HttplibInjectedHeaders, OrdersNamesAsTheMapDoes) {

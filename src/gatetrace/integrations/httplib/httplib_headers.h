@@ -108,6 +108,10 @@ class InjectedHeaders : public DictWriter {
 
   Entries entries() const { return {slots_.data(), size_}; }
 
+  // Forgets the collected headers (their slots keep their capacity): a reused writer
+  // starts clean even when the previous injection was abandoned midway.
+  void clear() { size_ = 0; }
+
   // Copies the collected headers into `headers`, replacing the entries of the same
   // names (compared case-insensitively, as the map does). Leaves this writer empty,
   // ready for the next injection.

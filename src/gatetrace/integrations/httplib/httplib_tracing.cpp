@@ -134,6 +134,7 @@ httplib::Result Client::send(const Span& parent, httplib::Request request) {
   thread_local InjectedHeaders injected;
   url.assign(base_).append(request.path);
   HttpClientSpan call(*tracer_, parent, {request.method, url, "cpp-httplib"});
+  injected.clear();
   call.inject(injected);
   injected.move_into(request.headers);
   // httplib::Client::send(const Request&) copies the whole request, headers included,
