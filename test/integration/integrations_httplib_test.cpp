@@ -234,6 +234,51 @@ TEST_F(HttplibIntegration, OutgoingCallCarriesTheContextToTheDownstreamRoute) {
   EXPECT_EQ(inventory_headers_.count("traceparent"), 1u);
 }
 
+TEST_F(HttplibIntegration, ClientResultsAsHttplibGivesThem) {
+  // The client sends its own request (not a copy): the result still carries the
+  // headers sent, the caller's and the injected ones, and the body of the answer.
+  Span parent = tracer_->create_span({.name = "job"});
+  httplib::Result result = downstream_->Get(parent, "/inventory", {{"X-Caller", "job-7"}});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result.error(), httplib::Error::Success);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(result->body, "7 left");
+  EXPECT_EQ(result.get_request_header_value("X-Caller"), "job-7");
+  EXPECT_TRUE(result.has_request_header("traceparent"));
+  EXPECT_TRUE(result.has_request_header("x-datadog-parent-id"));
+  EXPECT_TRUE(result.has_request_header("Host"));  // added by httplib as it sends
+
+  // A call that gets no answer: httplib's error, and the span says so.
+  const int closed_port = [] {
+    // A port bound and closed again: nothing listens there.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    EXPECT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), size), 0);
+    EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size), 0);
+    ::close(fd);
+    return static_cast<int>(ntohs(address.sin_port));
+  }();
+  httplib_tracing::Client nobody(*tracer_, "http://127.0.0.1:" + std::to_string(closed_port));
+  httplib::Result refused = nobody.Post(parent, "/x", "{}", "application/json");
+  EXPECT_FALSE(refused);
+  EXPECT_EQ(refused.error(), httplib::Error::Connection);
+  EXPECT_TRUE(refused.has_request_header("traceparent"));
+
+  parent.finish();
+  // job, its two client spans, and the inventory server span.
+  ReceivedSpans received = ReceivedSpans::collect(*tracer_, agent_, 4);
+  const auto clients = received.named("http.request");
+  ASSERT_EQ(clients.size(), 2u);
+  const json& failed = meta(clients[0], "http.method") == "POST" ? clients[0] : clients[1];
+  EXPECT_EQ(failed["error"], 1);
+  EXPECT_EQ(meta(failed, "error.type"), "httplib::Error");
+  EXPECT_EQ(meta(failed, "error.message"), httplib::to_string(httplib::Error::Connection));
+  EXPECT_EQ(meta(failed, "http.status_code"), "<absent>");
+}
+
 TEST_F(HttplibIntegration, StatusesErrorsAndExceptions) {
   auto fail = get("/fail");
   auto thrown = get("/throw");
