@@ -192,7 +192,8 @@ void AgentExporter::ensure_thread() {
 
 void AgentExporter::send(const TraceChunk& chunk) {
   if (chunk.spans.empty()) return;
-  ExportSlot& slot = slots_->this_thread_slot();
+  const ExportSlotLease lease = slots_->this_thread_slot();
+  ExportSlot& slot = lease.slot();
   // The block is this thread's until stored back: the flush thread waits out kBusy.
   ExportBlock* block = slot.current.exchange(ExportSlot::kBusy, std::memory_order_acquire);
   if (block == nullptr) block = pool_->take();

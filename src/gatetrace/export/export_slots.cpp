@@ -12,8 +12,7 @@ ExportBlock busy_marker;
 
 std::atomic<std::uint64_t> next_registry_id{1};
 
-// The calling thread's slots, most recently used first. On exit the thread frees its
-// slots (their blocks stay for the flush thread).
+// The calling thread's slots, most recently used first.
 struct ThreadExportSlots {
   struct Entry {
     std::uint64_t registry_id;
@@ -21,13 +20,28 @@ struct ThreadExportSlots {
     ExportSlot* slot;
   };
   std::vector<Entry> entries;
-
-  ~ThreadExportSlots() {
-    for (const Entry& entry : entries) entry.slot->in_use.store(false, std::memory_order_release);
-  }
 };
 
-thread_local ThreadExportSlots thread_export_slots;
+// A plain pointer, so the per-trace lookup needs no thread_local initialization check;
+// the owner below frees the table when the thread exits, and frees its slots (their
+// blocks stay for the flush thread). Sends after that take a slot each (see
+// ExportSlotLease).
+thread_local ThreadExportSlots* thread_export_slots = nullptr;
+thread_local bool thread_export_slots_gone = false;
+
+struct ThreadExportSlotsOwner {
+  ~ThreadExportSlotsOwner() {
+    if (ThreadExportSlots* slots = thread_export_slots) {
+      for (const auto& entry : slots->entries) {
+        entry.slot->in_use.store(false, std::memory_order_release);
+      }
+      thread_export_slots = nullptr;
+      delete slots;
+    }
+    thread_export_slots_gone = true;
+  }
+};
+thread_local ThreadExportSlotsOwner thread_export_slots_owner;
 
 }  // namespace
 
@@ -36,13 +50,22 @@ ExportBlock* const ExportSlot::kBusy = &busy_marker;
 ExportSlotRegistry::ExportSlotRegistry()
     : id_(next_registry_id.fetch_add(1, std::memory_order_relaxed)) {}
 
-ExportSlot& ExportSlotRegistry::this_thread_slot() {
-  auto& entries = thread_export_slots.entries;
-  if (!entries.empty() && entries.front().registry_id == id_) return *entries.front().slot;
+ExportSlotLease ExportSlotRegistry::this_thread_slot() {
+  ThreadExportSlots* slots = thread_export_slots;
+  if (slots != nullptr && !slots->entries.empty() && slots->entries.front().registry_id == id_) {
+    return {*slots->entries.front().slot, false};
+  }
+  if (thread_export_slots_gone) return {claim_slot(), true};
+  if (slots == nullptr) {
+    // Constructs the owner, whose destructor runs at the thread's exit.
+    static_cast<void>(&thread_export_slots_owner);
+    slots = thread_export_slots = new ThreadExportSlots;
+  }
+  auto& entries = slots->entries;
   for (auto it = entries.begin(); it != entries.end(); ++it) {
     if (it->registry_id == id_) {
       std::rotate(entries.begin(), it, it + 1);
-      return *entries.front().slot;
+      return {*entries.front().slot, false};
     }
   }
   // First trace of this thread here: forget the registries of exporters that are gone.
@@ -56,7 +79,7 @@ ExportSlot& ExportSlotRegistry::this_thread_slot() {
   }
   ExportSlot& slot = claim_slot();
   entries.insert(entries.begin(), {id_, shared_from_this(), &slot});
-  return slot;
+  return {slot, false};
 }
 
 ExportSlot& ExportSlotRegistry::claim_slot() {

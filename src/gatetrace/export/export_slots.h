@@ -38,6 +38,27 @@ struct ExportSlot {
   }
 };
 
+// One send's hold on the calling thread's slot. The slot normally stays the thread's
+// until it exits; a send made while the thread exits (a span in a thread_local finished
+// after the thread's slot table was destroyed) claims a slot for itself and frees it
+// after, leaving its block there for the flush thread.
+class ExportSlotLease {
+ public:
+  ExportSlotLease(ExportSlot& slot, bool temporary) : slot_(&slot), temporary_(temporary) {}
+  ~ExportSlotLease() {
+    if (temporary_) slot_->in_use.store(false, std::memory_order_release);
+  }
+  ExportSlotLease(const ExportSlotLease&) = delete;
+  ExportSlotLease& operator=(const ExportSlotLease&) = delete;
+
+  ExportSlot& slot() const { return *slot_; }
+  bool temporary() const { return temporary_; }
+
+ private:
+  ExportSlot* slot_;
+  bool temporary_;
+};
+
 class ExportSlotRegistry : public std::enable_shared_from_this<ExportSlotRegistry> {
  public:
   ExportSlotRegistry();
@@ -46,7 +67,7 @@ class ExportSlotRegistry : public std::enable_shared_from_this<ExportSlotRegistr
 
   // The calling thread's slot, claimed on its first call (a free slot of an exited
   // thread is reused). The registry must be owned by a shared_ptr.
-  ExportSlot& this_thread_slot();
+  ExportSlotLease this_thread_slot();
 
   // Appends every slot's partly filled block to `out`, leaving the slots empty. Waits
   // while an owner is appending. (An owner never leaves an empty block in its slot.)

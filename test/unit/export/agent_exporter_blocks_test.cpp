@@ -4,6 +4,7 @@
 // request body is byte for byte the encoder's output.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -114,6 +115,34 @@ TEST_F(ExporterBlocksTest, AThreadThatExitsWithAPartlyFilledBlockIsDelivered) {
   }).join();
   ASSERT_TRUE(exporter.flush(5s));
   EXPECT_EQ(received_trace_ids(), (std::vector<std::uint64_t>{1, 2, 3, 4}));
+}
+
+// Finishes a trace from a thread_local's destructor, as a span kept in a thread_local
+// does when its thread exits: after the exporter's own per-thread table is gone.
+struct SendAtThreadExit {
+  AgentExporter* exporter = nullptr;
+  testing::OwnedChunk chunk;
+  ~SendAtThreadExit() {
+    if (exporter != nullptr) exporter->send(chunk.chunk);
+  }
+};
+thread_local SendAtThreadExit send_at_thread_exit;
+
+TEST_F(ExporterBlocksTest, ATraceFinishedWhileTheThreadExitsIsDelivered) {
+  AgentExporter exporter(settings(), client_, logger_);
+  for (int round = 0; round < 3; ++round) {
+    std::thread([&, round] {
+      send_at_thread_exit.exporter = &exporter;
+      send_at_thread_exit.chunk = testing::make_chunk(static_cast<std::uint64_t>(round * 10 + 2));
+      auto chunk = testing::make_chunk(static_cast<std::uint64_t>(round * 10 + 1));
+      exporter.send(chunk.chunk);
+    }).join();
+  }
+  ASSERT_TRUE(exporter.flush(5s));
+  auto ids = received_trace_ids();
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::uint64_t>{1, 2, 11, 12, 21, 22}));
+  EXPECT_EQ(exporter.stats().traces_enqueued, 6u);
 }
 
 TEST_F(ExporterBlocksTest, FlushTakesThePartlyFilledBlocksOfRunningThreads) {

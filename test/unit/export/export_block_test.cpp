@@ -76,12 +76,12 @@ TEST(ExportBlockPool, ABlockThatGrewIsFreedNotKept) {
 
 TEST(ExportSlotRegistry, OneSlotPerThread) {
   auto registry = std::make_shared<ExportSlotRegistry>();
-  ExportSlot& mine = registry->this_thread_slot();
-  EXPECT_EQ(&registry->this_thread_slot(), &mine);
+  ExportSlot& mine = registry->this_thread_slot().slot();
+  EXPECT_EQ(&registry->this_thread_slot().slot(), &mine);
   ExportSlot* theirs = nullptr;
   std::atomic<bool> release{false};
   std::thread other([&] {
-    theirs = &registry->this_thread_slot();
+    theirs = &registry->this_thread_slot().slot();
     while (!release.load()) std::this_thread::sleep_for(1ms);
   });
   while (registry->slot_count() < 2) std::this_thread::sleep_for(1ms);
@@ -96,14 +96,14 @@ TEST(ExportSlotRegistry, AnExitedThreadsSlotIsReusedWithItsPartlyFilledBlock) {
   ExportBlockPool pool(4096, 1 << 20);
   ExportBlock* left = nullptr;
   std::thread([&] {
-    ExportSlot& slot = registry->this_thread_slot();
+    ExportSlot& slot = registry->this_thread_slot().slot();
     left = pool.take();
     append(*left, "partial");
     ExportSlot::bump(slot.enqueued);
     slot.current.store(left, std::memory_order_release);
   }).join();
   ExportSlot* reused = nullptr;
-  std::thread([&] { reused = &registry->this_thread_slot(); }).join();
+  std::thread([&] { reused = &registry->this_thread_slot().slot(); }).join();
   EXPECT_EQ(registry->slot_count(), 1u);
   EXPECT_EQ(reused->current.load(), left);
   EXPECT_EQ(registry->enqueued(), 1u);  // counts outlive the thread
@@ -121,7 +121,7 @@ TEST(ExportSlotRegistry, AnExitedThreadsSlotIsReusedWithItsPartlyFilledBlock) {
 TEST(ExportSlotRegistry, TakingWaitsOutAnOwnerThatIsAppending) {
   auto registry = std::make_shared<ExportSlotRegistry>();
   ExportBlockPool pool(4096, 1 << 20);
-  ExportSlot& slot = registry->this_thread_slot();
+  ExportSlot& slot = registry->this_thread_slot().slot();
   ExportBlock* block = pool.take();
   slot.current.store(ExportSlot::kBusy);
   std::thread owner([&] {
