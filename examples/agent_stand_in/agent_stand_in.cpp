@@ -87,6 +87,20 @@ bool send_response(int fd, int status, const std::string& body,
   return send_all(fd, response);
 }
 
+// Receives into `body` (holding the first bytes already read) until it has `length`
+// bytes; false on EOF or error.
+bool read_rest(int fd, std::string& body, std::size_t length) {
+  std::size_t have = body.size();
+  body.resize(length);
+  while (have < length) {
+    const ssize_t n = ::recv(fd, &body[have], length - have, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    have += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
 // Reads more bytes into `buffer`; false on EOF or error.
 bool read_more(int fd, std::string& buffer) {
   char chunk[64 * 1024];
@@ -275,15 +289,17 @@ void AgentStandIn::serve(Connection* connection) {
         it != request.headers.end() && lowercase(it->second) == "100-continue") {
       send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n");
     }
-    while (buffer.size() < length) {
-      if (!read_more(fd, buffer)) {
-        open = false;
-        break;
-      }
+    if (buffer.size() >= length) {
+      request.body.assign(buffer, 0, length);
+      buffer.erase(0, length);
+    } else {
+      // The rest of a body (a trace payload of up to megabytes) is received straight into
+      // its own string: through the buffer it was copied twice more, on the cores a load
+      // test's service shares.
+      request.body = std::move(buffer);
+      buffer.clear();
+      if (!read_rest(fd, request.body, length)) break;
     }
-    if (!open) break;
-    request.body = buffer.substr(0, length);
-    buffer.erase(0, length);
 
     const bool close_requested = lowercase(request.headers["connection"]) == "close";
     open = handle(fd, std::move(request)) && !close_requested;

@@ -1,7 +1,31 @@
 #include "agent_stand_in/msgpack_count.h"
 
+#include <array>
+
 namespace gatetrace::standin {
 namespace {
+
+// The whole size of a value whose type byte alone tells it (fixints, nil, booleans,
+// floats, fixed-size integers, fixext, fixstr), 0 for the others (containers, and
+// strings, bins and exts with a length field): a trace payload is mostly such values,
+// skipped with one lookup.
+constexpr std::array<std::uint8_t, 256> make_fixed_sizes() {
+  std::array<std::uint8_t, 256> sizes{};
+  for (int type = 0; type < 256; ++type) {
+    std::uint8_t size = 0;
+    if (type <= 0x7f || type >= 0xe0) size = 1;                  // fixints
+    if (type >= 0xa0 && type <= 0xbf) size = 1 + (type & 0x1f);  // fixstr
+    if (type == 0xc0 || type == 0xc2 || type == 0xc3) size = 1;  // nil, false, true
+    if (type == 0xca) size = 5;
+    if (type == 0xcb) size = 9;
+    if (type >= 0xcc && type <= 0xcf) size = 1 + (1 << (type - 0xcc));      // uint 8..64
+    if (type >= 0xd0 && type <= 0xd3) size = 1 + (1 << (type - 0xd0));      // int 8..64
+    if (type >= 0xd4 && type <= 0xd8) size = 1 + 1 + (1 << (type - 0xd4));  // fixext
+    sizes[static_cast<std::size_t>(type)] = size;
+  }
+  return sizes;
+}
+constexpr std::array<std::uint8_t, 256> kFixedSizes = make_fixed_sizes();
 
 // A cursor over the body; every read checks the room left.
 class Reader {
@@ -9,6 +33,11 @@ class Reader {
   explicit Reader(std::string_view body) : at_(body.data()), end_(body.data() + body.size()) {}
   bool done() const { return at_ == end_; }
 
+  bool peek(std::uint8_t& out) const {
+    if (at_ == end_) return false;
+    out = static_cast<std::uint8_t>(*at_);
+    return true;
+  }
   bool byte(std::uint8_t& out) {
     if (at_ == end_) return false;
     out = static_cast<std::uint8_t>(*at_++);
@@ -109,41 +138,49 @@ bool read_header(Reader& in, Kind& kind, std::uint64_t& elements) {
   }
 }
 
-// Skips one value with everything inside it, without recursion: `pending` counts the
-// values still to read; a map's keys must be strings (the decoder refuses others).
+// Skips one value with everything inside it, without recursion. The innermost open
+// container's count of values still to read lives in locals (a map counts its keys and
+// values alike, so an even count left in a map means a key comes next); the containers
+// around it wait on a stack. Values of a size fixed by their type byte, most keys and
+// values of a trace payload, are skipped before the general header decoding. A map's keys must be
+// strings (the decoder refuses others).
 bool skip_value(Reader& in) {
   struct Level {
     std::uint64_t left;
     bool map;
-    std::uint64_t index;
   };
   // Deep enough for any trace payload; deeper input is refused rather than overflowing.
   constexpr std::size_t kMaxDepth = 64;
   Level stack[kMaxDepth];
   std::size_t depth = 0;
-  std::uint64_t remaining = 1;  // at the top: one value
-  bool top_map = false;
-  std::uint64_t top_index = 0;
+  std::uint64_t left = 1;  // at the top: one value
+  bool map = false;
   while (true) {
-    std::uint64_t* left = depth == 0 ? &remaining : &stack[depth - 1].left;
-    if (*left == 0) {
+    if (left == 0) {
       if (depth == 0) return true;
       --depth;
+      left = stack[depth].left;
+      map = stack[depth].map;
       continue;
     }
-    const bool in_map = depth == 0 ? top_map : stack[depth - 1].map;
-    std::uint64_t& index = depth == 0 ? top_index : stack[depth - 1].index;
-    const bool is_key = in_map && index % 2 == 0;
-    --*left;
-    ++index;
+    const bool is_key = map && left % 2 == 0;
+    --left;
+    std::uint8_t type = 0;
+    if (!in.peek(type)) return false;
+    const std::uint8_t fixed = kFixedSizes[type];
+    if (fixed != 0 && (!is_key || (type >= 0xa0 && type <= 0xbf))) {
+      if (!in.skip(fixed)) return false;
+      continue;
+    }
     Kind kind;
     std::uint64_t elements;
     if (!read_header(in, kind, elements)) return false;
     if (is_key && kind != Kind::kString) return false;
     if (kind == Kind::kArray || kind == Kind::kMap) {
       if (depth == kMaxDepth) return false;
-      const bool map = kind == Kind::kMap;
-      stack[depth++] = {map ? elements * 2 : elements, map, 0};
+      stack[depth++] = {left, map};
+      map = kind == Kind::kMap;
+      left = map ? elements * 2 : elements;
     }
   }
 }

@@ -71,6 +71,10 @@ class GATETRACE_API HttpServerSpan {
   void finish();
 
  private:
+  // What the constructor reads from the request before it creates the spans.
+  struct Arrival;
+  HttpServerSpan(Tracer& tracer, const HttpServerRequest& request, const Arrival& arrival);
+
   std::shared_ptr<TracerCore> core_;
   Span inferred_;
   Span server_;

@@ -4,7 +4,11 @@
 // downstream route, and the agent stand-in decoding what the real exporter sent.
 #include "gatetrace/integrations/httplib.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <mutex>
@@ -230,6 +234,51 @@ TEST_F(HttplibIntegration, OutgoingCallCarriesTheContextToTheDownstreamRoute) {
   EXPECT_EQ(inventory_headers_.count("traceparent"), 1u);
 }
 
+TEST_F(HttplibIntegration, ClientResultsAsHttplibGivesThem) {
+  // The client sends its own request (not a copy): the result still carries the
+  // headers sent, the caller's and the injected ones, and the body of the answer.
+  Span parent = tracer_->create_span({.name = "job"});
+  httplib::Result result = downstream_->Get(parent, "/inventory", {{"X-Caller", "job-7"}});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result.error(), httplib::Error::Success);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(result->body, "7 left");
+  EXPECT_EQ(result.get_request_header_value("X-Caller"), "job-7");
+  EXPECT_TRUE(result.has_request_header("traceparent"));
+  EXPECT_TRUE(result.has_request_header("x-datadog-parent-id"));
+  EXPECT_TRUE(result.has_request_header("Host"));  // added by httplib as it sends
+
+  // A call that gets no answer: httplib's error, and the span says so.
+  const int closed_port = [] {
+    // A port bound and closed again: nothing listens there.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    EXPECT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), size), 0);
+    EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size), 0);
+    ::close(fd);
+    return static_cast<int>(ntohs(address.sin_port));
+  }();
+  httplib_tracing::Client nobody(*tracer_, "http://127.0.0.1:" + std::to_string(closed_port));
+  httplib::Result refused = nobody.Post(parent, "/x", "{}", "application/json");
+  EXPECT_FALSE(refused);
+  EXPECT_EQ(refused.error(), httplib::Error::Connection);
+  EXPECT_TRUE(refused.has_request_header("traceparent"));
+
+  parent.finish();
+  // job, its two client spans, and the inventory server span.
+  ReceivedSpans received = ReceivedSpans::collect(*tracer_, agent_, 4);
+  const auto clients = received.named("http.request");
+  ASSERT_EQ(clients.size(), 2u);
+  const json& failed = meta(clients[0], "http.method") == "POST" ? clients[0] : clients[1];
+  EXPECT_EQ(failed["error"], 1);
+  EXPECT_EQ(meta(failed, "error.type"), "httplib::Error");
+  EXPECT_EQ(meta(failed, "error.message"), httplib::to_string(httplib::Error::Connection));
+  EXPECT_EQ(meta(failed, "http.status_code"), "<absent>");
+}
+
 TEST_F(HttplibIntegration, StatusesErrorsAndExceptions) {
   auto fail = get("/fail");
   auto thrown = get("/throw");
@@ -384,6 +433,35 @@ TEST(HttplibInjectedHeaders, ANameSetAgainKeepsItsLastValue) {
   EXPECT_EQ(headers.find("tracestate")->second, "dd=s:2");
 }
 
+TEST(HttplibInjectedHeaders, AReusedWriterCarriesNothingOver) {
+  // The client reuses one writer per thread: a shorter injection after a longer one,
+  // with longer and shorter texts, leaves exactly its own headers.
+  httplib_tracing::InjectedHeaders writer;
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"x-datadog-sampling-priority", "1"},
+                                                        {"traceparent", std::string(60, 'a')},
+                                                        {"b3", "x"}}) {
+    writer.set(name, value);
+  }
+  httplib::Headers first;
+  writer.move_into(first);
+  ASSERT_EQ(first.size(), 3u);
+  writer.set("tracestate", "dd=s:1");
+  writer.set("traceparent", "00-b");
+  ASSERT_EQ(writer.entries().size(), 2u);
+  httplib::Headers second;
+  writer.move_into(second);
+  EXPECT_EQ(second, set_one_at_a_time({}, {{"tracestate", "dd=s:1"}, {"traceparent", "00-b"}}));
+  EXPECT_TRUE(writer.entries().empty());
+  // An injection abandoned before move_into leaves nothing behind after clear().
+  writer.set("b3", "stale");
+  writer.clear();
+  writer.set("traceparent", "00-c");
+  httplib::Headers third;
+  writer.move_into(third);
+  EXPECT_EQ(third, set_one_at_a_time({}, {{"traceparent", "00-c"}}));
+}
+
 TEST(HttplibInjectedHeaders, OrdersNamesAsTheMapDoes) {
   // Mixed case, shared prefixes, a prefix of another name, bytes above 0x7f.
   const std::vector<std::pair<std::string, std::string>> injected = {
@@ -505,6 +583,75 @@ TEST(StandInPayloadCount, RefusesWhatTheDecoderRefuses) {
   // Binary, ext and fixext values, as other clients may send.
   expect_counted_as_decoded(std::string("\x92\xc4\x02\x61\x62\xd4\x01\x02", 8));
   expect_counted_as_decoded(std::string("\x91\xc7\x01\x05\x61", 5));
+}
+
+TEST(StandInPayloadCount, GeneratedAndDamagedPayloadsCountAsTheDecoderDoes) {
+  // Every prefix of a payload and every single-byte change to it: each fixed-size type
+  // byte where a key, a value or a container header was, lengths cut short.
+  json span = {{"trace_id", 1},          {"span_id", 1u << 31}, {"parent_id", 70000},
+               {"name", "web.request"},  {"start", -200},       {"duration", 0.25},
+               {"error", false},         {"f", 1.5f},           {"meta", {{"k", "v"}}},
+               {"metrics", {{"m", 2.0}}}};
+  const std::string good = msgpack(json::array({json::array({span, span}), json::array()}));
+  for (std::size_t size = 0; size <= good.size(); ++size) {
+    expect_counted_as_decoded(good.substr(0, size));
+  }
+  const unsigned char replacements[] = {0x00, 0x7f, 0x80, 0x81, 0x90, 0x91, 0xa0, 0xa3,
+                                        0xbf, 0xc0, 0xc2, 0xca, 0xcb, 0xcc, 0xcf, 0xd0,
+                                        0xd3, 0xd4, 0xd8, 0xd9, 0xdc, 0xde, 0xe0, 0xff};
+  for (std::size_t at = 0; at < good.size(); ++at) {
+    for (const unsigned char replacement : replacements) {
+      std::string damaged = good;
+      damaged[at] = static_cast<char>(replacement);
+      expect_counted_as_decoded(damaged);
+    }
+  }
+}
+
+TEST(StandInReception, LargeAndPipelinedBodiesAreReceivedWhole) {
+  standin::AgentStandIn agent(
+      standin::StandInOptions{.keep_requests = true, .decode_payloads = false});
+  json chunk = json::array();
+  for (int i = 0; i < 400; ++i) {
+    chunk.push_back({{"name", "n"}, {"meta", {{"k", std::string(500, 'v')}}}});
+  }
+  const std::string large = msgpack(json::array({chunk, chunk}));  // ~400 KB
+  const std::string small = msgpack(json::array({json::array({{{"a", 1}}})}));
+  ASSERT_GT(large.size(), 256u * 1024);
+  httplib::Client client("127.0.0.1", agent.port());
+  client.set_keep_alive(true);
+  for (int round = 0; round < 2; ++round) {  // the second on the same connection
+    auto result = client.Put("/v0.4/traces", large, "application/msgpack");
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 200);
+  }
+  // Two requests in one write: the first body ends inside what was read with it.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(agent.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  std::string pipelined;
+  for (int i = 0; i < 2; ++i) {
+    pipelined += "PUT /v0.4/traces HTTP/1.1\r\nContent-Length: " + std::to_string(small.size()) +
+                 "\r\n\r\n" + small;
+  }
+  ASSERT_EQ(::send(fd, pipelined.data(), pipelined.size(), 0),
+            static_cast<ssize_t>(pipelined.size()));
+  ASSERT_TRUE(agent.wait_for_requests(4, std::chrono::seconds(10)));
+  ::close(fd);
+  const std::vector<standin::RecordedRequest> received = agent.requests();
+  ASSERT_EQ(received.size(), 4u);
+  EXPECT_EQ(received[0].body, large);
+  EXPECT_EQ(received[1].body, large);
+  EXPECT_EQ(received[2].body, small);
+  EXPECT_EQ(received[3].body, small);
+  const standin::StandInTotals totals = agent.totals();
+  EXPECT_EQ(totals.traces, 2u + 2u + 1u + 1u);
+  EXPECT_EQ(totals.spans, 800u + 800u + 1u + 1u);
+  EXPECT_EQ(totals.undecodable, 0u);
 }
 
 }  // namespace

@@ -4,9 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <exception>
-#include <new>
 #include <string_view>
 #include <utility>
 
@@ -27,8 +25,30 @@ constexpr const char* kTracesPath = "/v0.4/traces";
 // A payload is tried at most this many times when the failure may be transient.
 constexpr int kMaxAttempts = 3;
 constexpr std::chrono::milliseconds kFirstBackoff{100};
-// A thread-local encoding buffer that grew past this (one huge trace) is given back.
-constexpr std::size_t kMaxRetainedBuffer = 1u << 20;
+// Blocks are a sixteenth of the buffer bound, within these limits: large enough that a
+// thread queues one block per ~20 typical traces, below glibc's default mmap threshold
+// (128 KiB) so that a new block comes from the heap, and small enough that a bound
+// shared by many threads is not all held in partly filled blocks.
+constexpr std::size_t kMaxBlockBytes = 112u << 10;
+constexpr std::size_t kMinBlockBytes = 4u << 10;
+// What a trace costs against the bound besides its bytes: its end offset in the block
+// and its share of the block's bookkeeping.
+constexpr std::size_t kChunkBookkeeping = 16;
+
+// The block's memory was last touched by the flush thread on the other core, a flush
+// interval ago: asking for the lines the next trace is likely to fill (as many bytes as
+// this one took) lets them arrive while the request thread creates its spans, rather
+// than one miss at a time as the encoder writes them.
+void prefetch_for_next_trace(const ExportBlock& block, std::size_t bytes) {
+  constexpr std::size_t kLine = 64;
+  const char* next = block.bytes.data() + block.bytes.size();
+  const char* end = next + std::min(bytes, block.bytes.capacity() - block.bytes.size());
+  for (const char* line = next; line < end; line += kLine) __builtin_prefetch(line, 1, 3);
+}
+
+std::size_t block_bytes_for(std::size_t buffer_size_bytes) {
+  return std::clamp<std::size_t>(buffer_size_bytes / 16, kMinBlockBytes, kMaxBlockBytes);
+}
 
 std::string lang_version() {
   // 201703L -> "17", 202002L -> "20": the standard the library was compiled with.
@@ -78,30 +98,6 @@ ForkRegistry& fork_registry() {
 
 }  // namespace
 
-// One encoded chunk, allocated together with its bytes (one allocation per chunk).
-struct AgentExporter::QueuedChunk {
-  QueuedChunk* next = nullptr;
-  std::size_t size = 0;
-
-  char* data() { return reinterpret_cast<char*>(this + 1); }
-  std::string_view bytes() { return {data(), size}; }
-  // What the chunk costs against the buffer bound.
-  std::size_t footprint() const { return sizeof(QueuedChunk) + size; }
-
-  static QueuedChunk* create(std::string_view bytes) {
-    void* memory = ::operator new(sizeof(QueuedChunk) + bytes.size());
-    auto* node = new (memory) QueuedChunk;
-    node->size = bytes.size();
-    std::memcpy(node->data(), bytes.data(), bytes.size());
-    return node;
-  }
-};
-
-void AgentExporter::release(QueuedChunk* node) {
-  node->~QueuedChunk();
-  ::operator delete(node);
-}
-
 std::vector<std::pair<std::string, std::string>> agent_request_headers(
     const std::optional<std::string>& container_id) {
   std::vector<std::pair<std::string, std::string>> headers = {
@@ -125,6 +121,11 @@ AgentExporter::AgentExporter(ExporterSettings settings, std::shared_ptr<HttpClie
       runtime_id_(settings_.runtime_id),
       context_{settings_.default_service, runtime_id_, settings_.process_id},
       logger_(logger ? std::move(logger) : default_logger()),
+      slots_(std::make_shared<ExportSlotRegistry>()),
+      pool_(std::make_unique<ExportBlockPool>(block_bytes_for(settings_.buffer_size_bytes),
+                                              settings_.buffer_size_bytes)),
+      credit_step_(pool_->block_capacity() / 8),
+      min_room_(pool_->block_capacity() / 8),
       sync_(std::make_unique<Sync>()),
       flush_(std::make_unique<FlushState>()) {
   if (!settings_.cgroup_path.empty()) {
@@ -166,12 +167,14 @@ AgentExporter::~AgentExporter() {
   if (thread_) thread_->join();
   // What the thread could not take before stopping is dropped, and counted.
   std::uint64_t abandoned = 0;
-  for (QueuedChunk* node = head_.exchange(nullptr); node != nullptr;) {
-    QueuedChunk* next = node->next;
-    release(node);
-    ++abandoned;
-    node = next;
+  std::vector<ExportBlock*> blocks;
+  take_blocks(blocks);
+  for (ExportBlock* block : blocks) {
+    abandoned += block->chunk_count();
+    recycle(block);
   }
+  // Threads that outlive the exporter let go of the registry when they next look.
+  slots_->retire();
   counters_.traces_dropped_send_failed.fetch_add(abandoned, std::memory_order_relaxed);
   if (!delivered || abandoned != 0) {
     logger_->log(LogLevel::kWarning, "agent exporter: shutdown timeout reached; " +
@@ -189,40 +192,87 @@ void AgentExporter::ensure_thread() {
 
 void AgentExporter::send(const TraceChunk& chunk) {
   if (chunk.spans.empty()) return;
-  // Reused from one trace to the next: encoding allocates nothing in a steady state.
-  thread_local ByteBuffer buffer;
-  buffer.clear();
-  encode_chunk(buffer, chunk, context_);
+  const ExportSlotLease lease = slots_->this_thread_slot();
+  ExportSlot& slot = lease.slot();
+  // The block is this thread's until stored back: the flush thread waits out kBusy.
+  ExportBlock* block = slot.current.exchange(ExportSlot::kBusy, std::memory_order_acquire);
+  if (block == nullptr) block = pool_->take();
 
-  const std::size_t cost = sizeof(QueuedChunk) + buffer.size();
-  std::size_t queued = queued_bytes_.load(std::memory_order_relaxed);
-  bool reserved = false;
-  while (queued + cost <= settings_.buffer_size_bytes) {
-    if (queued_bytes_.compare_exchange_weak(queued, queued + cost, std::memory_order_relaxed)) {
-      reserved = true;
-      break;
-    }
-  }
-  if (reserved) {
-    QueuedChunk* node = QueuedChunk::create(buffer.view());
-    node->next = head_.load(std::memory_order_relaxed);
-    while (!head_.compare_exchange_weak(node->next, node, std::memory_order_release,
-                                        std::memory_order_relaxed)) {
-    }
-    counters_.traces_enqueued.fetch_add(1, std::memory_order_relaxed);
+  const std::size_t before = block->bytes.size();
+  encode_chunk(block->bytes, chunk, context_);
+  const std::size_t cost = block->bytes.size() - before + kChunkBookkeeping;
+  if (block->used + cost <= block->credit || reserve_credit(*block, cost)) {
+    block->used += cost;
+    block->ends.push_back(block->bytes.size());
+    ExportSlot::bump(slot.enqueued);
   } else {
-    counters_.traces_dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
+    block->bytes.set_size(before);
+    ExportSlot::bump(slot.dropped);
   }
-  if (buffer.capacity() > kMaxRetainedBuffer) buffer.release();
+
+  // A nearly full block (or one a large trace made grow) goes to the flush thread; an
+  // empty one never stays in the slot.
+  const ByteBuffer& bytes = block->bytes;
+  if (block->chunk_count() == 0) {
+    recycle(block);
+    block = nullptr;
+  } else if (bytes.capacity() - bytes.size() < min_room_ ||
+             bytes.capacity() > pool_->block_capacity()) {
+    push_full(block);
+    block = nullptr;
+  } else {
+    prefetch_for_next_trace(*block, cost);
+  }
+  slot.current.store(block, std::memory_order_release);
   // Only false in a forked child that has not sent yet.
   if (!thread_started_.load(std::memory_order_relaxed)) ensure_thread();
+}
+
+bool AgentExporter::reserve_credit(ExportBlock& block, std::size_t cost) {
+  const std::size_t need = block.used + cost - block.credit;
+  const std::size_t bound = settings_.buffer_size_bytes;
+  std::size_t queued = queued_bytes_.load(std::memory_order_relaxed);
+  while (true) {
+    const std::size_t room = queued < bound ? bound - queued : 0;
+    if (room < need) return false;
+    // A step ahead, so that the shared counter is touched once per few traces.
+    const std::size_t take = std::min(room, std::max(need, credit_step_));
+    if (queued_bytes_.compare_exchange_weak(queued, queued + take, std::memory_order_relaxed)) {
+      block.credit += take;
+      return true;
+    }
+  }
+}
+
+void AgentExporter::push_full(ExportBlock* block) {
+  block->next = full_.load(std::memory_order_relaxed);
+  while (!full_.compare_exchange_weak(block->next, block, std::memory_order_release,
+                                      std::memory_order_relaxed)) {
+  }
+}
+
+void AgentExporter::recycle(ExportBlock* block) {
+  if (block->credit != 0) queued_bytes_.fetch_sub(block->credit, std::memory_order_relaxed);
+  pool_->give(block);
+}
+
+void AgentExporter::take_blocks(std::vector<ExportBlock*>& out) {
+  // The stack holds the newest first; keep arrival order. A thread's partly filled
+  // block is newer than its full ones.
+  const std::size_t first = out.size();
+  for (ExportBlock* block = full_.exchange(nullptr, std::memory_order_acquire); block != nullptr;
+       block = block->next) {
+    out.push_back(block);
+  }
+  std::reverse(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+  slots_->take_partial_blocks(out);
 }
 
 bool AgentExporter::flush(std::chrono::milliseconds timeout) {
   if (!thread_started_.load(std::memory_order_acquire)) ensure_thread();
   Sync& sync = *sync_;
   std::unique_lock<std::mutex> lock(sync.mutex);
-  if (sync.stop) return head_.load() == nullptr;
+  if (sync.stop) return full_.load() == nullptr && !slots_->has_partial_blocks();
   const std::uint64_t ticket = ++sync.flush_requested;
   sync.wake.notify_all();
   const std::int64_t start = steady_now_ns();
@@ -237,9 +287,8 @@ bool AgentExporter::flush(std::chrono::milliseconds timeout) {
 
 ExporterStats AgentExporter::stats() const {
   ExporterStats stats;
-  stats.traces_enqueued = counters_.traces_enqueued.load(std::memory_order_relaxed);
-  stats.traces_dropped_queue_full =
-      counters_.traces_dropped_queue_full.load(std::memory_order_relaxed);
+  stats.traces_enqueued = slots_->enqueued();
+  stats.traces_dropped_queue_full = slots_->dropped();
   stats.traces_sent = counters_.traces_sent.load(std::memory_order_relaxed);
   stats.traces_dropped_send_failed =
       counters_.traces_dropped_send_failed.load(std::memory_order_relaxed);
@@ -272,31 +321,38 @@ void AgentExporter::run() {
 }
 
 void AgentExporter::send_queued() {
-  QueuedChunk* node = head_.exchange(nullptr, std::memory_order_acquire);
-  if (node == nullptr) return;
   FlushState& state = *flush_;
-  // The stack holds the newest first; send in arrival order.
-  std::vector<QueuedChunk*>& batch = state.batch;
-  batch.clear();
-  for (; node != nullptr; node = node->next) batch.push_back(node);
-  std::reverse(batch.begin(), batch.end());
+  std::vector<ExportBlock*>& blocks = state.blocks;
+  blocks.clear();
+  take_blocks(blocks);
+  if (blocks.empty()) return;
+  std::vector<std::string_view>& chunks = state.chunks;
+  std::vector<std::size_t>& sizes = state.sizes;
+  chunks.clear();
+  sizes.clear();
+  for (const ExportBlock* block : blocks) {
+    for (std::size_t i = 0; i < block->chunk_count(); ++i) {
+      chunks.push_back(block->chunk(i));
+      sizes.push_back(chunks.back().size());
+    }
+  }
 
-  std::vector<std::size_t> sizes;
-  sizes.reserve(batch.size());
-  for (const QueuedChunk* queued : batch) sizes.push_back(queued->size);
+  // Each block goes back as soon as the payloads holding its last trace are sent, so
+  // that the bound frees up while a long flush goes on.
   std::size_t begin = 0;
+  std::size_t next_block = 0;
+  std::size_t next_block_end = blocks[0]->chunk_count();
   for (const std::size_t count : split_payloads(sizes, settings_.max_payload_size_bytes)) {
     const std::size_t end = begin + count;
     send_range(begin, end);
-    std::size_t footprint = 0;
-    for (std::size_t i = begin; i < end; ++i) {
-      footprint += batch[i]->footprint();
-      release(batch[i]);
+    while (next_block < blocks.size() && next_block_end <= end) {
+      recycle(blocks[next_block]);
+      if (++next_block < blocks.size()) next_block_end += blocks[next_block]->chunk_count();
     }
-    queued_bytes_.fetch_sub(footprint, std::memory_order_relaxed);
     begin = end;
   }
-  batch.clear();
+  blocks.clear();
+  chunks.clear();
   // A burst can leave a payload-sized body behind; keep at most one payload's worth.
   if (state.request.body.capacity() > settings_.max_payload_size_bytes + 64) {
     std::string().swap(state.request.body);
@@ -307,7 +363,7 @@ void AgentExporter::send_range(std::size_t begin, std::size_t end) {
   FlushState& state = *flush_;
   const std::size_t count = end - begin;
   std::size_t bytes = 0;
-  for (std::size_t i = begin; i < end; ++i) bytes += state.batch[i]->size;
+  for (std::size_t i = begin; i < end; ++i) bytes += state.sizes[i];
   // Appends into reserved capacity: a MsgpackWriter over the string would zero-fill the
   // whole body before copying the chunks over it.
   std::string& body = state.request.body;
@@ -327,7 +383,7 @@ void AgentExporter::send_range(std::size_t begin, std::size_t end) {
       MsgpackWriter::put_array_header(header, static_cast<std::uint32_t>(count));
   body.append(header, static_cast<std::size_t>(header_end - header));
   for (std::size_t i = begin; i < end; ++i) {
-    const std::string_view chunk = state.batch[i]->bytes();
+    const std::string_view chunk = state.chunks[i];
     body.append(chunk.data(), chunk.size());
   }
   if (send_payload(count) != SendResult::kTooLarge) return;
@@ -439,7 +495,7 @@ void AgentExporter::handle_agent_response(const std::string& body) {
 }
 
 void AgentExporter::report_queue_drops() {
-  const std::uint64_t dropped = counters_.traces_dropped_queue_full.load(std::memory_order_relaxed);
+  const std::uint64_t dropped = slots_->dropped();
   FlushState& state = *flush_;
   if (dropped == state.queue_drops_reported) return;
   std::uint64_t suppressed = 0;
@@ -523,17 +579,20 @@ void AgentExporter::reset_in_child() {
   flush_->trace_count_header = flush_->request.headers.size();
   flush_->request.headers.emplace_back("X-Datadog-Trace-Count", "0");
 
-  // The parent sends what it queued; the child starts empty, with its own counts.
-  for (QueuedChunk* node = head_.exchange(nullptr); node != nullptr;) {
-    QueuedChunk* next = node->next;
-    release(node);
-    node = next;
-  }
+  // The parent sends what it queued; the child starts empty, with its own counts. The
+  // parent's blocks, slots and pool are abandoned: a thread that does not exist here may
+  // have been appending to a block, or taking one from the pool under its lock.
+  registry.abandoned.push_back(new std::shared_ptr<ExportSlotRegistry>(std::move(slots_)));
+  registry.abandoned.push_back(pool_.release());
+  registry.abandoned.push_back(full_.exchange(nullptr));
+  slots_ = std::make_shared<ExportSlotRegistry>();
+  pool_ = std::make_unique<ExportBlockPool>(block_bytes_for(settings_.buffer_size_bytes),
+                                            settings_.buffer_size_bytes);
   queued_bytes_.store(0, std::memory_order_relaxed);
   for (auto* counter :
-       {&counters_.traces_enqueued, &counters_.traces_dropped_queue_full, &counters_.traces_sent,
-        &counters_.traces_dropped_send_failed, &counters_.payloads_sent, &counters_.http_errors,
-        &counters_.transport_errors, &counters_.bytes_sent, &counters_.payloads_split}) {
+       {&counters_.traces_sent, &counters_.traces_dropped_send_failed, &counters_.payloads_sent,
+        &counters_.http_errors, &counters_.transport_errors, &counters_.bytes_sent,
+        &counters_.payloads_split}) {
     counter->store(0, std::memory_order_relaxed);
   }
   shutdown_deadline_ns_.store(0, std::memory_order_relaxed);

@@ -1,15 +1,19 @@
 // AgentExporter: the production `Collector`. Request threads hand it finished trace
 // segments; it encodes each one to msgpack right there (the spans are then freed by the
-// caller) and pushes the bytes onto a bounded lock-free queue. A single flush thread
-// wakes every `flush_interval` (or when `flush()` asks), groups what is queued into
-// v0.4 payloads of at most `max_payload_size_bytes`, PUTs them to the agent's
-// /v0.4/traces with the headers of spec/agent-protocol.md, and feeds the agent's
-// `rate_by_service` answer back to the sampler through `on_agent_rates`.
+// caller), onto the end of the thread's current block (export_block.h, export_slots.h);
+// a nearly full block goes whole onto a lock-free stack. A single flush thread wakes
+// every `flush_interval` (or when `flush()` asks), takes the full blocks and every
+// thread's partly filled one, groups their traces into v0.4 payloads of at most
+// `max_payload_size_bytes`, PUTs them to the agent's /v0.4/traces with the headers of
+// spec/agent-protocol.md, and feeds the agent's `rate_by_service` answer back to the sampler
+// through `on_agent_rates`.
 //
 // `send` never blocks and never does I/O: when the queue holds `buffer_size_bytes`, the
 // chunk is dropped and counted (visible in `stats()`), so a slow or absent agent costs
-// the application memory up to the bound and nothing else. Every trace is sent whatever
-// its sampling priority: the agent needs all of them for its statistics.
+// the application memory up to the bound and nothing else. (Blocks take their share of
+// the bound in steps as traces fill them; besides the bound, each sending thread keeps
+// one block of at most 112 KiB, and sent blocks are kept for reuse up to the bound.) Every trace is
+// sent whatever its sampling priority: the agent needs all of them for its statistics.
 //
 // Transient failures (no answer, 408, 429, 5xx) are retried twice, after 100 and 200 ms;
 // 400 is not retried; a 413 makes the exporter halve the payload and send the halves (a
@@ -39,11 +43,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "gatetrace/collector.h"
+#include "gatetrace/export/export_block.h"
+#include "gatetrace/export/export_slots.h"
 #include "gatetrace/export/log_limiter.h"
 #include "gatetrace/export/span_encoder.h"
 #include "gatetrace/http_client.h"
@@ -105,10 +112,8 @@ class AgentExporter : public Collector {
   ExporterStats stats() const;
 
  private:
-  struct QueuedChunk;
+  // (Traces queued and dropped for a full queue are counted in the threads' slots.)
   struct Counters {
-    std::atomic<std::uint64_t> traces_enqueued{0};
-    std::atomic<std::uint64_t> traces_dropped_queue_full{0};
     std::atomic<std::uint64_t> traces_sent{0};
     std::atomic<std::uint64_t> traces_dropped_send_failed{0};
     std::atomic<std::uint64_t> payloads_sent{0};
@@ -132,7 +137,9 @@ class AgentExporter : public Collector {
     std::shared_ptr<HttpClient> client;
     HttpRequest request;
     std::size_t trace_count_header = 0;
-    std::vector<QueuedChunk*> batch;
+    std::vector<ExportBlock*> blocks;      // of the cycle, in order
+    std::vector<std::string_view> chunks;  // their traces, in order
+    std::vector<std::size_t> sizes;        // the traces' sizes
     LogLimiter log_limiter;
     std::uint64_t queue_drops_reported = 0;
   };
@@ -140,15 +147,21 @@ class AgentExporter : public Collector {
 
   void ensure_thread();
   void run();
+  // Room in the bound for `cost` more bytes in `block`.
+  bool reserve_credit(ExportBlock& block, std::size_t cost);
+  void push_full(ExportBlock* block);
+  // Gives the block's share of the bound back and the block to the pool.
+  void recycle(ExportBlock* block);
+  // Takes the full blocks and the threads' partly filled ones into `out`, in order.
+  void take_blocks(std::vector<ExportBlock*>& out);
   void send_queued();
-  // Sends batch[begin, end) as one payload; on a 413, halves it and sends the halves.
+  // Sends chunks[begin, end) as one payload; on a 413, halves it and sends the halves.
   void send_range(std::size_t begin, std::size_t end);
   SendResult send_payload(std::size_t trace_count);
   void handle_agent_response(const std::string& body);
   void report_queue_drops();
   void log_failure(const std::string& cause, const std::string& message);
   std::chrono::milliseconds attempt_timeout() const;
-  static void release(QueuedChunk* node);
 
   // fork() support (see the comment at the top).
   static void register_fork_handlers(AgentExporter* exporter);
@@ -164,11 +177,17 @@ class AgentExporter : public Collector {
   const std::shared_ptr<Logger> logger_;
   std::optional<std::string> container_id_;
 
-  // The queue: a Treiber stack of encoded chunks that request threads push onto and
-  // the flush thread empties in one exchange. `queued_bytes_` counts what is queued or
-  // being sent, so the bound holds while the agent is slow.
-  std::atomic<QueuedChunk*> head_{nullptr};
+  // The queue: each thread's current block in `slots_`, and a Treiber stack of full
+  // blocks that request threads push onto and the flush thread empties in one exchange.
+  // `queued_bytes_` counts the blocks' credit (what is queued or being sent, taken in
+  // steps of `credit_step_`), so the bound holds while the agent is slow.
+  std::shared_ptr<ExportSlotRegistry> slots_;
+  std::unique_ptr<ExportBlockPool> pool_;
+  std::atomic<ExportBlock*> full_{nullptr};
   std::atomic<std::size_t> queued_bytes_{0};
+  const std::size_t credit_step_;
+  // A block with less room than this is full: the next trace could outgrow it.
+  const std::size_t min_room_;
   Counters counters_;
 
   std::unique_ptr<Sync> sync_;

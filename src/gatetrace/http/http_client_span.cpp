@@ -1,6 +1,9 @@
 #include "gatetrace/http_client_span.h"
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "gatetrace/http/query_obfuscator.h"
 #include "gatetrace/trace/tracer_core.h"
@@ -10,13 +13,44 @@ namespace {
 
 constexpr std::size_t kUrlCap = 2048;
 
+// Writes `value` into `slot`, reusing the string the slot already holds.
+void assign_reusing(std::optional<std::string>& slot, std::string_view value) {
+  if (slot) {
+    slot->assign(value.data(), value.size());
+  } else {
+    slot.emplace(value);
+  }
+}
+
+void put_tag(std::pair<std::string, std::string>& tag, std::string_view key,
+             std::string_view value) {
+  tag.first.assign(key.data(), key.size());
+  tag.second.assign(value.data(), value.size());
+}
+
+// The SpanConfig a client span is created with, per thread, so that its strings keep
+// their capacity from call to call (a fresh one allocated the URL and the tag names
+// each time). Service and start are never set: the span inherits its parent's service
+// and starts now. The tracer reads it only while creating the span and calls no user
+// code meanwhile, so a nested use cannot happen.
+SpanConfig& reused_client_span_config() {
+  thread_local SpanConfig config;
+  return config;
+}
+
 }  // namespace
 
 std::string_view url_host(std::string_view url) {
   const std::size_t scheme = url.find("://");
   if (scheme == std::string_view::npos) return {};
   std::string_view authority = url.substr(scheme + 3);
-  authority = authority.substr(0, authority.find_first_of("/?#"));
+  // The authority ends at the path, the query or the fragment.
+  std::size_t end = 0;
+  while (end < authority.size() && authority[end] != '/' && authority[end] != '?' &&
+         authority[end] != '#') {
+    ++end;
+  }
+  authority = authority.substr(0, end);
   const std::size_t at = authority.rfind('@');
   if (at != std::string_view::npos) authority.remove_prefix(at + 1);
   if (!authority.empty() && authority.front() == '[') {
@@ -27,19 +61,18 @@ std::string_view url_host(std::string_view url) {
 
 HttpClientSpan::HttpClientSpan(Tracer& tracer, const Span& parent, const HttpClientRequest& request)
     : core_(tracer.core()) {
-  std::string url(request.url.substr(0, kUrlCap));
-  query_obfuscator(*core_).obfuscate_url(url);
-  SpanConfig config;
-  config.name = std::string(request.span_name);
-  config.resource = std::string(request.method);
-  config.type = "http";
-  config.tags.reserve(6);
-  config.tags.emplace_back("span.kind", "client");
-  config.tags.emplace_back("component", std::string(request.component));
-  config.tags.emplace_back("http.method", std::string(request.method));
-  config.tags.emplace_back("http.url", std::move(url));
+  SpanConfig& config = reused_client_span_config();
+  assign_reusing(config.name, request.span_name);
+  assign_reusing(config.resource, request.method);
+  assign_reusing(config.type, "http");
   const std::string_view host = url_host(request.url);
-  if (!host.empty()) config.tags.emplace_back("out.host", std::string(host));
+  config.tags.resize(host.empty() ? 4 : 5);
+  put_tag(config.tags[0], "span.kind", "client");
+  put_tag(config.tags[1], "component", request.component);
+  put_tag(config.tags[2], "http.method", request.method);
+  put_tag(config.tags[3], "http.url", request.url.substr(0, kUrlCap));
+  query_obfuscator(*core_).obfuscate_url(config.tags[3].second);
+  if (!host.empty()) put_tag(config.tags[4], "out.host", host);
   if (parent.empty()) {
     span_ = tracer.create_span(config);
   } else {

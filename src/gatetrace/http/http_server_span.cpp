@@ -109,39 +109,52 @@ std::string demangled_type_name(const std::type_info& type) {
 
 }  // namespace
 
-HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
-    : core_(tracer.core()),
-      method_(request.method),
-      uncaught_at_start_(std::uncaught_exceptions()) {
+// What the constructor learns before it creates the spans: every header it, the proxy
+// headers and the extraction read, from one pass over the framework's headers (when its
+// reader allows it); the moment they were read; the proxy headers.
+struct HttpServerSpan::Arrival {
+  Arrival(const TracerCore& core, const HttpServerRequest& request);
+  const HeaderIndex headers;
+  const TimePoint now;
+  const ProxyHeaderReading proxy;
+};
+
+namespace {
+
+const DictReader& request_headers(const HttpServerRequest& request) {
   static const HeaderListReader::Headers kNoHeaders;
   static const HeaderListReader kEmptyReader(kNoHeaders);
-  // Every header this constructor, the proxy headers and the extraction read comes from
-  // one pass over the framework's headers (when its reader allows it).
-  const HeaderIndex headers(request.headers ? *request.headers : kEmptyReader);
-  const TracerCore& core = *core_;
-  const FinalizedTracerConfig& config = core.config;
+  return request.headers ? *request.headers : kEmptyReader;
+}
 
-  ProxyHeaderReading proxy;
-  const TimePoint now = core.clock->now();
-  if (config.inferred_proxy_services_enabled) {
-    proxy = read_proxy_header_fields(headers, now, core.allowed_proxy_domains);
-    log_proxy_problem(core, proxy);
-  }
+ProxyHeaderReading read_proxy(const TracerCore& core, const HeaderIndex& headers, TimePoint now) {
+  if (!core.config.inferred_proxy_services_enabled) return ProxyHeaderReading();
+  ProxyHeaderReading proxy = read_proxy_header_fields(headers, now, core.allowed_proxy_domains);
+  log_proxy_problem(core, proxy);
+  return proxy;
+}
 
-  // Name, service, resource and type travel in the SpanConfig that creates each span:
-  // the tracer writes them over the text of the recycled span it picks (usually the
-  // same field of the previous request's same span), where setters afterwards would
-  // replace the text it had just written. Tags are then written straight into the
-  // spans' recycled storage.
-  if (proxy.valid) {
-    SpanConfig& inferred_config = reused_span_config(kInferredSpan);
-    inferred_config.start = inferred_span_start(proxy.fields, now);
-    describe_inferred_span(proxy.fields, config, inferred_config);
-    inferred_ = tracer.extract_or_create_span(headers, inferred_config);
-    set_inferred_span_tags(inferred_, proxy.fields);
-    inferred_.set_metric("_dd.inferred_span", 1);
-    tag_request_headers(config, headers, inferred_);
-  }
+// Name, service, resource and type travel in the SpanConfig that creates each span: the
+// tracer writes them over the text of the recycled span it picks (usually the same field
+// of the previous request's same span), where setters afterwards would replace the text
+// it had just written. Tags are then written straight into the spans' recycled storage.
+Span create_inferred_span(Tracer& tracer, const HeaderIndex& headers,
+                          const ProxyHeaderFields& fields, TimePoint now) {
+  const FinalizedTracerConfig& config = tracer.core()->config;
+  SpanConfig& inferred_config = reused_span_config(kInferredSpan);
+  inferred_config.start = inferred_span_start(fields, now);
+  describe_inferred_span(fields, config, inferred_config);
+  Span inferred = tracer.extract_or_create_span(headers, inferred_config);
+  set_inferred_span_tags(inferred, fields);
+  inferred.set_metric("_dd.inferred_span", 1);
+  tag_request_headers(config, headers, inferred);
+  return inferred;
+}
+
+// The server span: the inferred span's child when there is one, else the trace's root.
+Span create_server_span(Tracer& tracer, const HttpServerRequest& request,
+                        const HeaderIndex& headers, TimePoint now, const Span* inferred) {
+  const FinalizedTracerConfig& config = tracer.core()->config;
   SpanConfig& server_config = reused_span_config(kServerSpan);
   server_config.start = now;
   put_reusing(server_config.name, request.span_name);
@@ -153,12 +166,34 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
     put_reusing(server_config.resource, JoinedValue({request.method, " ", request.route}).view());
   }
   put_reusing(server_config.type, "web");
-  if (proxy.valid) {
-    server_ = inferred_.create_child(server_config);
-  } else {
-    server_ = tracer.extract_or_create_span(headers, server_config);
-  }
+  return inferred ? inferred->create_child(server_config)
+                  : tracer.extract_or_create_span(headers, server_config);
+}
 
+}  // namespace
+
+HttpServerSpan::Arrival::Arrival(const TracerCore& core, const HttpServerRequest& request)
+    : headers(request_headers(request)),
+      now(core.clock->now()),
+      proxy(read_proxy(core, headers, now)) {}
+
+HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
+    : HttpServerSpan(tracer, request, Arrival(*tracer.core(), request)) {}
+
+// The spans are created straight into the members (no Span moved in and destroyed).
+HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request,
+                               const Arrival& arrival)
+    : core_(tracer.core()),
+      inferred_(arrival.proxy.valid ? create_inferred_span(tracer, arrival.headers,
+                                                           arrival.proxy.fields, arrival.now)
+                                    : Span()),
+      server_(create_server_span(tracer, request, arrival.headers, arrival.now,
+                                 arrival.proxy.valid ? &inferred_ : nullptr)),
+      method_(request.method),
+      uncaught_at_start_(std::uncaught_exceptions()) {
+  const TracerCore& core = *core_;
+  const FinalizedTracerConfig& config = core.config;
+  const HeaderIndex& headers = arrival.headers;
   server_.set_tag("span.kind", "server");
   server_.set_tag("component", request.component);
   server_.set_tag("http.method", request.method);

@@ -57,9 +57,9 @@ void append_b3_trace_id(std::string& out, const TraceId& id) {
 
 }  // namespace
 
-void extract_b3multi(const DictReader& headers, StyleExtraction& out,
+void extract_b3multi(const StyleHeaders& headers, StyleExtraction& out,
                      std::vector<Error>* diagnostics) {
-  const auto trace_header = headers.lookup(kTraceIdHeader);
+  const auto trace_header = headers.get(IndexedHeader::kB3TraceId);
   if (!trace_header) return;
   const auto trace_id = parse_b3_trace_id(trim_ows(*trace_header));
   if (!trace_id) {
@@ -68,7 +68,7 @@ void extract_b3multi(const DictReader& headers, StyleExtraction& out,
                        quote_for_message(*trace_header)));
     return;
   }
-  const auto span_header = headers.lookup(kSpanIdHeader);
+  const auto span_header = headers.get(IndexedHeader::kB3SpanId);
   if (!span_header) {
     report(diagnostics, Error::kMissingParentId,
            fmt::format("{} is set but {} is missing", kTraceIdHeader, kSpanIdHeader));
@@ -82,7 +82,7 @@ void extract_b3multi(const DictReader& headers, StyleExtraction& out,
     return;
   }
   ExtractedContext& context = out.context;
-  if (const auto sampled = headers.lookup(kSampledHeader)) {
+  if (const auto sampled = headers.get(IndexedHeader::kB3Sampled)) {
     if (const auto priority = parse_sampled(trim_ows(*sampled))) {
       context.sampling_priority = *priority;
     } else {
@@ -91,7 +91,7 @@ void extract_b3multi(const DictReader& headers, StyleExtraction& out,
                          quote_for_message(*sampled)));
     }
   }
-  if (const auto flags = headers.lookup(kFlagsHeader)) {
+  if (const auto flags = headers.get(IndexedHeader::kB3Flags)) {
     if (trim_ows(*flags) == "1") context.sampling_priority = 2;
   }
   context.trace_id = *trace_id;
@@ -99,9 +99,9 @@ void extract_b3multi(const DictReader& headers, StyleExtraction& out,
   context.style = PropagationStyle::kB3Multi;
 }
 
-void extract_b3single(const DictReader& headers, StyleExtraction& out,
+void extract_b3single(const StyleHeaders& headers, StyleExtraction& out,
                       std::vector<Error>* diagnostics) {
-  const auto header = headers.lookup(kSingleHeader);
+  const auto header = headers.get(IndexedHeader::kB3);
   if (!header) return;
   const std::string_view text = trim_ows(*header);
   // A lone sampling state ("b3: 0") is a decision without a trace: nothing to extract.

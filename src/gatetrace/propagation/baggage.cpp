@@ -150,8 +150,8 @@ std::size_t encode_baggage(const TagList& items, std::string& out) {
   return dropped;
 }
 
-void extract_baggage(const DictReader& headers, TagList& out, std::vector<Error>* diagnostics) {
-  const auto header = headers.lookup("baggage");
+void extract_baggage(const StyleHeaders& headers, TagList& out, std::vector<Error>* diagnostics) {
+  const auto header = headers.get(IndexedHeader::kBaggage);
   if (!header) return;
   switch (decode_baggage(*header, out)) {
     case BaggageDecodeResult::kOk:

@@ -40,6 +40,9 @@ enum class HexCase { kLowerOnly, kAny };
 // 1 to 16 hex digits. W3C headers demand lowercase; B3 is read leniently.
 std::optional<std::uint64_t> parse_hex_u64(std::string_view text, HexCase hex_case) noexcept;
 bool is_hex(std::string_view text, HexCase hex_case) noexcept;
+// Exactly the 16 bytes at `text` as lowercase hex digits (a W3C id): what
+// parse_hex_u64 answers for them, without the size and case dispatch.
+bool parse_hex16_lowercase(const char* text, std::uint64_t& value) noexcept;
 
 // Formatting into a caller's buffer, so a header value can be assembled on the stack
 // and handed over in one piece; each returns the length of the value. The decimal ones

@@ -56,9 +56,9 @@ void read_trace_tags(std::string_view header, const PropagationSettings& setting
 
 }  // namespace
 
-void extract_datadog(const DictReader& headers, const PropagationSettings& settings,
+void extract_datadog(const StyleHeaders& headers, const PropagationSettings& settings,
                      StyleExtraction& out, std::vector<Error>* diagnostics) {
-  const auto trace_header = headers.lookup(kTraceIdHeader);
+  const auto trace_header = headers.get(IndexedHeader::kDatadogTraceId);
   if (!trace_header) return;
   const auto low = parse_decimal_u64(trim_ows(*trace_header));
   if (!low || *low == 0) {
@@ -69,7 +69,7 @@ void extract_datadog(const DictReader& headers, const PropagationSettings& setti
   }
   ExtractedContext& context = out.context;
 
-  if (const auto parent_header = headers.lookup(kParentIdHeader)) {
+  if (const auto parent_header = headers.get(IndexedHeader::kDatadogParentId)) {
     const auto parent = parse_decimal_u64(trim_ows(*parent_header));
     if (!parent) {
       report(diagnostics, Error::kMalformedParentId,
@@ -80,7 +80,7 @@ void extract_datadog(const DictReader& headers, const PropagationSettings& setti
     context.parent_id = *parent;
   }
 
-  if (const auto origin = headers.lookup(kOriginHeader)) {
+  if (const auto origin = headers.get(IndexedHeader::kDatadogOrigin)) {
     const std::string_view trimmed = trim_ows(*origin);
     if (!trimmed.empty() && is_printable_ascii(trimmed)) {
       context.origin = std::string(trimmed);
@@ -100,7 +100,7 @@ void extract_datadog(const DictReader& headers, const PropagationSettings& setti
     return;
   }
 
-  if (const auto priority_header = headers.lookup(kPriorityHeader)) {
+  if (const auto priority_header = headers.get(IndexedHeader::kDatadogPriority)) {
     if (const auto priority = parse_decimal_int(trim_ows(*priority_header))) {
       context.sampling_priority = *priority;
     } else {
@@ -110,7 +110,7 @@ void extract_datadog(const DictReader& headers, const PropagationSettings& setti
     }
   }
 
-  if (const auto tags = headers.lookup(kTagsHeader)) {
+  if (const auto tags = headers.get(IndexedHeader::kDatadogTags)) {
     read_trace_tags(*tags, settings, context, diagnostics);
   }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "propagation.h"
+#include "style_headers.h"
 
 namespace gatetrace {
 namespace propagation {
@@ -41,15 +42,15 @@ struct StyleExtraction {
 // origin, trace tags, `p:` and the priority that `s:` refines are left out.
 enum class ExtractionRole { kChosen, kSecondary };
 
-void extract_datadog(const DictReader& headers, const PropagationSettings& settings,
+void extract_datadog(const StyleHeaders& headers, const PropagationSettings& settings,
                      StyleExtraction& out, std::vector<Error>* diagnostics);
-void extract_tracecontext(const DictReader& headers, ExtractionRole role, StyleExtraction& out,
+void extract_tracecontext(const StyleHeaders& headers, ExtractionRole role, StyleExtraction& out,
                           std::vector<Error>* diagnostics);
-void extract_b3multi(const DictReader& headers, StyleExtraction& out,
+void extract_b3multi(const StyleHeaders& headers, StyleExtraction& out,
                      std::vector<Error>* diagnostics);
-void extract_b3single(const DictReader& headers, StyleExtraction& out,
+void extract_b3single(const StyleHeaders& headers, StyleExtraction& out,
                       std::vector<Error>* diagnostics);
-void extract_baggage(const DictReader& headers, TagList& out, std::vector<Error>* diagnostics);
+void extract_baggage(const StyleHeaders& headers, TagList& out, std::vector<Error>* diagnostics);
 
 void inject_datadog(DictWriter& headers, const InjectionContext& context,
                     const PropagationSettings& settings,

@@ -20,10 +20,38 @@ struct Traceparent {
   std::uint32_t flags = 0;
 };
 
+// A lowercase hex digit's value, or 16 for any other byte.
+unsigned lowercase_hex_digit(char c) {
+  if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0');
+  if (c >= 'a' && c <= 'f') return static_cast<unsigned>(c - 'a' + 10);
+  return 16;
+}
+
+// The usual traceparent, version 00 with valid nonzero ids, in one go (the ids 16 hex
+// digits at once); false for anything else, which parse_traceparent then judges field
+// by field, with the reason. `text` is trimmed.
+bool parse_usual_traceparent(std::string_view text, Traceparent& out) {
+  if (text.size() != kTraceparentLength) return false;
+  const char* p = text.data();
+  if (p[0] != '0' || p[1] != '0' || p[2] != '-' || p[35] != '-' || p[52] != '-') return false;
+  const unsigned flags_high = lowercase_hex_digit(p[53]);
+  const unsigned flags_low = lowercase_hex_digit(p[54]);
+  if ((flags_high | flags_low) > 15) return false;
+  if (!parse_hex16_lowercase(p + 3, out.trace_id.high) ||
+      !parse_hex16_lowercase(p + 19, out.trace_id.low) ||
+      !parse_hex16_lowercase(p + 36, out.parent_id)) {
+    return false;
+  }
+  if ((out.trace_id.high | out.trace_id.low) == 0 || out.parent_id == 0) return false;
+  out.flags = flags_high << 4 | flags_low;
+  return true;
+}
+
 // Null `why` on success.
 std::optional<Traceparent> parse_traceparent(std::string_view text, const char*& why) {
   text = trim_ows(text);
   why = nullptr;
+  if (Traceparent usual; parse_usual_traceparent(text, usual)) return usual;
   if (text.size() < kTraceparentLength) {
     why = "is too short";
     return std::nullopt;
@@ -125,15 +153,9 @@ void set_decision_maker_default(TagList& tags, bool overwrite) {
   tags.emplace_back("_dd.p.dm", "-0");
 }
 
-}  // namespace
-
-void extract_tracecontext(const DictReader& headers, ExtractionRole role, StyleExtraction& out,
-                          std::vector<Error>* diagnostics) {
-  const auto first = headers.lookup(kTraceparent);
-  if (!first) return;
-  W3cHeaders found;
-  found.traceparent = *first;
-  found.trimmed_traceparent = trim_ows(*first);
+// Collects every traceparent and tracestate header of `headers` into `found`, whose
+// traceparent is set already.
+void visit_w3c_headers(const DictReader& headers, W3cHeaders& found) {
   // Both names are 10 or 11 bytes and start with 't': the size and first-byte tests
   // reject nearly every other header before any register is saved.
   const auto may_be_w3c = [](std::string_view key) {
@@ -153,6 +175,26 @@ void extract_tracecontext(const DictReader& headers, ExtractionRole role, StyleE
     headers.visit([state, &may_be_w3c](std::string_view key, std::string_view value) {
       if (may_be_w3c(key)) note_w3c_header(*state, key, value);
     });
+  }
+}
+
+}  // namespace
+
+void extract_tracecontext(const StyleHeaders& headers, ExtractionRole role, StyleExtraction& out,
+                          std::vector<Error>* diagnostics) {
+  const auto first = headers.get(IndexedHeader::kTraceparent);
+  if (!first) return;
+  W3cHeaders found;
+  found.traceparent = *first;
+  if (headers.maybe_repeated(IndexedHeader::kTraceparent) ||
+      headers.maybe_repeated(IndexedHeader::kTracestate)) {
+    found.trimmed_traceparent = trim_ows(*first);
+    visit_w3c_headers(headers.reader(), found);
+  } else if (const auto tracestate = headers.get(IndexedHeader::kTracestate)) {
+    // Each header at most once (the request helper's index says so): the visit would
+    // find this traceparent alone, and this tracestate.
+    found.first_tracestate = *tracestate;
+    found.tracestate_count = 1;
   }
   if (found.conflicting_traceparents) {
     report(diagnostics, Error::kMalformedTraceparent,

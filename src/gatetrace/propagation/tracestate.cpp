@@ -69,6 +69,17 @@ struct MemberKey {
   bool operator==(std::string_view other) const { return other == std::string_view(data, size); }
 };
 
+// Whether `key` is among the first `count` keys. A plain loop that compares sizes
+// first: lists hold a few members, whose keys mostly differ in size.
+bool has_key(const MemberKey* keys, std::size_t count, std::string_view key) noexcept {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (keys[i].size == key.size() && std::memcmp(keys[i].data, key.data(), key.size()) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Splits "key=value"; false when there is no '=' or either side is invalid.
 bool split_member(std::string_view member, std::string_view& key, std::string_view& value) {
   const std::size_t equals = find_byte(member, '=', 0);
@@ -108,7 +119,59 @@ bool is_last_parent_id(std::string_view value) noexcept {
   return value.size() == 16 && is_hex(value, HexCase::kLowerOnly);
 }
 
+// True when no field of the dd member value `member` has a key other than s, o, p or
+// t.* (a field without a key or a ':' has none), i.e. when a kUnknownOnly parse keeps
+// nothing. The ';' and ':' of a member up to 64 bytes are found 16 bytes at a time and
+// the fields walked as bits; false when this cannot tell (a longer member, no SSE2),
+// and the field-by-field parse then decides.
+bool has_only_known_datadog_keys(std::string_view member) noexcept {
+#if defined(__SSE2__)
+  constexpr std::size_t kMaxSize = 64;
+  const std::size_t size = member.size();
+  if (size == 0) return true;
+  if (size > kMaxSize) return false;
+  alignas(16) char bytes[kMaxSize] = {};
+  std::memcpy(bytes, member.data(), size);
+  std::uint64_t semicolons = 0;
+  std::uint64_t colons = 0;
+  for (std::size_t at = 0; at < size; at += 16) {
+    const __m128i block = _mm_load_si128(reinterpret_cast<const __m128i*>(bytes + at));
+    const auto bits_of = [&](char c) {
+      const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8(c)));
+      return std::uint64_t{static_cast<unsigned>(mask)} << at;
+    };
+    semicolons |= bits_of(';');
+    colons |= bits_of(':');
+  }
+  // As for_each_datadog_field: a field runs from `begin` to the next ';' (or the end);
+  // its key ends at its first ':'.
+  std::size_t begin = 0;
+  while (begin <= size) {
+    const std::uint64_t from = begin == kMaxSize ? 0 : ~std::uint64_t{0} << begin;
+    const std::uint64_t next_semicolon = semicolons & from;
+    const std::uint64_t next_colon = colons & from;
+    const std::size_t end =
+        next_semicolon != 0 ? static_cast<std::size_t>(__builtin_ctzll(next_semicolon)) : size;
+    const std::size_t colon =
+        next_colon != 0 ? static_cast<std::size_t>(__builtin_ctzll(next_colon)) : size;
+    if (colon > begin && colon < end) {
+      const std::size_t key_size = colon - begin;
+      const char first = bytes[begin];
+      const bool known = key_size == 1 ? first == 's' || first == 'o' || first == 'p'
+                                       : key_size > 2 && first == 't' && bytes[begin + 1] == '.';
+      if (!known) return false;
+    }
+    begin = end + 1;
+  }
+  return true;
+#else
+  static_cast<void>(member);
+  return false;
+#endif
+}
+
 void parse_datadog_member(std::string_view member, ParsedTracestate& out, DatadogFields fields) {
+  if (fields == DatadogFields::kUnknownOnly && has_only_known_datadog_keys(member)) return;
   for_each_datadog_field(
       member, [&](std::string_view key, std::string_view value, std::string_view field) {
         if (!is_known_datadog_key(key)) {
@@ -233,19 +296,37 @@ void keep_member(std::string_view key, std::string_view member, std::string_view
 
 // The first byte at or after `p` that no tracestate value may hold (or `end`).
 // Sixteen bytes at a time where SSE2 is there: the dd member runs to dozens of bytes.
-const char* skip_value_chars(const char* p, const char* const end) noexcept {
+// The last value of a list is mostly shorter than 16 bytes: when the list itself has 16
+// bytes before `end` (from `list_begin`), its last 16 are scanned at once instead, the
+// bytes before `p` shifted out of the answer.
+#if defined(__SSE2__)
+// One bit per byte of the 16 at `p` that no tracestate value may hold.
+inline unsigned non_value_bytes(const char* p) noexcept {
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // Signed bytes: those from 0x80 up are negative, so below 0x20 too.
+  __m128i bad = _mm_or_si128(_mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20)),
+                             _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7f)));
+  bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(',')),
+                                       _mm_cmpeq_epi8(bytes, _mm_set1_epi8('='))));
+  return static_cast<unsigned>(_mm_movemask_epi8(bad));
+}
+#endif
+
+const char* skip_value_chars(const char* const list_begin, const char* p,
+                             const char* const end) noexcept {
 #if defined(__SSE2__)
   while (end - p >= 16) {
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // Signed bytes: those from 0x80 up are negative, so below 0x20 too.
-    __m128i bad = _mm_or_si128(_mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20)),
-                               _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7f)));
-    bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(',')),
-                                         _mm_cmpeq_epi8(bytes, _mm_set1_epi8('='))));
-    const int mask = _mm_movemask_epi8(bad);
-    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    const unsigned mask = non_value_bytes(p);
+    if (mask != 0) return p + __builtin_ctz(mask);
     p += 16;
   }
+  if (p != end && end - list_begin >= 16) {
+    const auto before = static_cast<unsigned>(16 - (end - p));  // bytes of the load before p
+    const unsigned mask = non_value_bytes(end - 16) >> before;
+    return mask != 0 ? p + __builtin_ctz(mask) : end;
+  }
+#else
+  static_cast<void>(list_begin);
 #endif
   while (p != end && has_class(*p, kValueChar)) ++p;
   return p;
@@ -276,13 +357,13 @@ bool for_each_simple_member(std::string_view list, Visit&& visit) {
     const char* const value_begin = ++p;
     // ',' and '=' are no value characters: the scan stops at the member's end, or at
     // a byte that makes it one for the general path.
-    p = skip_value_chars(p, end);
+    p = skip_value_chars(list.data(), p, end);
     if (p != end && *p != ',') return false;
     const char* value_end = p;
     while (value_end != value_begin && value_end[-1] == ' ') --value_end;
     const auto value_size = static_cast<std::size_t>(value_end - value_begin);
     if (value_size == 0 || value_size > kTracestateMaxValueLength || key.size() > 256 ||
-        count == kTracestateMaxMembers || std::find(keys, keys + count, key) != keys + count) {
+        count == kTracestateMaxMembers || has_key(keys, count, key)) {
       return false;
     }
     keys[count++] = MemberKey{key.data(), key.size()};

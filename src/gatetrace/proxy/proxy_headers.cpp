@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "gatetrace/propagation/codec.h"
+
 namespace gatetrace {
 namespace {
 
@@ -15,6 +17,8 @@ constexpr std::size_t kPathCap = 1024;
 constexpr std::size_t kUserAgentCap = 512;
 constexpr std::size_t kValueCap = 128;
 
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
 std::string_view trim_blanks(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -22,17 +26,25 @@ std::string_view trim_blanks(std::string_view text) {
 }
 
 // `text` cut to `cap` bytes (never inside a UTF-8 sequence).
-std::string_view capped(std::string_view text, std::size_t cap) {
-  if (text.size() <= cap) return text;
+[[gnu::noinline]] std::string_view cut_to_cap(std::string_view text, std::size_t cap) {
   std::size_t cut = cap;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   return text.substr(0, cut);
 }
 
+inline std::string_view capped(std::string_view text, std::size_t cap) {
+  if (text.size() <= cap) return text;
+  return cut_to_cap(text, cap);
+}
+
 // The trimmed value of `name`, cut to `cap` bytes; empty when the header is absent.
-std::string_view header(const HeaderIndex& headers, IndexedHeader name, std::size_t cap) {
+inline std::string_view header(const HeaderIndex& headers, IndexedHeader name, std::size_t cap) {
   const auto value = headers.get(name);
-  if (!value) return {};
+  if (!value || value->empty()) return {};
+  // The usual value, neither blank at its ends nor too long, as it is.
+  if (!is_blank(value->front()) && !is_blank(value->back()) && value->size() <= cap) {
+    return *value;
+  }
   return capped(trim_blanks(*value), cap);
 }
 
@@ -49,15 +61,13 @@ bool domain_allowed(std::string_view domain, const std::vector<Glob>& allowed) {
 std::int64_t parse_proxy_timestamp_ms(std::string_view text) {
   text = trim_blanks(text);
   if (text.empty() || text.size() > 19) return -1;
-  std::uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return -1;
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');  // 19 digits fit in uint64
-  }
+  // 1 to 19 digits (which fit in uint64), eight at a time.
+  const auto value = propagation::parse_decimal_u64(text);
+  if (!value) return -1;
   constexpr auto kMaxMillis =
       static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / kNanosPerMilli);
-  if (value > kMaxMillis) return -1;
-  return static_cast<std::int64_t>(value);
+  if (*value > kMaxMillis) return -1;
+  return static_cast<std::int64_t>(*value);
 }
 
 ProxyHeaderReading read_proxy_header_fields(const DictReader& headers, TimePoint now,

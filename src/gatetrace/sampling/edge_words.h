@@ -7,7 +7,9 @@
 //
 // The compare is folded_bytes.h's: a subject byte s matches a pattern byte when
 // ((s | case_bit) & care) == folded. Bytes outside the literal have care 0 and folded
-// 0, so they match whatever the subject holds there (or the zeros past its end).
+// 0, so they match whatever the subject holds there (or the zeros past its end). With
+// SSE2 (every x86-64) the 16 bytes compare in one vector operation each, else as two
+// words.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +20,10 @@
 #include "gatetrace/sampling/folded_bytes.h"
 #include "gatetrace/sampling/glob.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace gatetrace {
 
 struct EdgeWords {
@@ -26,7 +32,7 @@ struct EdgeWords {
   // the last byte is its byte 15). Bytes that the subject lacks are 0.
   static constexpr std::size_t kHead = 0;
   static constexpr std::size_t kTail = 2;
-  std::uint64_t words[4] = {0, 0, 0, 0};
+  alignas(16) std::uint64_t words[4] = {0, 0, 0, 0};  // aligned for EdgeLiteral's loads
   std::size_t size = 0;
 
   explicit EdgeWords(std::string_view subject) {
@@ -68,6 +74,14 @@ struct EdgeWords {
       tail[1] = word << (8 * (8 - size));
     }
   }
+
+  // gatetrace::is_ascii(subject), where `subject` is the text these words were loaded
+  // from: up to 32 bytes, the words hold every byte of it (and zeros), so one OR of
+  // four words answers without reading the text again byte by byte.
+  bool is_ascii(std::string_view subject) const {
+    if (size > 32) return gatetrace::is_ascii(subject);
+    return ((words[0] | words[1] | words[2] | words[3]) & 0x8080808080808080u) == 0;
+  }
 };
 
 class EdgeLiteral {
@@ -107,26 +121,40 @@ class EdgeLiteral {
   // Exactly `glob.match(subject)`, where `words` are `subject`'s.
   bool holds(std::string_view subject, const EdgeWords& words) const {
     // With `?`, bytes answer for ASCII subjects only.
-    if (needs_ascii_ && !is_ascii(subject)) return glob_->match(subject);
+    if (needs_ascii_ && !words.is_ascii(subject)) return glob_->match(subject);
     return holds_bytes(words);
   }
 
   // `holds` for a subject whose bytes answer: any subject when `!needs_ascii()`, else
   // an ASCII one.
   bool holds_bytes(const EdgeWords& subject) const {
-    if (subject.size - length_ > max_extra_) return false;
+    if (!size_fits(subject.size)) return false;
     const std::uint64_t* w = subject.words + words_;
+#if defined(__SSE2__)
+    // Both words at once: 16 bytes compared, equal where the subject byte matches.
+    const auto load = [](const std::uint64_t* pair) {
+      return _mm_load_si128(reinterpret_cast<const __m128i*>(pair));
+    };
+    const __m128i masked = _mm_and_si128(_mm_or_si128(load(w), load(case_bit_)), load(care_));
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(masked, load(folded_))) == 0xFFFF;
+#else
     const std::uint64_t differ0 = ((w[0] | case_bit_[0]) & care_[0]) ^ folded_[0];
     const std::uint64_t differ1 = ((w[1] | case_bit_[1]) & care_[1]) ^ folded_[1];
     return (differ0 | differ1) == 0;
+#endif
   }
+
+  // Whether a subject of `size` bytes has room for the literal where it must sit; when
+  // not, `holds_bytes` is false whatever the bytes (`holds` too, unless needs_ascii():
+  // a `?` may stand for a character of several bytes).
+  bool size_fits(std::size_t size) const { return size - length_ <= max_extra_; }
 
   bool needs_ascii() const { return needs_ascii_; }
 
  private:
-  std::uint64_t folded_[2] = {0, 0};
-  std::uint64_t case_bit_[2] = {0, 0};
-  std::uint64_t care_[2] = {0, 0};
+  alignas(16) std::uint64_t folded_[2] = {0, 0};
+  alignas(16) std::uint64_t case_bit_[2] = {0, 0};
+  alignas(16) std::uint64_t care_[2] = {0, 0};
   std::size_t length_ = 0;
   std::size_t max_extra_ = 0;  // how many bytes the subject may have past `length_`
   std::size_t words_ = EdgeWords::kHead;

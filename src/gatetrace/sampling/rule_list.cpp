@@ -94,8 +94,10 @@ bool RuleList::tag_holds(const TagTest& tag, const SpanData& span, TagValues& va
   } else {
     value = find_meta_value(span.meta, key);
   }
-  if (value) {
-    // A tag value is read once per test: its edge words only when they are compared.
+  if (value != nullptr) {
+    // A tag value is read once per test: its edge words only when they are compared,
+    // and not for a plain literal that its size already rules out.
+    if (tag.test.how == How::kLiteral && !tag.test.literal.size_fits(value->size())) return false;
     return tag.test.uses_words() ? tag.test.holds(*value, EdgeWords(*value))
                                  : tag.test.glob->match(*value);
   }

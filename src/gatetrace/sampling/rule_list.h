@@ -61,7 +61,7 @@ class RuleList {
     // `words` are `subject`'s (unused for kGlob).
     bool holds(std::string_view subject, const EdgeWords& words) const {
       if (how == How::kLiteral) return literal.holds_bytes(words);
-      if (how == How::kAsciiLiteral && is_ascii(subject)) return literal.holds_bytes(words);
+      if (how == How::kAsciiLiteral && words.is_ascii(subject)) return literal.holds_bytes(words);
       return glob->match(subject);
     }
   };

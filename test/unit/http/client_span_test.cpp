@@ -125,6 +125,45 @@ TEST(UrlHost, Forms) {
   EXPECT_EQ(url_host("https://a:b@example.com:8443/p?q#f"), "example.com");
   EXPECT_EQ(url_host("http://[::1]:80/"), "::1");
   EXPECT_EQ(url_host("/relative/path"), "");
+  // The authority ends at the first of '/', '?' or '#', whichever comes first.
+  EXPECT_EQ(url_host("http://h?x=/y"), "h");
+  EXPECT_EQ(url_host("http://h#frag/x"), "h");
+  EXPECT_EQ(url_host("http://u@h:1?q@x"), "h");
+  EXPECT_EQ(url_host("http://"), "");
+  EXPECT_EQ(url_host("http://[::1"), "::1");
+}
+
+TEST_F(ClientSpanTest, ConsecutiveCallsDoNotCarryTagsOver) {
+  // Client spans are created from a per-thread configuration reused from call to call:
+  // a call without a host after one with a host, a shorter URL after a longer one.
+  Tracer tracer = make_tracer();
+  Span parent = tracer.create_span({.name = "web.request"});
+  {
+    HttpClientSpan call(tracer, parent,
+                        {"POST", "http://billing.internal/a/long/path?x=1", "curl", "charge"});
+  }
+  { HttpClientSpan call(tracer, parent, {"GET", "/relative"}); }
+  parent.finish();
+  auto chunks = setup_.collector->chunks();
+  ASSERT_EQ(chunks.size(), 1u);
+  const SpanData* first = nullptr;
+  const SpanData* second = nullptr;
+  for (const auto& span : chunks[0].spans) {
+    if (span.name == "charge") first = &span;
+    if (span.name == "http.request") second = &span;
+  }
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(first->resource, "POST");
+  EXPECT_EQ(meta(*first, "component"), "curl");
+  EXPECT_EQ(meta(*first, "out.host"), "billing.internal");
+  EXPECT_EQ(second->resource, "GET");
+  EXPECT_EQ(second->type, "http");
+  EXPECT_EQ(second->service, "my-backend");
+  EXPECT_EQ(meta(*second, "component"), "gatetrace");
+  EXPECT_EQ(meta(*second, "http.method"), "GET");
+  EXPECT_EQ(meta(*second, "http.url"), "/relative");
+  EXPECT_EQ(meta(*second, "out.host"), "<absent>");
 }
 
 }  // namespace

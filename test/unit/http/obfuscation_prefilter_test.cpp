@@ -83,6 +83,54 @@ TEST(QueryPrefilter, MayChange) {
   EXPECT_FALSE(disabled.may_change("/p?password=x"));
 }
 
+// The vectorized scan answers as the bytewise one: every word and non-ASCII byte at every
+// offset around the 16-byte blocks (split across two blocks, in the zero-padded tail, at
+// the very end), and generated queries of every length up to 80 bytes made of the
+// words' letters in both cases, their first letters alone, CR (which passes for '-'
+// with its case bit set), separators and non-ASCII bytes.
+TEST(QueryPrefilter, SixteenBytesAtATimeAnswersAsByteByByte) {
+  const std::string_view needles[] = {"pw",     "pass",     "secret", "sign",       "ssh-",
+                                      "ey",     "ecdsa-",   "token",  "consumer",   "auth",
+                                      "bearer", "gh",       "-----",  "PW",         "Ey",
+                                      "GH",     "\xC5\xBF", "\x80",   "\r\r\r\r\r", "-\r-\r-"};
+  for (std::string_view needle : needles) {
+    for (std::size_t offset = 0; offset < 50; ++offset) {
+      for (std::size_t after : {0, 1, 7, 16}) {
+        const std::string query =
+            std::string(offset, 'x') + std::string(needle) + std::string(after, 'z');
+        ASSERT_EQ(may_match_default_pattern(query), may_match_default_pattern_bytewise(query))
+            << query;
+        ASSERT_TRUE(may_match_default_pattern(query)) << query;
+        // Cut one byte short of the needle's end: mostly no match, as the bytewise scan says.
+        const std::string cut = query.substr(0, offset + needle.size() - 1);
+        ASSERT_EQ(may_match_default_pattern(cut), may_match_default_pattern_bytewise(cut)) << cut;
+      }
+    }
+  }
+
+  const std::string_view alphabet =
+      "pwasecrtignhyodkumbPWASECRTIGNHYODKUMB-\r=&%,._ 0123\x80\xC5\xBF\xFF";
+  std::mt19937 random(777);
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  int maybe = 0;
+  int no = 0;
+  for (int round = 0; round < 100000; ++round) {
+    std::string query(static_cast<std::size_t>(round % 81), 'x');
+    // Mostly ASCII, so that both answers come up often.
+    const bool ascii_only = round % 4 != 0;
+    for (char& c : query) {
+      do {
+        c = alphabet[pick(random)];
+      } while (ascii_only && static_cast<unsigned char>(c) >= 0x80);
+    }
+    const bool expected = may_match_default_pattern_bytewise(query);
+    ASSERT_EQ(may_match_default_pattern(query), expected) << query;
+    ++(expected ? maybe : no);
+  }
+  EXPECT_GT(maybe, 10000);
+  EXPECT_GT(no, 10000);
+}
+
 // Queries built from pieces of the pattern's words and of its value syntax, so that many
 // come close to a match or are one: the prefilter must never hide one from RE2.
 TEST(QueryPrefilter, NeverHidesAMatch) {

@@ -127,5 +127,33 @@ TEST(EdgeLiteral, AgreesWithGlobOnRandomSubjectsAndLiterals) {
   EXPECT_GT(matched, 2000);
 }
 
+// EdgeWords::is_ascii reads the words, not the text, up to 32 bytes: a non-ASCII byte
+// at any position of any length must still be seen (and past 32 bytes the text is read).
+TEST(EdgeWords, IsAsciiSeesEveryByteOfEveryLength) {
+  for (std::size_t size = 0; size <= 40; ++size) {
+    const std::string ascii(size, 'a');
+    EXPECT_TRUE(EdgeWords(ascii).is_ascii(ascii)) << size;
+    for (std::size_t at = 0; at < size; ++at) {
+      for (const char byte : {'\x80', '\xc3', '\xff'}) {
+        std::string text = ascii;
+        text[at] = byte;
+        EXPECT_FALSE(EdgeWords(text).is_ascii(text)) << size << " " << at;
+        EXPECT_EQ(EdgeWords(text).is_ascii(text), is_ascii(text));
+      }
+    }
+  }
+}
+
+TEST(EdgeLiteral, SizeFitsIsTheLengthCheckOfHoldsBytes) {
+  const Glob whole("web");
+  const Glob prefix("web*");
+  const Glob suffix("*web");
+  for (std::size_t size = 0; size < 8; ++size) {
+    EXPECT_EQ(EdgeLiteral(whole).size_fits(size), size == 3) << size;
+    EXPECT_EQ(EdgeLiteral(prefix).size_fits(size), size >= 3) << size;
+    EXPECT_EQ(EdgeLiteral(suffix).size_fits(size), size >= 3) << size;
+  }
+}
+
 }  // namespace
 }  // namespace gatetrace

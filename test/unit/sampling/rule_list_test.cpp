@@ -344,5 +344,99 @@ TEST(RuleList, MoreTagKeysThanCachedAgree) {
   }
 }
 
+TEST(RuleList, SeveralGlobsOnOneTagKeyMustAllHold) {
+  // A rule's second glob on a key is in the key's second slot: both must hold.
+  RuleList list;
+  list.add("*", "*", "*", {{"tier", "ent*"}, {"tier", "*prise"}});
+  list.add("*", "*", "*", {{"tier", "*prise"}, {"code", "2*"}, {"tier", "e*"}});
+  list.add("*", "*", "*", {{"tier", "*"}});
+  SpanData span = span_of("s", "n", "r");
+  span.meta.set("tier", std::string("enterprise"));
+  EXPECT_EQ(list.first_match(span), 0u);
+  span.meta.set("tier", std::string("entry"));
+  EXPECT_EQ(list.first_match(span), 2u);
+  span.meta.set("tier", std::string("surprise"));
+  EXPECT_EQ(list.first_match(span), 2u);
+  span.metrics.set("code", 204.0);
+  EXPECT_EQ(list.first_match(span), 2u);
+  span.meta.set("tier", std::string("Enterprise"));
+  EXPECT_EQ(list.first_match(span), 0u);
+}
+
+TEST(RuleList, StarGlobsOnTagsNeedTheTagInMetaOrMetrics) {
+  RuleList list;
+  list.add("*", "*", "*", {{"code", "**"}, {"tier", "free"}});
+  list.add("*", "*", "*", {{"code", "*"}});
+  list.add("*", "*", "*", {{"code", "2*"}});
+  SpanData span = span_of("s", "n", "r");
+  EXPECT_EQ(list.first_match(span), RuleList::kNoMatch);
+  span.metrics.set("code", 0.5);  // not a whole number: only stars match it
+  EXPECT_EQ(list.first_match(span), 1u);
+  span.meta.set("tier", std::string("FREE"));
+  EXPECT_EQ(list.first_match(span), 0u);
+  span.meta.set("code", std::string(""));  // meta first, empty or not
+  EXPECT_EQ(list.first_match(span), 0u);
+  span.meta.set("tier", std::string("paid"));
+  span.meta.set("code", std::string("204"));
+  EXPECT_EQ(list.first_match(span), 1u);
+}
+
+// The shapes of the benchmark's rules (test/bench/sampling_bench.cpp): the first nine
+// fail on different fields, the tenth matches.
+TEST(RuleList, BenchmarkRulesDecideAtTheTenth) {
+  const std::vector<RuleSpec> specs = {
+      {"billing-*", "*", "*", {}},
+      {"auth-service", "*", "*", {}},
+      {"web-frontend", "web.request", "*", {}},
+      {"web-backend", "grpc.server", "*", {}},
+      {"web-backend", "web.request", "POST *", {}},
+      {"web-backend", "web.request", "GET /health*", {}},
+      {"*-backend", "web.request", "GET /api/orders/*", {}},
+      {"web-backend", "web.*", "*", {{"customer.tier", "free"}}},
+      {"web-back?nd", "web.request", "*", {{"http.status_code", "5??"}}},
+      {"web-back*", "web.request", "GET /api/users/*", {{"customer.tier", "enterprise*"}}},
+  };
+  {
+    const Reference reference(specs);
+    SpanData span = span_of("web-backend", "web.request", "GET /api/users/{id}");
+    span.meta.set("customer.tier", std::string("enterprise-annual"));
+    span.meta.set("http.status_code", std::string("200"));
+    EXPECT_EQ(reference.list().first_match(span), 9u);
+    span.meta.set("http.status_code", std::string("503"));
+    EXPECT_EQ(reference.list().first_match(span), 8u);
+    span.meta.set("customer.tier", std::string("Free"));
+    EXPECT_EQ(reference.list().first_match(span), 7u);
+    span.service = "WEB-BACKEND";
+    span.resource = "get /health/live";
+    EXPECT_EQ(reference.list().first_match(span), 5u);
+    span.service = "web-back\xc3\xa4nd";  // `?` is one character, two bytes here
+    EXPECT_EQ(reference.list().first_match(span), 8u);
+    span.service = "billing-eu";
+    EXPECT_EQ(reference.list().first_match(span), 0u);
+    EXPECT_EQ(reference.list().first_match(span), reference.expected(span));
+  }
+}
+
+TEST(RuleList, TagLiteralsRuledOutBySizeAndQuestionMarksOnMultibyteValues) {
+  // A plain literal is skipped on size alone; a literal with `?` is not: `?` is one
+  // character, which may be several bytes.
+  std::vector<RuleSpec> specs = {
+      {"*", "*", "*", {{"tier", "free"}}},
+      {"*", "*", "*", {{"tier", "caf?"}}},
+      {"*", "*", "*", {{"tier", "Caf\xc3\xa9*"}}},
+      {"*", "*", "*", {{"tier", "*?"}}},
+  };
+  const Reference reference(specs);
+  for (const char* value : {"free", "FREE", "freebie", "fre", "caf\xc3\xa9", "cafe", "CAF\xc3\xa9s",
+                            "caf\xc3\xa9\xc3\xa9", "", "\xff"}) {
+    SpanData span = span_of("s", "n", "r");
+    span.meta.set("tier", std::string(value));
+    EXPECT_EQ(reference.list().first_match(span), reference.expected(span)) << value;
+  }
+  SpanData span = span_of("s", "n", "r");
+  span.meta.set("tier", std::string("caf\xc3\xa9"));
+  EXPECT_EQ(reference.list().first_match(span), 1u);
+}
+
 }  // namespace
 }  // namespace gatetrace

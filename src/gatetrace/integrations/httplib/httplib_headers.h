@@ -75,49 +75,70 @@ class IndexedHeadersReader : public HeadersReader {
 // only when the map has entries.
 class InjectedHeaders : public DictWriter {
  public:
-  InjectedHeaders() { entries_.reserve(8); }
+  using Entry = std::pair<std::string, std::string>;
+  // The headers collected so far.
+  struct Entries {
+    const Entry* data;
+    std::size_t count;
+    std::size_t size() const { return count; }
+    bool empty() const { return count == 0; }
+    const Entry* begin() const { return data; }
+    const Entry* end() const { return data + count; }
+  };
+
+  InjectedHeaders() { slots_.reserve(8); }
 
   // A name set again replaces the earlier header, spelling and value (the DictWriter
-  // contract).
+  // contract). The text is written over a slot's strings, which keep their capacity
+  // from one injection to the next when the writer is reused.
   void set(std::string_view key, std::string_view value) override {
-    for (auto& entry : entries_) {
+    for (std::size_t i = 0; i < size_; ++i) {
+      Entry& entry = slots_[i];
       if (equals_ignore_case(entry.first, key)) {
         entry.first.assign(key.data(), key.size());  // the map would keep the later spelling
         entry.second.assign(value.data(), value.size());
         return;
       }
     }
-    entries_.emplace_back(std::string(key), std::string(value));
+    if (size_ == slots_.size()) slots_.emplace_back();
+    Entry& entry = slots_[size_++];
+    entry.first.assign(key.data(), key.size());
+    entry.second.assign(value.data(), value.size());
   }
 
-  const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
+  Entries entries() const { return {slots_.data(), size_}; }
 
-  // Moves the collected headers into `headers`, replacing the entries of the same
-  // names (compared case-insensitively, as the map does). Leaves this writer empty.
+  // Forgets the collected headers (their slots keep their capacity): a reused writer
+  // starts clean even when the previous injection was abandoned midway.
+  void clear() { size_ = 0; }
+
+  // Copies the collected headers into `headers`, replacing the entries of the same
+  // names (compared case-insensitively, as the map does). Leaves this writer empty,
+  // ready for the next injection.
   void move_into(httplib::Headers& headers) {
     if (!headers.empty()) {
-      for (const auto& entry : entries_) headers.erase(entry.first);
+      for (std::size_t i = 0; i < size_; ++i) headers.erase(slots_[i].first);
     }
-    if (entries_.size() > kMaxSorted) {
+    if (size_ > kMaxSorted) {
       // More than an injection sets: the map finds each place itself.
-      for (auto& [name, value] : entries_) headers.emplace(std::move(name), std::move(value));
-      entries_.clear();
+      for (std::size_t i = 0; i < size_; ++i) headers.emplace(slots_[i].first, slots_[i].second);
+      size_ = 0;
       return;
     }
     // Sorted through indexes: swapping the strings themselves cost more than sorting.
     std::array<std::uint8_t, kMaxSorted> order;
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
+    for (std::size_t i = 0; i < size_; ++i) {
       std::size_t j = i;
-      for (; j > 0 && less_ignore_case(entries_[i].first, entries_[order[j - 1]].first); --j) {
+      for (; j > 0 && less_ignore_case(slots_[i].first, slots_[order[j - 1]].first); --j) {
         order[j] = order[j - 1];
       }
       order[j] = static_cast<std::uint8_t>(i);
     }
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      auto& [name, value] = entries_[order[i]];
-      headers.emplace_hint(headers.end(), std::move(name), std::move(value));
+    for (std::size_t i = 0; i < size_; ++i) {
+      const Entry& entry = slots_[order[i]];
+      headers.emplace_hint(headers.end(), entry.first, entry.second);
     }
-    entries_.clear();
+    size_ = 0;
   }
 
  private:
@@ -136,7 +157,10 @@ class InjectedHeaders : public DictWriter {
   }
   static constexpr std::size_t kMaxSorted = 16;
 
-  std::vector<std::pair<std::string, std::string>> entries_;
+  // slots_[0, size_) hold this injection's headers; the slots after keep their
+  // strings' capacity for later ones.
+  std::vector<Entry> slots_;
+  std::size_t size_ = 0;
 };
 
 }  // namespace gatetrace::httplib_tracing

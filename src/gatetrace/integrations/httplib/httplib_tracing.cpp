@@ -1,5 +1,7 @@
 #include <exception>
+#include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "gatetrace/dict_reader.h"
@@ -126,12 +128,22 @@ httplib::Result Client::Post(const Span& parent, const std::string& path, const 
 }
 
 httplib::Result Client::send(const Span& parent, httplib::Request request) {
-  const std::string url = base_ + request.path;
+  // Per thread, so that the URL's and the injected headers' text keeps its capacity
+  // from call to call; nothing else runs on this thread between their writes and reads.
+  thread_local std::string url;
+  thread_local InjectedHeaders injected;
+  url.assign(base_).append(request.path);
   HttpClientSpan call(*tracer_, parent, {request.method, url, "cpp-httplib"});
-  InjectedHeaders injected;
+  injected.clear();
   call.inject(injected);
   injected.move_into(request.headers);
-  httplib::Result result = client_.send(request);
+  // httplib::Client::send(const Request&) copies the whole request, headers included,
+  // before sending it; this is the rest of what it does, on our own request.
+  auto response = std::make_unique<httplib::Response>();
+  httplib::Error error = httplib::Error::Success;
+  const bool answered = client_.send(request, *response, error);
+  httplib::Result result(answered ? std::move(response) : nullptr, error,
+                         std::move(request.headers));
   if (result) {
     call.set_status(result->status);
   } else {

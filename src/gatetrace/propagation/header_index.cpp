@@ -1,4 +1,4 @@
-#include "gatetrace/proxy/header_index.h"
+#include "gatetrace/propagation/header_index.h"
 
 #include <array>
 #include <cstring>
@@ -150,6 +150,19 @@ constexpr bool ids_match_names() {
       {IndexedHeader::kProxyUser, "x-dd-proxy-user"},
       {IndexedHeader::kUserAgent, "user-agent"},
       {IndexedHeader::kHost, "host"},
+      {IndexedHeader::kDatadogTraceId, "x-datadog-trace-id"},
+      {IndexedHeader::kDatadogParentId, "x-datadog-parent-id"},
+      {IndexedHeader::kDatadogPriority, "x-datadog-sampling-priority"},
+      {IndexedHeader::kDatadogOrigin, "x-datadog-origin"},
+      {IndexedHeader::kDatadogTags, "x-datadog-tags"},
+      {IndexedHeader::kTraceparent, "traceparent"},
+      {IndexedHeader::kTracestate, "tracestate"},
+      {IndexedHeader::kBaggage, "baggage"},
+      {IndexedHeader::kB3TraceId, "x-b3-traceid"},
+      {IndexedHeader::kB3SpanId, "x-b3-spanid"},
+      {IndexedHeader::kB3Sampled, "x-b3-sampled"},
+      {IndexedHeader::kB3Flags, "x-b3-flags"},
+      {IndexedHeader::kB3, "b3"},
   };
   for (const auto& [id, name] : kIds) {
     if (kIndexedHeaderNames[static_cast<std::size_t>(id)] != name) return false;
@@ -236,7 +249,10 @@ void HeaderIndex::add(std::string_view name, std::string_view value) {
   const int i = find_name(name);
   if (i < 0) return;
   const std::uint64_t bit = std::uint64_t{1} << i;
-  if (present_ & bit) return;  // a repeated header: the first value wins, as in lookup
+  if (present_ & bit) {  // a repeated header: the first value wins, as in lookup
+    repeated_ |= bit;
+    return;
+  }
   present_ |= bit;
   values_[i] = Value{value.data(), value.size()};
 }
@@ -252,13 +268,17 @@ HeaderIndex::HeaderIndex(const DictReader& headers) : headers_(headers) {
   // From the last entry to the first, each value overwriting any later one's: the first
   // value of a repeated header is the one left, without a test per entry.
   std::uint64_t present_by_slot = 0;  // bit 0 unused: slot 0 is "none"
+  std::uint64_t repeated_by_slot = 0;
   for (std::size_t i = entries.size; i-- > 0;) {
     const unsigned slot = find_slot(entries.data[i].first);
     if (slot == 0) continue;
-    present_by_slot |= std::uint64_t{1} << slot;
+    const std::uint64_t bit = std::uint64_t{1} << slot;
+    repeated_by_slot |= present_by_slot & bit;
+    present_by_slot |= bit;
     values_[slot - 1] = Value{entries.data[i].second.data(), entries.data[i].second.size()};
   }
   present_ = present_by_slot >> 1;
+  repeated_ = repeated_by_slot >> 1;
 }
 
 std::optional<std::string_view> HeaderIndex::lookup(std::string_view key) const {
