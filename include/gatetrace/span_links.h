@@ -54,7 +54,9 @@ class SpanLinks {
   const SpanLink& operator[](std::size_t i) const { return (*links_)[i]; }
   SpanLink& operator[](std::size_t i) { return (*links_)[i]; }
   const SpanLink* begin() const noexcept { return links_ ? links_->data() : nullptr; }
-  const SpanLink* end() const noexcept { return links_ ? links_->data() + links_->size() : nullptr; }
+  const SpanLink* end() const noexcept {
+    return links_ ? links_->data() + links_->size() : nullptr;
+  }
   SpanLink* begin() noexcept { return links_ ? links_->data() : nullptr; }
   SpanLink* end() noexcept { return links_ ? links_->data() + links_->size() : nullptr; }
 

@@ -112,8 +112,7 @@ class GATETRACE_API Meta {
   void set(std::string_view key, std::string_view value) {
     const std::uint32_t id = detail::intern(key);
     // The common case, inline: a new key the table knows, and room for it.
-    if (id != 0 && index_of_id(id) == kNotFound &&
-        free_bytes() >= sizeof(Entry) + value.size()) {
+    if (id != 0 && index_of_id(id) == kNotFound && free_bytes() >= sizeof(Entry) + value.size()) {
       char* area = this->area();
       text_bytes_ += static_cast<std::uint32_t>(value.size());
       const std::uint32_t offset = capacity_ - text_bytes_;

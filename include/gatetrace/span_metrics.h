@@ -57,7 +57,9 @@ class GATETRACE_API Metrics {
   std::size_t heap_bytes() const noexcept;
 
   const_iterator begin() const noexcept { return block_ ? block_->entries() : nullptr; }
-  const_iterator end() const noexcept { return block_ ? block_->entries() + block_->size : nullptr; }
+  const_iterator end() const noexcept {
+    return block_ ? block_->entries() + block_->size : nullptr;
+  }
 
  private:
   struct Block {

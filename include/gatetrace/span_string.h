@@ -125,12 +125,8 @@ class GATETRACE_API SpanString {
     return a.bits_ == b.bits_ || a.view() == b.view();
   }
   friend bool operator!=(const SpanString& a, const SpanString& b) noexcept { return !(a == b); }
-  friend bool operator==(const SpanString& a, std::string_view b) noexcept {
-    return a.view() == b;
-  }
-  friend bool operator==(std::string_view a, const SpanString& b) noexcept {
-    return a == b.view();
-  }
+  friend bool operator==(const SpanString& a, std::string_view b) noexcept { return a.view() == b; }
+  friend bool operator==(std::string_view a, const SpanString& b) noexcept { return a == b.view(); }
   friend bool operator!=(const SpanString& a, std::string_view b) noexcept { return !(a == b); }
   friend bool operator!=(std::string_view a, const SpanString& b) noexcept { return !(a == b); }
   friend bool operator<(const SpanString& a, const SpanString& b) noexcept {

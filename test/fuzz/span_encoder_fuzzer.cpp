@@ -183,7 +183,9 @@ void check_span(const json& encoded, const gatetrace::SpanData& span,
   const json& meta = encoded.at("meta");
   GATETRACE_FUZZ_CHECK(meta.is_object());
   std::size_t meta_keys = span.meta.size();
-  for (const auto& [key, value] : span.meta) check_string(meta, key, value);
+  for (const auto& [key, value] : span.meta) {
+    check_string(meta, std::string(key), std::string(value));
+  }
   if (!span.meta.contains("language")) {
     check_string(meta, "language", "cpp");
     ++meta_keys;
@@ -203,7 +205,7 @@ void check_span(const json& encoded, const gatetrace::SpanData& span,
   GATETRACE_FUZZ_CHECK(metrics.is_object());
   std::size_t metric_keys = span.metrics.size();
   for (const auto& [key, value] : span.metrics) {
-    const auto it = metrics.find(key);
+    const auto it = metrics.find(key.str());
     GATETRACE_FUZZ_CHECK(it != metrics.end() && same_double(value, *it));
   }
   if (!span.metrics.contains("process_id")) {

@@ -122,8 +122,8 @@ void encode_span(MsgpackWriter& writer, const SpanData& span, const EncodeContex
   }
   const bool add_language = !has_language;
   const bool add_runtime_id = !has_runtime_id && !context.runtime_id.empty();
-  const bool add_base_service = !has_base_service && !context.default_service.empty() &&
-                                service != context.default_service;
+  const bool add_base_service =
+      !has_base_service && !context.default_service.empty() && service != context.default_service;
   const bool add_process_id = !has_process_id;
   const bool has_links = !span.links.empty();
 

@@ -35,7 +35,7 @@ TraceSegment::TraceSegment(std::shared_ptr<TracerCore> core, ExtractedContext* e
 }
 
 TraceSegment::~TraceSegment() {
-  for (const Entry& entry : spans_) release_span_data(entry.span);
+  for (const Entry& entry : spans_) release_span_data(entry.span());
 }
 
 void TraceSegment::add_span(SpanData* span) {
@@ -55,7 +55,7 @@ void TraceSegment::add_span_locked(SpanData* span) {
     trace_id_ = span->trace_id;
   }
   if (spans_.size() < kMaxSpansPerSegment) {
-    spans_.push_back(Entry{span, false});
+    spans_.push_back(Entry(span));
     return;
   }
   refuse_span();
@@ -108,8 +108,8 @@ void TraceSegment::span_finished(SpanData* span, bool release_handle) {
   // From the newest: children usually finish before their parents.
   bool recorded = false;
   for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
-    if (it->span == span) {
-      it->finished = true;
+    if (it->span() == span) {
+      it->mark_finished();
       recorded = true;
       break;
     }
@@ -143,13 +143,13 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   ready.reserve(finished_);
   std::size_t kept = 0;
   for (const Entry& entry : spans_) {
-    if (!entry.finished) {
+    if (!entry.finished()) {
       spans_[kept++] = entry;
-    } else if (entry.span == local_root_) {
+    } else if (entry.span() == local_root_) {
       contains_root = true;
-      ready.insert(ready.begin(), entry.span);
+      ready.insert(ready.begin(), entry.span());
     } else {
-      ready.push_back(entry.span);
+      ready.push_back(entry.span());
     }
   }
   spans_.resize(kept);

@@ -13,6 +13,7 @@
 // span costs no atomic reference count; the last handle released deletes it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -76,9 +77,18 @@ class TraceSegment {
   const std::shared_ptr<TracerCore>& core_ptr() const { return core_; }
 
  private:
-  struct Entry {
-    SpanData* span = nullptr;  // owned
-    bool finished = false;
+  // An owned span and whether it finished, in one word (the flag in the low bit of the
+  // aligned pointer): a trace of many open spans costs 8 bytes per span here, not 16.
+  class Entry {
+   public:
+    explicit Entry(SpanData* span) : bits_(reinterpret_cast<std::uintptr_t>(span)) {}
+    SpanData* span() const { return reinterpret_cast<SpanData*>(bits_ & ~kFinished); }
+    bool finished() const { return (bits_ & kFinished) != 0; }
+    void mark_finished() { bits_ |= kFinished; }
+
+   private:
+    static constexpr std::uintptr_t kFinished = 1;
+    std::uintptr_t bits_;
   };
 
   ~TraceSegment();  // only through the last release

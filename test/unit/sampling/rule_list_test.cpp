@@ -274,8 +274,9 @@ TEST(RuleList, AgreesWithSpanMatcherOnGeneratedSubjectsAndRules) {
       spec.resource = random() % 2 ? pattern_from(model.resource) : "*";
       for (std::size_t t = random() % 3; t > 0; --t) {
         const std::string& key = keys[random() % keys.size()];
-        const auto value = model.meta.find(key);
-        spec.tags.emplace_back(key, value ? pattern_from(std::string(*value)) : random() % 2 ? "*" : "?*");
+        const auto found = model.meta.find(key);
+        const std::string value = found ? std::string(*found) : std::string();
+        spec.tags.emplace_back(key, found ? pattern_from(value) : random() % 2 ? "*" : "?*");
       }
     }
     const Reference reference(specs);
