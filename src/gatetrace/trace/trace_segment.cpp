@@ -152,7 +152,7 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
       ready.push_back(entry.span());
     }
   }
-  spans_.resize(kept);
+  spans_.erase(spans_.begin() + static_cast<std::ptrdiff_t>(kept), spans_.end());
   finished_ = 0;
   if (contains_root) {
     local_root_ = nullptr;

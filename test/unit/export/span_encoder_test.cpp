@@ -101,7 +101,7 @@ TEST(SpanEncoder, OnlyTheLowHalfOfA128BitTraceIdIsTheTraceId) {
 TEST(SpanEncoder, NegativeDurationBecomesZeroAndEmptyResourceBecomesName) {
   SpanData span = make_span(1, 2);
   span.duration_ns = -5;
-  span.resource.clear();
+  span.resource = "";
   span.name = "azure.apim";
   const json encoded = encode_one(span);
   EXPECT_EQ(encoded.at("duration").get<std::int64_t>(), 0);
