@@ -41,7 +41,9 @@ std::size_t record_bytes(std::size_t text_size) {
   return (sizeof(StringRecord) + text_size + 1 + 3) & ~std::size_t{3};
 }
 
-std::uint32_t intern_slow(std::string_view text) {
+// Out of line: inlined into intern(), its register use would give the cached path a
+// heavy prologue.
+[[gnu::noinline]] std::uint32_t intern_slow(std::string_view text) {
   InternTable& t = table();
   std::lock_guard<std::mutex> lock(t.mutex);
   if (auto found = t.ids.find(text); found != t.ids.end()) return found->second;
@@ -90,6 +92,30 @@ std::uint64_t quick_hash(std::string_view text) {
   return h ^ (h >> 29);
 }
 
+// Whether `stored` (at least text.size() bytes) holds `text`. Keys and names are
+// usually at most 16 bytes: two overlapping word compares each way, no memcmp call.
+bool same_text(const char* stored, std::string_view text) {
+  const std::size_t n = text.size();
+  const char* p = text.data();
+  if (n >= 8 && n <= 16) {
+    std::uint64_t a, b, c, d;
+    std::memcpy(&a, stored, 8);
+    std::memcpy(&b, p, 8);
+    std::memcpy(&c, stored + n - 8, 8);
+    std::memcpy(&d, p + n - 8, 8);
+    return ((a ^ b) | (c ^ d)) == 0;
+  }
+  if (n >= 4 && n < 8) {
+    std::uint32_t a, b, c, d;
+    std::memcpy(&a, stored, 4);
+    std::memcpy(&b, p, 4);
+    std::memcpy(&c, stored + n - 4, 4);
+    std::memcpy(&d, p + n - 4, 4);
+    return ((a ^ b) | (c ^ d)) == 0;
+  }
+  return n == 0 || std::memcmp(stored, p, n) == 0;
+}
+
 // Per thread, the ids of recently interned texts by hash: the common case (a literal
 // key or a span name seen before) costs a hash and a compare, no lock. Trivially
 // destructible, so usable while the thread's destructors run.
@@ -103,10 +129,7 @@ std::uint32_t intern(std::string_view text) {
   std::uint32_t& slot = cache_ids[quick_hash(text) & (kCacheSlots - 1)];
   if (slot != 0) {
     const StringRecord* record = interned_records[slot];
-    if (record->size == text.size() &&
-        (text.empty() || std::memcmp(record->text(), text.data(), text.size()) == 0)) {
-      return slot;
-    }
+    if (record->size == text.size() && same_text(record->text(), text)) return slot;
   }
   const std::uint32_t id = intern_slow(text);
   if (id != 0) slot = id;

@@ -104,7 +104,9 @@ TEST(SpanMetaStorage, GrowsFromInlineToHeapKeepingOrderAndValues) {
     meta.set(key, value);
     expected[key] = value;
     order.push_back(key);
-    if (i == 2) EXPECT_EQ(meta.heap_bytes(), 0u) << "a few short tags stay inline";
+    if (i == 2) {
+      EXPECT_EQ(meta.heap_bytes(), 0u) << "a few short tags stay inline";
+    }
   }
   EXPECT_GT(meta.heap_bytes(), 0u);
   EXPECT_EQ(meta.size(), 200u);
