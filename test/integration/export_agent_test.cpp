@@ -56,7 +56,8 @@ class ExportIntegration : public ::testing::Test {
  protected:
   ExporterSettings settings() {
     ExporterSettings s;
-    s.flush_interval = 1h;
+    s.flush_interval = 1h;  // flushes only when a test asks
+    s.early_flush_bytes = 0;
     s.shutdown_timeout = 3s;
     s.request_timeout = 3s;
     s.default_service = "web-backend";

@@ -126,6 +126,7 @@ AgentExporter::AgentExporter(ExporterSettings settings, std::shared_ptr<HttpClie
                                               settings_.buffer_size_bytes)),
       credit_step_(pool_->block_capacity() / 8),
       min_room_(pool_->block_capacity() / 8),
+      early_flush_bytes_(std::min(settings_.early_flush_bytes, settings_.buffer_size_bytes / 2)),
       sync_(std::make_unique<Sync>()),
       flush_(std::make_unique<FlushState>()) {
   if (!settings_.cgroup_path.empty()) {
@@ -249,6 +250,21 @@ void AgentExporter::push_full(ExportBlock* block) {
   while (!full_.compare_exchange_weak(block->next, block, std::memory_order_release,
                                       std::memory_order_relaxed)) {
   }
+  wake_early_if_due();
+}
+
+void AgentExporter::wake_early_if_due() {
+  // Checked once per full block (every ~20 traces), and the lock taken once per crossing.
+  if (early_flush_bytes_ == 0 ||
+      queued_bytes_.load(std::memory_order_relaxed) < early_flush_bytes_ ||
+      early_flush_pending_.exchange(true, std::memory_order_relaxed)) {
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(sync_->mutex);
+    sync_->early_flush = true;
+  }
+  sync_->wake.notify_all();
 }
 
 void AgentExporter::recycle(ExportBlock* block) {
@@ -305,12 +321,18 @@ void AgentExporter::run() {
   std::unique_lock<std::mutex> lock(sync.mutex);
   auto next_tick = std::chrono::steady_clock::now() + settings_.flush_interval;
   while (true) {
-    sync.wake.wait_until(lock, next_tick,
-                         [&] { return sync.stop || sync.flush_requested > sync.flush_completed; });
+    sync.wake.wait_until(lock, next_tick, [&] {
+      return sync.stop || sync.early_flush || sync.flush_requested > sync.flush_completed;
+    });
     if (sync.stop) break;
     const std::uint64_t ticket = sync.flush_requested;
+    sync.early_flush = false;
     lock.unlock();
     send_queued();
+    // Cleared after the cycle's blocks went back to the pool (their bytes stay counted
+    // while they are sent): a crossing during the send would otherwise start another
+    // cycle for the few blocks queued meanwhile.
+    early_flush_pending_.store(false, std::memory_order_relaxed);
     report_queue_drops();
     lock.lock();
     sync.flush_completed = ticket;
@@ -589,6 +611,7 @@ void AgentExporter::reset_in_child() {
   pool_ = std::make_unique<ExportBlockPool>(block_bytes_for(settings_.buffer_size_bytes),
                                             settings_.buffer_size_bytes);
   queued_bytes_.store(0, std::memory_order_relaxed);
+  early_flush_pending_.store(false, std::memory_order_relaxed);
   for (auto* counter :
        {&counters_.traces_sent, &counters_.traces_dropped_send_failed, &counters_.payloads_sent,
         &counters_.http_errors, &counters_.transport_errors, &counters_.bytes_sent,

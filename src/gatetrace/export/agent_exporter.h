@@ -2,7 +2,8 @@
 // segments; it encodes each one to msgpack right there (the spans are then freed by the
 // caller), onto the end of the thread's current block (export_block.h, export_slots.h);
 // a nearly full block goes whole onto a lock-free stack. A single flush thread wakes
-// every `flush_interval` (or when `flush()` asks), takes the full blocks and every
+// every `flush_interval` (or when `flush()` asks, or when `early_flush_bytes` are
+// queued), takes the full blocks and every
 // thread's partly filled one, groups their traces into v0.4 payloads of at most
 // `max_payload_size_bytes`, PUTs them to the agent's /v0.4/traces with the headers of
 // spec/agent-protocol.md, and feeds the agent's `rate_by_service` answer back to the sampler
@@ -62,6 +63,11 @@ struct ExporterSettings {
   std::size_t buffer_size_bytes = 16u << 20;
   std::size_t max_payload_size_bytes = 4u << 20;
   std::chrono::milliseconds flush_interval{2000};
+  // Queued bytes past which a request thread wakes the flush thread before its interval
+  // (at most half the buffer): at high request rates the interval alone lets the buffer
+  // fill and drop traces, and smaller payloads spread the flush thread's work. 0 turns
+  // it off (tests that fill the buffer on purpose).
+  std::size_t early_flush_bytes = 2u << 20;
   std::chrono::milliseconds shutdown_timeout{2000};
   std::chrono::milliseconds request_timeout{2000};
   // Process tags written on every span (see span_encoder.h).
@@ -130,6 +136,7 @@ class AgentExporter : public Collector {
     std::condition_variable done;       // flush() callers wait for their cycle
     std::uint64_t flush_requested = 0;  // tickets handed out by flush()
     std::uint64_t flush_completed = 0;  // highest ticket whose cycle finished
+    bool early_flush = false;           // a request thread saw early_flush_bytes queued
     bool stop = false;
   };
   // The flush thread's own state, likewise replaced in a forked child.
@@ -150,6 +157,8 @@ class AgentExporter : public Collector {
   // Room in the bound for `cost` more bytes in `block`.
   bool reserve_credit(ExportBlock& block, std::size_t cost);
   void push_full(ExportBlock* block);
+  // Wakes the flush thread once queued bytes pass early_flush_bytes_ (once per cycle).
+  void wake_early_if_due();
   // Gives the block's share of the bound back and the block to the pool.
   void recycle(ExportBlock* block);
   // Takes the full blocks and the threads' partly filled ones into `out`, in order.
@@ -188,6 +197,11 @@ class AgentExporter : public Collector {
   const std::size_t credit_step_;
   // A block with less room than this is full: the next trace could outgrow it.
   const std::size_t min_room_;
+  // See ExporterSettings::early_flush_bytes (0: off). `early_flush_pending_` is set by the
+  // request thread that asks and cleared by the flush thread once its cycle has taken
+  // the blocks, so that one crossing costs one wake-up.
+  const std::size_t early_flush_bytes_;
+  std::atomic<bool> early_flush_pending_{false};
   Counters counters_;
 
   std::unique_ptr<Sync> sync_;

@@ -38,6 +38,7 @@ class ExporterBlocksTest : public ::testing::Test {
   ExporterSettings settings() {
     ExporterSettings s;
     s.flush_interval = 1h;  // flushes only when a test asks
+    s.early_flush_bytes = 0;
     s.shutdown_timeout = 5s;
     s.request_timeout = 2s;
     s.default_service = "web-backend";
@@ -322,6 +323,62 @@ TEST_F(ExporterBlocksTest, ExportersComeAndGoOnALongLivedThread) {
     }
     ASSERT_EQ(client->request_count(), 1u);
   }
+}
+
+// At high request rates the flush interval alone would let the buffer fill and drop
+// traces: once early_flush_bytes are queued, the flush thread is woken before its
+// interval (here an hour) and sends what is queued.
+TEST_F(ExporterBlocksTest, EnoughQueuedBytesWakeTheFlushThreadBeforeItsInterval) {
+  auto s = settings();
+  s.buffer_size_bytes = 1u << 20;  // blocks of 64 KiB
+  s.early_flush_bytes = 96 * 1024;
+  AgentExporter exporter(s, client_, logger_);
+  auto chunk = testing::make_chunk(1, 10);
+  std::string encoded;
+  encode_chunk(encoded, chunk.chunk, kContext);
+  // Past the threshold, short of the bound: nothing may be dropped.
+  const std::uint64_t traces = (128 * 1024) / encoded.size() + 1;
+  for (std::uint64_t i = 0; i < traces; ++i) exporter.send(chunk.chunk);
+  ASSERT_TRUE(client_->wait_for_requests(1, 10s));
+  EXPECT_FALSE(received_trace_ids().empty());
+  ASSERT_TRUE(exporter.flush(5s));
+  const ExporterStats stats = exporter.stats();
+  EXPECT_EQ(stats.traces_dropped_queue_full, 0u);
+  EXPECT_EQ(stats.traces_sent, traces);
+}
+
+TEST_F(ExporterBlocksTest, BelowTheEarlyFlushThresholdTheIntervalDecides) {
+  auto s = settings();
+  s.buffer_size_bytes = 1u << 20;
+  s.early_flush_bytes = 512 * 1024;
+  AgentExporter exporter(s, client_, logger_);
+  auto chunk = testing::make_chunk(1, 10);
+  std::string encoded;
+  encode_chunk(encoded, chunk.chunk, kContext);
+  // Several full blocks, still well below the threshold.
+  const std::uint64_t traces = (256 * 1024) / encoded.size();
+  for (std::uint64_t i = 0; i < traces; ++i) exporter.send(chunk.chunk);
+  EXPECT_FALSE(client_->wait_for_requests(1, 300ms));
+  ASSERT_TRUE(exporter.flush(5s));
+  EXPECT_EQ(exporter.stats().traces_sent, traces);
+}
+
+// The threshold is capped at half the buffer, so that a configured buffer smaller than
+// the default threshold still flushes early instead of filling up.
+TEST_F(ExporterBlocksTest, TheEarlyFlushThresholdIsAtMostHalfTheBuffer) {
+  auto s = settings();
+  s.buffer_size_bytes = 256 * 1024;  // blocks of 16 KiB
+  s.early_flush_bytes = 2u << 20;    // the default, larger than the buffer
+  AgentExporter exporter(s, client_, logger_);
+  auto chunk = testing::make_chunk(1, 10);
+  std::string encoded;
+  encode_chunk(encoded, chunk.chunk, kContext);
+  const std::uint64_t traces = (160 * 1024) / encoded.size();
+  for (std::uint64_t i = 0; i < traces; ++i) exporter.send(chunk.chunk);
+  ASSERT_TRUE(client_->wait_for_requests(1, 10s));
+  ASSERT_TRUE(exporter.flush(5s));
+  EXPECT_EQ(exporter.stats().traces_dropped_queue_full, 0u);
+  EXPECT_EQ(exporter.stats().traces_sent, traces);
 }
 
 }  // namespace

@@ -31,6 +31,7 @@ class AgentExporterTest : public ::testing::Test {
   ExporterSettings settings() {
     ExporterSettings s;
     s.flush_interval = 1h;  // flushes only when a test asks
+    s.early_flush_bytes = 0;
     s.shutdown_timeout = 2s;
     s.request_timeout = 2s;
     s.default_service = "web-backend";
