@@ -110,7 +110,7 @@ class GATETRACE_API Meta {
 
   // Adds the tag, or replaces the value of an existing one (keeping its place).
   void set(std::string_view key, std::string_view value) {
-    const std::uint32_t id = detail::intern(key);
+    const std::uint32_t id = SpanString::intern(key);
     // The common case, inline: a new key the table knows, and room for it.
     if (id != 0 && index_of_id(id) == kNotFound && free_bytes() >= sizeof(Entry) + value.size()) {
       char* area = this->area();
@@ -184,7 +184,7 @@ class GATETRACE_API Meta {
   }
   std::string_view key_of(const Entry& e) const noexcept {
     if (e.key & kInlineKey) return {area() + e.offset, e.key & ~kInlineKey};
-    return detail::interned_records[e.key]->view();
+    return SpanString::interned(e.key)->view();
   }
   std::string_view value_of(const Entry& e) const noexcept {
     return {area() + e.offset + inline_key_size(e), e.size};

@@ -36,20 +36,7 @@ struct StringRecord {
   std::string_view view() const { return {text(), size}; }
 };
 
-// The interned records by id (index 0 is unused). Written once per id, under the
-// table's lock, before the id is handed out; read without a lock through ids that
-// were handed out (which orders the read after the write).
 constexpr std::uint32_t kMaxInternedStrings = 1u << 16;
-GATETRACE_API extern const StringRecord* interned_records[kMaxInternedStrings];
-
-// The id of `text` in the intern table, adding it if there is room; 0 when it is not
-// interned (longer than the table takes, or the table full). Thread-safe; a
-// per-thread cache answers repeated texts without the table's lock.
-GATETRACE_API std::uint32_t intern(std::string_view text);
-
-// A heap record holding a copy of `text` (id 0), for a handle to own.
-GATETRACE_API const StringRecord* make_owned_record(std::string_view text);
-GATETRACE_API void free_owned_record(const StringRecord* record);
 
 }  // namespace detail
 
@@ -89,10 +76,10 @@ class GATETRACE_API SpanString {
       reset();
       return;
     }
-    const std::uint32_t id = detail::intern(text);
+    const std::uint32_t id = intern(text);
     if (id != 0) {
       reset();
-      bits_ = reinterpret_cast<std::uintptr_t>(detail::interned_records[id]);
+      bits_ = reinterpret_cast<std::uintptr_t>(interned(id));
     } else {
       assign_owned(text);
     }
@@ -121,6 +108,15 @@ class GATETRACE_API SpanString {
   // True when the handle holds a heap copy of its own.
   bool owned() const noexcept { return (bits_ & kOwnedBit) != 0; }
 
+  // The intern table. intern() gives the id of `text`, adding it if there is room; 0
+  // when it is not interned (longer than the table takes, or the table full).
+  // Thread-safe; a per-thread cache answers repeated texts without the table's lock.
+  static std::uint32_t intern(std::string_view text);
+  // The record of a non-zero id that intern() returned. Written once per id, under
+  // the table's lock, before the id is handed out; read without a lock through ids
+  // that were handed out (which orders the read after the write).
+  static const detail::StringRecord* interned(std::uint32_t id) noexcept { return records_[id]; }
+
   friend bool operator==(const SpanString& a, const SpanString& b) noexcept {
     return a.bits_ == b.bits_ || a.view() == b.view();
   }
@@ -140,9 +136,14 @@ class GATETRACE_API SpanString {
     return reinterpret_cast<const detail::StringRecord*>(bits_ & ~kOwnedBit);
   }
   void reset() noexcept {
-    if (owned()) detail::free_owned_record(record());
+    if (owned()) free_owned_record(record());
     bits_ = 0;
   }
+  // A heap record holding a copy of `text` (id 0), for a handle to own.
+  static const detail::StringRecord* make_owned_record(std::string_view text);
+  static void free_owned_record(const detail::StringRecord* record) noexcept;
+
+  static const detail::StringRecord* records_[detail::kMaxInternedStrings];  // by id
   void assign_owned(std::string_view text);
   void copy_from(const SpanString& other) {
     if (other.owned()) {

@@ -7,11 +7,13 @@
 #include <unordered_map>
 
 namespace gatetrace {
-namespace detail {
 
-const StringRecord* interned_records[kMaxInternedStrings] = {};
+const detail::StringRecord* SpanString::records_[detail::kMaxInternedStrings] = {};
 
 namespace {
+
+using detail::kMaxInternedStrings;
+using detail::StringRecord;
 
 // Texts longer than this are never interned (resources such as SQL statements can be
 // long and many; names and keys are short).
@@ -43,7 +45,7 @@ std::size_t record_bytes(std::size_t text_size) {
 
 // Out of line: inlined into intern(), its register use would give the cached path a
 // heavy prologue.
-[[gnu::noinline]] std::uint32_t intern_slow(std::string_view text) {
+[[gnu::noinline]] std::uint32_t intern_slow(std::string_view text, const StringRecord** records) {
   InternTable& t = table();
   std::lock_guard<std::mutex> lock(t.mutex);
   if (auto found = t.ids.find(text); found != t.ids.end()) return found->second;
@@ -61,7 +63,7 @@ std::size_t record_bytes(std::size_t text_size) {
   t.block_left -= bytes;
   t.bytes += bytes;
   const std::uint32_t id = t.next_id++;
-  interned_records[id] = record;
+  records[id] = record;
   t.ids.emplace(record->view(), id);
   return id;
 }
@@ -124,19 +126,19 @@ thread_local std::uint32_t cache_ids[kCacheSlots];
 
 }  // namespace
 
-std::uint32_t intern(std::string_view text) {
+std::uint32_t SpanString::intern(std::string_view text) {
   if (text.size() > kMaxInternedLength) return 0;
   std::uint32_t& slot = cache_ids[quick_hash(text) & (kCacheSlots - 1)];
   if (slot != 0) {
-    const StringRecord* record = interned_records[slot];
+    const StringRecord* record = records_[slot];
     if (record->size == text.size() && same_text(record->text(), text)) return slot;
   }
-  const std::uint32_t id = intern_slow(text);
+  const std::uint32_t id = intern_slow(text, records_);
   if (id != 0) slot = id;
   return id;
 }
 
-const StringRecord* make_owned_record(std::string_view text) {
+const StringRecord* SpanString::make_owned_record(std::string_view text) {
   void* memory = ::operator new(sizeof(StringRecord) + text.size() + 1);
   auto* record = new (memory) StringRecord{static_cast<std::uint32_t>(text.size()), 0};
   char* chars = static_cast<char*>(memory) + sizeof(StringRecord);
@@ -145,15 +147,13 @@ const StringRecord* make_owned_record(std::string_view text) {
   return record;
 }
 
-void free_owned_record(const StringRecord* record) {
+void SpanString::free_owned_record(const StringRecord* record) noexcept {
   ::operator delete(const_cast<StringRecord*>(record));
 }
 
-}  // namespace detail
-
 void SpanString::assign_owned(std::string_view text) {
   // Copied before the old record is freed: `text` may be this handle's own text.
-  const detail::StringRecord* record = detail::make_owned_record(text);
+  const StringRecord* record = make_owned_record(text);
   reset();
   bits_ = reinterpret_cast<std::uintptr_t>(record) | kOwnedBit;
 }
