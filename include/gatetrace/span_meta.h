@@ -4,11 +4,12 @@
 // from its front and the tags' text from its back. An entry names its key by intern id
 // (span_string.h: keys are few and repeat across spans, so their text is stored once
 // per process) and its value by offset and length in the area. A key the intern table
-// does not take (too long, or the table full) is stored in the area too, before its
-// value. The first kInlineBytes of area are inside the Meta itself, so inside the
-// SpanData: a span with a handful of short tags allocates nothing for them. A larger
-// area is one heap block, which a recycled span keeps (see span_pool.h). Text that is
-// overwritten or erased stays in place until the area is next copied (when it grows),
+// does not take (too long, the table full, or not yet seen twice by the doorkeeper) is
+// stored in the area too, before its value; lookups compare ids (one 4-byte compare
+// per entry), and texts only while the map holds such a key. The first kInlineBytes of area are
+// inside the Meta itself, so inside the SpanData: a span with a handful of short tags allocates
+// nothing for them. A larger area is one heap block, which a recycled span keeps (see span_pool.h).
+// Text that is overwritten or erased stays in place until the area is next copied (when it grows),
 // which keeps only the live text: the area stays within about twice what is live.
 //
 // Reading: `for (const auto& [key, value] : meta)` gives string_views;
@@ -110,27 +111,42 @@ class GATETRACE_API Meta {
 
   // Adds the tag, or replaces the value of an existing one (keeping its place).
   void set(std::string_view key, std::string_view value) {
-    const std::uint32_t id = SpanString::intern(key);
-    // The common case, inline: a new key the table knows, and room for it.
-    if (id != 0 && index_of_id(id) == kNotFound && free_bytes() >= sizeof(Entry) + value.size()) {
-      char* area = this->area();
-      text_bytes_ += static_cast<std::uint32_t>(value.size());
-      const std::uint32_t offset = capacity_ - text_bytes_;
-      // Free space: it cannot overlap `value`, even when `value` is this map's text.
-      detail::move_chars(area + offset, value.data(), value.size());
-      put_entry(size_++, Entry{id, offset, static_cast<std::uint32_t>(value.size())});
+    // The common case, inline: room for a new tag, and a key that is interned and not
+    // yet here (no scan when its bit is clear).
+    char* const area = this->area();
+    const std::size_t used = size_ * sizeof(Entry);
+    if (text_start_ >= used + sizeof(Entry) + value.size()) {
+      std::uint32_t id = recycled_id(area + used, key);
+      if (id == 0) id = SpanString::intern_guarded(key);
+      if (id != 0 && (key_bits_ & key_bit(id)) == 0) {
+        append(area, id, value);
+        return;
+      }
+      set_by_id(id, key, value);
       return;
     }
-    set_other(id, key, value);
+    set_by_id(SpanString::intern_guarded(key), key, value);
+  }
+  // set() for a key of span_keys.h (no intern lookup).
+  void set_known(std::uint32_t known_key, std::string_view value) {
+    set_by_id(known_key, SpanString::interned(known_key)->view(), value);
   }
 
   // The value of `key`, if present (its text is valid until the map next changes).
   TagLookup find(std::string_view key) const {
-    const std::size_t i = index_of(key);
+    const std::size_t i = index_of(SpanString::lookup(key), key);
     if (i == kNotFound) return nullptr;
     return TagLookup(value_of(entry(i)));
   }
-  bool contains(std::string_view key) const { return index_of(key) != kNotFound; }
+  // find() for a key of span_keys.h.
+  TagLookup find_known(std::uint32_t known_key) const {
+    const std::size_t i = index_of(known_key, SpanString::interned(known_key)->view());
+    if (i == kNotFound) return nullptr;
+    return TagLookup(value_of(entry(i)));
+  }
+  bool contains(std::string_view key) const {
+    return index_of(SpanString::lookup(key), key) != kNotFound;
+  }
   // Removes `key`; true if it was present. The others keep their order.
   bool erase(std::string_view key);
 
@@ -139,12 +155,13 @@ class GATETRACE_API Meta {
   // Forgets every tag; keeps the area (a heap block too) for the next ones.
   void clear() noexcept {
     size_ = 0;
-    text_bytes_ = 0;
+    text_start_ = capacity();
+    key_bits_ = 0;
   }
   // Forgets every tag and frees a heap block.
   void release_memory() noexcept;
   // Heap bytes held (0 while the inline area suffices).
-  std::size_t heap_bytes() const noexcept { return heap_ ? capacity_ : 0; }
+  std::size_t heap_bytes() const noexcept { return heap_ ? capacity() : 0; }
 
   const_iterator begin() const noexcept { return const_iterator(this, 0); }
   const_iterator end() const noexcept { return const_iterator(this, size_); }
@@ -164,6 +181,9 @@ class GATETRACE_API Meta {
   };
   static constexpr std::uint32_t kInlineKey = 0x80000000u;
   static constexpr std::size_t kNotFound = ~std::size_t{0};
+  // A heap area is preceded by a header holding its capacity (8 bytes, so that the
+  // entries stay aligned as in the inline area).
+  static constexpr std::size_t kHeapHeader = 8;
 
   char* area() noexcept { return heap_ ? heap_ : inline_; }
   const char* area() const noexcept { return heap_ ? heap_ : inline_; }
@@ -176,9 +196,17 @@ class GATETRACE_API Meta {
   void put_entry(std::size_t i, const Entry& e) noexcept {
     std::memcpy(area() + i * sizeof(Entry), &e, sizeof(Entry));
   }
-  std::size_t free_bytes() const noexcept {
-    return capacity_ - size_ * sizeof(Entry) - text_bytes_;
+  std::uint32_t capacity() const noexcept {
+    if (heap_ == nullptr) return kInlineBytes;
+    std::uint32_t capacity;
+    std::memcpy(&capacity, heap_ - kHeapHeader, sizeof capacity);
+    return capacity;
   }
+  std::size_t free_bytes() const noexcept { return text_start_ - size_ * sizeof(Entry); }
+  // One of 32 bits for an id; key_bits_ holds those of the keys present (all of them
+  // while a key is kept in the area), so that setting a new tag, or looking up an
+  // absent one, usually skips the scan.
+  static std::uint32_t key_bit(std::uint32_t id) noexcept { return std::uint32_t{1} << (id & 31); }
   static std::uint32_t inline_key_size(const Entry& e) noexcept {
     return (e.key & kInlineKey) ? (e.key & ~kInlineKey) : 0;
   }
@@ -189,19 +217,65 @@ class GATETRACE_API Meta {
   std::string_view value_of(const Entry& e) const noexcept {
     return {area() + e.offset + inline_key_size(e), e.size};
   }
-  std::size_t index_of_id(std::uint32_t id) const noexcept {
-    for (std::size_t i = 0; i < size_; ++i) {
-      std::uint32_t key;
-      std::memcpy(&key, area() + i * sizeof(Entry), sizeof key);
-      if (key == id) return i;
+  // The id of `key` when the next entry's place still holds it from before the last
+  // clear(), else 0. A recycled span is usually tagged as it was the last time, key by
+  // key in the same order: the old entry names the key, and comparing its text costs
+  // less than the intern lookup. The place may hold anything (an older entry, old
+  // text, zeros): any id whose record holds `key` is `key`'s id.
+  // `next`: the next entry's place, inside the free space.
+  static std::uint32_t recycled_id(const char* next, std::string_view key) noexcept {
+    std::uint32_t id;
+    std::memcpy(&id, next, sizeof id);
+    const detail::StringRecord* record = SpanString::interned_or_null(id);
+    if (record == nullptr || record->size != key.size() ||
+        !detail::same_text(record->text(), key)) {
+      return 0;
     }
-    return kNotFound;
+    return id;
   }
-  // By text: for keys that may not be interned (lookups must not add to the table).
-  std::size_t index_of(std::string_view key) const noexcept;
+  // The entry of `key`, whose intern id is `id` (0 when it is not interned).
+  std::size_t index_of(std::uint32_t id, std::string_view key) const noexcept {
+    if ((key_bits_ & key_bit(id)) == 0) return kNotFound;
+    const char* area = this->area();
+    std::uint32_t seen = 0;  // every stored key or'ed: kInlineKey when one is in the area
+    for (std::size_t i = 0; i < size_; ++i) {
+      std::uint32_t stored;
+      std::memcpy(&stored, area + i * sizeof(Entry), sizeof stored);
+      if (stored == id) return i;
+      seen |= stored;
+    }
+    // Keys in the area have no id (nor has `key` when it is not interned): only their
+    // text can tell. Without them, a key that is absent by id is absent.
+    return (seen & kInlineKey) ? index_of_text(key) : kNotFound;
+  }
+  std::size_t index_of_text(std::string_view key) const noexcept;
 
-  // set() for the rest: an existing key, a key kept in the area, or no room.
-  void set_other(std::uint32_t id, std::string_view key, std::string_view value);
+  void set_by_id(std::uint32_t id, std::string_view key, std::string_view value) {
+    const std::size_t found = index_of(id, key);
+    // The common case, inline: a new key the table knows, and room for it.
+    if (found == kNotFound && id != 0 && free_bytes() >= sizeof(Entry) + value.size()) {
+      append(area(), id, value);
+      return;
+    }
+    set_other(id, found, key, value);
+  }
+  // Adds a tag of interned key `id` (not present); the caller checked for room.
+  void append(char* area, std::uint32_t id, std::string_view value) noexcept {
+    const auto size = static_cast<std::uint32_t>(value.size());
+    text_start_ -= size;
+    // Free space: it cannot overlap `value`, even when `value` is this map's text.
+    detail::move_chars(area + text_start_, value.data(), size);
+    // The entry as a word (key, offset) and the size: two stores.
+    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "Entry written as words");
+    const std::uint64_t head = id | (std::uint64_t{text_start_} << 32);
+    char* entry = area + size_ * sizeof(Entry);
+    std::memcpy(entry, &head, sizeof head);
+    std::memcpy(entry + sizeof head, &size, sizeof size);
+    ++size_;
+    key_bits_ |= key_bit(id);
+  }
+  // set() for the rest: an existing key (at `found`), a key kept in the area, or no room.
+  void set_other(std::uint32_t id, std::size_t found, std::string_view key, std::string_view value);
   // Makes room for `entries` more entries and `text` more bytes of text, moving the
   // live tags to a larger heap block if needed.
   void reserve_room(std::size_t entries, std::size_t text);
@@ -215,14 +289,17 @@ class GATETRACE_API Meta {
   bool holds(std::string_view text) const noexcept {
     const auto at = reinterpret_cast<std::uintptr_t>(text.data());
     const auto a = reinterpret_cast<std::uintptr_t>(area());
-    return at >= a && at < a + capacity_;
+    return at >= a && at < a + capacity();
   }
+  // A heap area of `capacity` bytes, and its release.
+  static char* new_area(std::size_t capacity);
+  static void delete_area(char* area) noexcept;
 
-  char* heap_ = nullptr;  // the area when it outgrew inline_
-  std::uint32_t capacity_ = kInlineBytes;
-  std::uint32_t size_ = 0;        // entries
-  std::uint32_t text_bytes_ = 0;  // used at the area's back, live or not
-  char inline_[kInlineBytes];
+  char* heap_ = nullptr;                     // the area when it outgrew inline_
+  std::uint32_t text_start_ = kInlineBytes;  // the text, live or not, is at [text_start_, capacity)
+  std::uint32_t size_ = 0;                   // entries
+  std::uint32_t key_bits_ = 0;               // see key_bit()
+  char inline_[kInlineBytes] = {};           // zeroed: recycled_id() may read its free space
 };
 
 }  // namespace gatetrace

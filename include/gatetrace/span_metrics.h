@@ -45,16 +45,20 @@ class GATETRACE_API Metrics {
   }
   bool contains(std::string_view key) const noexcept { return find_entry(key) != nullptr; }
   // Removes `key`; true if it was present. The others keep their order.
-  bool erase(std::string_view key);
+  bool erase(std::string_view key) { return !empty() && erase_present(key); }
 
   std::size_t size() const noexcept { return block_ ? block_->size : 0; }
   bool empty() const noexcept { return size() == 0; }
   // Forgets every metric; keeps the block for the next ones.
-  void clear() noexcept;
+  void clear() noexcept {
+    if (block_ != nullptr && block_->size != 0) destroy_entries();
+  }
   // Forgets every metric and frees the block.
   void release_memory() noexcept;
   // Heap bytes held.
-  std::size_t heap_bytes() const noexcept;
+  std::size_t heap_bytes() const noexcept {
+    return block_ ? sizeof(Block) + block_->capacity * sizeof(value_type) : 0;
+  }
 
   const_iterator begin() const noexcept { return block_ ? block_->entries() : nullptr; }
   const_iterator end() const noexcept {
@@ -80,6 +84,10 @@ class GATETRACE_API Metrics {
     return nullptr;
   }
   void grow();
+  // erase() once the map has entries.
+  bool erase_present(std::string_view key);
+  // clear() once the map has entries.
+  void destroy_entries() noexcept;
 
   Block* block_ = nullptr;
 };

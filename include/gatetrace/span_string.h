@@ -2,12 +2,20 @@
 // its metrics. These texts repeat across spans (a service has a handful of names, a
 // handful of tag keys), so each distinct text is stored once, in a process-wide table of
 // immutable strings ("interned"), and a span keeps an 8-byte handle to it: no heap
-// block and no malloc header per string per span, and a recycled span's fields cost a
-// table lookup instead of a copy.
+// block and no malloc header per string per span.
 //
 // The table is bounded (string count, text bytes, and a length limit per string) so that
 // high-cardinality texts cannot grow it without limit: a text that is not interned (too
-// long, or the table full) is owned by its handle instead, as one heap copy.
+// long, or the table full) is owned by its handle instead, as one heap copy. On the
+// request path the tracer assigns with assign_guarded(), which interns a text only once
+// this thread has seen it twice (a "doorkeeper"), so that one-off texts (a resource
+// naming a user id) never reach the table; they are owned copies, as std::string was.
+//
+// Finding a text's id costs no lock in the steady state: a per-thread cache keyed by the
+// text's address and length (a string literal hits every time; the bytes are compared
+// with the stored text, so a reused buffer cannot give a wrong id), then the table's
+// lock-free index. Only adding a text takes the table's lock, and once the table is full
+// an atomic flag skips even that.
 //
 // A SpanString reads like a std::string_view: it converts to one implicitly, compares
 // with `==` against string literals, std::string and views, and has size()/empty()/
@@ -16,8 +24,10 @@
 
 #include "gatetrace/api.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -37,6 +47,40 @@ struct StringRecord {
 };
 
 constexpr std::uint32_t kMaxInternedStrings = 1u << 16;
+
+// Whether `stored` (at least text.size() bytes) holds `text`. Keys and names are
+// usually at most 32 bytes: overlapping word compares each way, no memcmp call.
+inline bool same_text(const char* stored, std::string_view text) noexcept {
+  const std::size_t n = text.size();
+  const char* p = text.data();
+  if (n >= 16) {
+    if (n > 32) return std::memcmp(stored, p, n) == 0;
+    std::uint64_t a[4], b[4];
+    std::memcpy(a, stored, 16);
+    std::memcpy(a + 2, stored + n - 16, 16);
+    std::memcpy(b, p, 16);
+    std::memcpy(b + 2, p + n - 16, 16);
+    return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
+  }
+  if (n >= 8) {
+    std::uint64_t a, b, c, d;
+    std::memcpy(&a, stored, 8);
+    std::memcpy(&b, p, 8);
+    std::memcpy(&c, stored + n - 8, 8);
+    std::memcpy(&d, p + n - 8, 8);
+    return ((a ^ b) | (c ^ d)) == 0;
+  }
+  if (n >= 4) {
+    std::uint32_t a, b, c, d;
+    std::memcpy(&a, stored, 4);
+    std::memcpy(&b, p, 4);
+    std::memcpy(&c, stored + n - 4, 4);
+    std::memcpy(&d, p + n - 4, 4);
+    return ((a ^ b) | (c ^ d)) == 0;
+  }
+  // 0 to 3 bytes: the first, middle and last cover them all.
+  return n == 0 || (stored[0] == p[0] && stored[n / 2] == p[n / 2] && stored[n - 1] == p[n - 1]);
+}
 
 }  // namespace detail
 
@@ -70,19 +114,21 @@ class GATETRACE_API SpanString {
   SpanString& operator=(const std::string& text) { return *this = std::string_view(text); }
   ~SpanString() { reset(); }
 
-  // Replaces the text: interned when the table takes it, else an owned copy.
+  // Replaces the text: interned when the table takes it, else an owned copy. Equal
+  // text is kept as it is, with no lookup (a recycled span named as before).
   void assign(std::string_view text) {
-    if (text.empty()) {
-      reset();
-      return;
-    }
-    const std::uint32_t id = intern(text);
-    if (id != 0) {
-      reset();
-      bits_ = reinterpret_cast<std::uintptr_t>(interned(id));
-    } else {
-      assign_owned(text);
-    }
+    if (!holds(text)) assign_id(text, intern(text));
+  }
+  // assign() for the request path: interns `text` only once this thread has seen it
+  // twice (see intern_guarded), else holds an owned copy.
+  void assign_guarded(std::string_view text) {
+    if (!holds(text)) assign_id(text, intern_guarded(text));
+  }
+  // True when the handle's text is `text`.
+  bool holds(std::string_view text) const noexcept {
+    const detail::StringRecord* r = record();
+    if (r == nullptr) return text.empty();
+    return r->size == text.size() && detail::same_text(r->text(), text);
   }
 
   std::string_view view() const noexcept {
@@ -108,14 +154,27 @@ class GATETRACE_API SpanString {
   // True when the handle holds a heap copy of its own.
   bool owned() const noexcept { return (bits_ & kOwnedBit) != 0; }
 
-  // The intern table. intern() gives the id of `text`, adding it if there is room; 0
-  // when it is not interned (longer than the table takes, or the table full).
-  // Thread-safe; a per-thread cache answers repeated texts without the table's lock.
+  // The intern table; thread-safe. intern() gives the id of `text`, adding it if there
+  // is room; 0 when it is not interned (longer than the table takes, or the table full).
   static std::uint32_t intern(std::string_view text);
-  // The record of a non-zero id that intern() returned. Written once per id, under
-  // the table's lock, before the id is handed out; read without a lock through ids
-  // that were handed out (which orders the read after the write).
-  static const detail::StringRecord* interned(std::uint32_t id) noexcept { return records_[id]; }
+  // intern() behind the doorkeeper: a text not yet in the table is added only if this
+  // thread looked it up before (by a hash of the whole text), else 0. For texts that
+  // may be of high cardinality (every tag key and span field on the request path).
+  static std::uint32_t intern_guarded(std::string_view text);
+  // The id of `text` if it is interned, else 0; never adds.
+  static std::uint32_t lookup(std::string_view text);
+  // The record of a non-zero id that intern() returned (or a span_keys.h id). Written
+  // once per id, under the table's lock, before the id is published (with release
+  // order) in the table's index; read without a lock through ids that were handed out
+  // (which orders the read after the write).
+  static const detail::StringRecord* interned(std::uint32_t id) noexcept {
+    return records_[id].load(std::memory_order_acquire);
+  }
+  // The record of `id` if it is a valid id, else null: for ids read from memory that
+  // may hold anything (see Meta::set).
+  static const detail::StringRecord* interned_or_null(std::uint32_t id) noexcept {
+    return id < detail::kMaxInternedStrings ? interned(id) : nullptr;
+  }
 
   friend bool operator==(const SpanString& a, const SpanString& b) noexcept {
     return a.bits_ == b.bits_ || a.view() == b.view();
@@ -143,8 +202,20 @@ class GATETRACE_API SpanString {
   static const detail::StringRecord* make_owned_record(std::string_view text);
   static void free_owned_record(const detail::StringRecord* record) noexcept;
 
-  static const detail::StringRecord* records_[detail::kMaxInternedStrings];  // by id
+  // By id; null for ids not handed out. Atomic (plain loads and stores on the usual
+  // targets) because interned_or_null() may read an id another thread is adding.
+  static std::atomic<const detail::StringRecord*> records_[detail::kMaxInternedStrings];
   void assign_owned(std::string_view text);
+  void assign_id(std::string_view text, std::uint32_t id) {
+    if (id != 0) {
+      reset();
+      bits_ = reinterpret_cast<std::uintptr_t>(interned(id));
+    } else if (text.empty()) {
+      reset();
+    } else {
+      assign_owned(text);
+    }
+  }
   void copy_from(const SpanString& other) {
     if (other.owned()) {
       assign_owned(other.view());

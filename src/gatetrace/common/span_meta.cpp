@@ -12,6 +12,18 @@ constexpr std::size_t kMinHeapBytes = 384;
 
 }  // namespace
 
+char* Meta::new_area(std::size_t capacity) {
+  // Zeroed: Meta::recycled_id() may read the free space.
+  char* block = new char[kHeapHeader + capacity]();
+  const auto stored = static_cast<std::uint32_t>(capacity);
+  std::memcpy(block, &stored, sizeof stored);
+  return block + kHeapHeader;
+}
+
+void Meta::delete_area(char* area) noexcept {
+  if (area != nullptr) delete[](area - kHeapHeader);
+}
+
 Meta::Meta(const Meta& other) { copy_live(other); }
 
 Meta::Meta(Meta&& other) noexcept { take(other); }
@@ -19,15 +31,15 @@ Meta::Meta(Meta&& other) noexcept { take(other); }
 void Meta::take(Meta& other) noexcept {
   if (other.heap_ != nullptr) {
     heap_ = std::exchange(other.heap_, nullptr);
-    capacity_ = std::exchange(other.capacity_, static_cast<std::uint32_t>(kInlineBytes));
   } else {
     // Both areas are inline and of the same size: entries and text keep their offsets.
     std::memcpy(inline_, other.inline_, other.size_ * sizeof(Entry));
-    const std::size_t text_start = kInlineBytes - other.text_bytes_;
-    std::memcpy(inline_ + text_start, other.inline_ + text_start, other.text_bytes_);
+    std::memcpy(inline_ + other.text_start_, other.inline_ + other.text_start_,
+                kInlineBytes - other.text_start_);
   }
   size_ = std::exchange(other.size_, 0);
-  text_bytes_ = std::exchange(other.text_bytes_, 0);
+  text_start_ = std::exchange(other.text_start_, static_cast<std::uint32_t>(kInlineBytes));
+  key_bits_ = std::exchange(other.key_bits_, 0);
 }
 
 Meta& Meta::operator=(const Meta& other) {
@@ -44,11 +56,11 @@ Meta& Meta::operator=(Meta&& other) noexcept {
 }
 
 void Meta::release_memory() noexcept {
-  delete[] heap_;
+  delete_area(heap_);
   heap_ = nullptr;
-  capacity_ = kInlineBytes;
+  text_start_ = kInlineBytes;
   size_ = 0;
-  text_bytes_ = 0;
+  key_bits_ = 0;
 }
 
 std::size_t Meta::live_bytes() const noexcept {
@@ -63,24 +75,24 @@ std::size_t Meta::live_bytes() const noexcept {
 void Meta::copy_live(const Meta& other) {
   const std::size_t live = other.live_bytes();
   clear();
-  if (live > capacity_) {
+  if (live > capacity()) {
     release_memory();
-    heap_ = new char[live];
-    capacity_ = static_cast<std::uint32_t>(live);
+    heap_ = new_area(live);
+    text_start_ = static_cast<std::uint32_t>(live);
   }
   char* area = this->area();
   for (std::size_t i = 0; i < other.size_; ++i) {
     Entry e = other.entry(i);
     const std::uint32_t bytes = inline_key_size(e) + e.size;
-    text_bytes_ += bytes;
-    const std::uint32_t offset = capacity_ - text_bytes_;
-    std::memcpy(area + offset, other.area() + e.offset, bytes);
-    e.offset = offset;
+    text_start_ -= bytes;
+    std::memcpy(area + text_start_, other.area() + e.offset, bytes);
+    e.offset = text_start_;
     put_entry(size_++, e);
   }
+  key_bits_ = other.key_bits_;
 }
 
-std::size_t Meta::index_of(std::string_view key) const noexcept {
+std::size_t Meta::index_of_text(std::string_view key) const noexcept {
   for (std::size_t i = 0; i < size_; ++i) {
     if (key_of(entry(i)) == key) return i;
   }
@@ -88,7 +100,7 @@ std::size_t Meta::index_of(std::string_view key) const noexcept {
 }
 
 bool Meta::erase(std::string_view key) {
-  const std::size_t i = index_of(key);
+  const std::size_t i = index_of(SpanString::lookup(key), key);
   if (i == kNotFound) return false;
   // The entries after it move up one; its text stays behind until the area is copied.
   char* area = this->area();
@@ -104,25 +116,23 @@ void Meta::reserve_room(std::size_t entries, std::size_t text) {
   // Twice what will be live, so that a run of growing overwrites copies the area only
   // every so often, and dead text never takes more than the live does.
   const std::size_t capacity = std::max(kMinHeapBytes, 2 * (live_bytes() + wanted));
-  char* block = new char[capacity];
-  std::uint32_t text_bytes = 0;
+  char* block = new_area(capacity);
+  auto text_start = static_cast<std::uint32_t>(capacity);
   for (std::size_t i = 0; i < size_; ++i) {
     Entry e = entry(i);
     const std::uint32_t bytes = inline_key_size(e) + e.size;
-    text_bytes += bytes;
-    const std::size_t offset = capacity - text_bytes;
-    std::memcpy(block + offset, area() + e.offset, bytes);
-    e.offset = static_cast<std::uint32_t>(offset);
+    text_start -= bytes;
+    std::memcpy(block + text_start, area() + e.offset, bytes);
+    e.offset = text_start;
     std::memcpy(block + i * sizeof(Entry), &e, sizeof(Entry));
   }
-  delete[] heap_;
+  delete_area(heap_);
   heap_ = block;
-  capacity_ = static_cast<std::uint32_t>(capacity);
-  text_bytes_ = text_bytes;
+  text_start_ = text_start;
 }
 
-void Meta::set_other(std::uint32_t id, std::string_view key, std::string_view value) {
-  const std::size_t found = id != 0 ? index_of_id(id) : index_of(key);
+void Meta::set_other(std::uint32_t id, std::size_t found, std::string_view key,
+                     std::string_view value) {
   if (found != kNotFound) {
     Entry e = entry(found);
     const std::uint32_t key_size = inline_key_size(e);
@@ -137,15 +147,15 @@ void Meta::set_other(std::uint32_t id, std::string_view key, std::string_view va
     if (free_bytes() < key_size + value.size()) {
       if (holds(value)) {
         const std::string copy(value);  // growing frees the text `value` points into
-        set_other(id, key, copy);
+        set_other(id, found, key, copy);
         return;
       }
       reserve_room(0, key_size + value.size());
       e = entry(found);
     }
     char* area = this->area();
-    text_bytes_ += key_size + static_cast<std::uint32_t>(value.size());
-    const std::uint32_t offset = capacity_ - text_bytes_;
+    text_start_ -= key_size + static_cast<std::uint32_t>(value.size());
+    const std::uint32_t offset = text_start_;
     std::memcpy(area + offset, area + e.offset, key_size);
     if (!value.empty()) std::memcpy(area + offset + key_size, value.data(), value.size());
     e.offset = offset;
@@ -160,18 +170,20 @@ void Meta::set_other(std::uint32_t id, std::string_view key, std::string_view va
     if (holds(value) || holds(key)) {
       const std::string key_copy(key);
       const std::string value_copy(value);
-      set_other(id, key_copy, value_copy);
+      set_other(id, found, key_copy, value_copy);
       return;
     }
     reserve_room(1, text);
   }
   char* area = this->area();
-  text_bytes_ += static_cast<std::uint32_t>(text);
-  const std::uint32_t offset = capacity_ - text_bytes_;
+  text_start_ -= static_cast<std::uint32_t>(text);
+  const std::uint32_t offset = text_start_;
   if (key_size != 0) std::memcpy(area + offset, key.data(), key_size);
   if (!value.empty()) std::memcpy(area + offset + key_size, value.data(), value.size());
   put_entry(size_++, Entry{id != 0 ? id : (kInlineKey | key_size), offset,
                            static_cast<std::uint32_t>(value.size())});
+  // A key kept in the area has no id: every lookup then scans (see index_of).
+  key_bits_ |= id != 0 ? key_bit(id) : ~std::uint32_t{0};
 }
 
 }  // namespace gatetrace

@@ -29,11 +29,12 @@ void Metrics::set(std::string_view key, double value) {
     }
   }
   if (block_ == nullptr || block_->size == block_->capacity) grow();
-  new (block_->entries() + block_->size) value_type(SpanString(key), value);
+  value_type* entry = new (block_->entries() + block_->size) value_type(SpanString(), value);
+  entry->first.assign_guarded(key);  // a key may be of high cardinality: the doorkeeper's
   ++block_->size;
 }
 
-bool Metrics::erase(std::string_view key) {
+bool Metrics::erase_present(std::string_view key) {
   const value_type* found = find_entry(key);
   if (found == nullptr) return false;
   value_type* entries = block_->entries();
@@ -45,8 +46,7 @@ bool Metrics::erase(std::string_view key) {
   return true;
 }
 
-void Metrics::clear() noexcept {
-  if (block_ == nullptr) return;
+void Metrics::destroy_entries() noexcept {
   value_type* entries = block_->entries();
   for (std::uint32_t i = 0; i < block_->size; ++i) entries[i].~value_type();
   block_->size = 0;
@@ -56,10 +56,6 @@ void Metrics::release_memory() noexcept {
   clear();
   ::operator delete(block_);
   block_ = nullptr;
-}
-
-std::size_t Metrics::heap_bytes() const noexcept {
-  return block_ ? sizeof(Block) + block_->capacity * sizeof(value_type) : 0;
 }
 
 void Metrics::grow() {

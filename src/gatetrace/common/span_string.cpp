@@ -1,19 +1,73 @@
 #include "gatetrace/span_string.h"
 
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <new>
 #include <ostream>
-#include <unordered_map>
+
+#include "gatetrace/span_keys.h"
 
 namespace gatetrace {
-
-const detail::StringRecord* SpanString::records_[detail::kMaxInternedStrings] = {};
-
 namespace {
 
 using detail::kMaxInternedStrings;
+using detail::same_text;
 using detail::StringRecord;
+
+// The records of span_keys.h's ids, constants of the library (room for keys of up to
+// 31 bytes).
+struct FixedRecord {
+  StringRecord header;
+  char text[32];
+};
+
+constexpr FixedRecord fixed(std::uint32_t id, std::string_view text) {
+  FixedRecord record{{static_cast<std::uint32_t>(text.size()), id}, {}};
+  for (std::size_t i = 0; i < text.size(); ++i) record.text[i] = text[i];
+  return record;
+}
+
+// In span_keys.h's order: kFixed[i] has id i + 1.
+constexpr FixedRecord kFixed[] = {
+    fixed(span_keys::kEnv, "env"),
+    fixed(span_keys::kVersion, "version"),
+    fixed(span_keys::kLanguage, "language"),
+    fixed(span_keys::kRuntimeId, "runtime-id"),
+    fixed(span_keys::kOrigin, "_dd.origin"),
+    fixed(span_keys::kTraceIdHigh, "_dd.p.tid"),
+    fixed(span_keys::kDecisionMaker, "_dd.p.dm"),
+    fixed(span_keys::kPropagationError, "_dd.propagation_error"),
+    fixed(span_keys::kParentId, "_dd.parent_id"),
+    fixed(span_keys::kSamplingPriority, "_sampling_priority_v1"),
+    fixed(span_keys::kBaseService, "_dd.base_service"),
+    fixed(span_keys::kProcessId, "process_id"),
+    fixed(span_keys::kAgentRate, "_dd.agent_psr"),
+    fixed(span_keys::kRuleRate, "_dd.rule_psr"),
+    fixed(span_keys::kLimitRate, "_dd.limit_psr"),
+    fixed(span_keys::kErrorMessage, "error.message"),
+    fixed(span_keys::kErrorType, "error.type"),
+    fixed(span_keys::kErrorStack, "error.stack"),
+};
+static_assert(sizeof kFixed / sizeof kFixed[0] == span_keys::kCount);
+
+// Id 0's record: the empty text, so that an empty slot of the per-thread cache (address
+// null, length 0, id 0) answers an empty text with 0 without a special case.
+constexpr StringRecord kEmptyRecord{0, 0};
+
+}  // namespace
+
+// Constant-initialized: the fixed keys are readable before any code runs.
+std::atomic<const detail::StringRecord*> SpanString::records_[detail::kMaxInternedStrings] = {
+    &kEmptyRecord,      &kFixed[0].header,  &kFixed[1].header,  &kFixed[2].header,
+    &kFixed[3].header,  &kFixed[4].header,  &kFixed[5].header,  &kFixed[6].header,
+    &kFixed[7].header,  &kFixed[8].header,  &kFixed[9].header,  &kFixed[10].header,
+    &kFixed[11].header, &kFixed[12].header, &kFixed[13].header, &kFixed[14].header,
+    &kFixed[15].header, &kFixed[16].header, &kFixed[17].header,
+};
+static_assert(span_keys::kCount == 18, "list every fixed record in records_");
+
+namespace {
 
 // Texts longer than this are never interned (resources such as SQL statements can be
 // long and many; names and keys are short).
@@ -23,18 +77,28 @@ constexpr std::size_t kMaxInternedBytes = std::size_t{2} << 20;
 // Records are carved from blocks of this size: no malloc header per record.
 constexpr std::size_t kBlockBytes = 64 * 1024;
 
-struct InternTable {
+// The table's index: open addressing over twice as many slots as ids, so that probes
+// stay short. A slot is 0 (empty) or the id in its low 16 bits and 16 more bits of the
+// text's hash above them (most probes of another text end without reading a record).
+// Slots are written once, under the lock, after the record (release); read without a
+// lock (acquire). 512 KiB of zeroed memory, resident only as far as it is used.
+constexpr std::size_t kIndexSlots = std::size_t{2} * kMaxInternedStrings;
+static_assert(kMaxInternedStrings <= (1u << 16), "ids fit in a slot's low 16 bits");
+std::atomic<std::uint32_t> index_slots[kIndexSlots];
+// Set once no more texts are added: lookups that miss then take no lock.
+std::atomic<bool> table_full{false};
+
+// What only the lock's holder touches.
+struct Writer {
   std::mutex mutex;
-  std::unordered_map<std::string_view, std::uint32_t> ids;  // views of the records' text
-  std::uint32_t next_id = 1;
+  std::uint32_t next_id = span_keys::kCount + 1;
   std::size_t bytes = 0;
   char* block = nullptr;
   std::size_t block_left = 0;
 };
-
 // Never destroyed: spans, and other threads' caches, refer to its records until exit.
-InternTable& table() {
-  static InternTable* instance = new InternTable;
+Writer& writer() {
+  static Writer* instance = new Writer;
   return *instance;
 }
 
@@ -43,99 +107,183 @@ std::size_t record_bytes(std::size_t text_size) {
   return (sizeof(StringRecord) + text_size + 1 + 3) & ~std::size_t{3};
 }
 
-// Out of line: inlined into intern(), its register use would give the cached path a
-// heavy prologue.
-[[gnu::noinline]] std::uint32_t intern_slow(std::string_view text, const StringRecord** records) {
-  InternTable& t = table();
-  std::lock_guard<std::mutex> lock(t.mutex);
-  if (auto found = t.ids.find(text); found != t.ids.end()) return found->second;
-  const std::size_t bytes = record_bytes(text.size());
-  if (t.next_id >= kMaxInternedStrings || t.bytes + bytes > kMaxInternedBytes) return 0;
-  if (t.block_left < bytes) {
-    t.block = static_cast<char*>(::operator new(kBlockBytes));
-    t.block_left = kBlockBytes;
+// A hash of the whole text (the index and the doorkeeper need one that separates texts
+// differing anywhere, e.g. ids in the middle of a resource).
+std::uint64_t hash_text(std::string_view text) {
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  const char* p = text.data();
+  std::size_t n = text.size();
+  std::uint64_t h = (n + 1) * kMul;
+  while (n >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    h = (h ^ word) * kMul;
+    h ^= h >> 31;
+    p += 8;
+    n -= 8;
   }
-  auto* record = new (t.block) StringRecord{static_cast<std::uint32_t>(text.size()), t.next_id};
-  char* chars = t.block + sizeof(StringRecord);
+  if (n > 0) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, p, n);
+    h = (h ^ word) * kMul;
+  }
+  h ^= h >> 29;
+  h *= kMul;
+  return h ^ (h >> 32);
+}
+
+std::uint32_t slot_tag(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 48); }
+
+void publish(std::uint64_t hash, std::uint32_t id) {
+  for (std::size_t i = hash & (kIndexSlots - 1);; i = (i + 1) & (kIndexSlots - 1)) {
+    if (index_slots[i].load(std::memory_order_relaxed) == 0) {
+      index_slots[i].store((slot_tag(hash) << 16) | id, std::memory_order_release);
+      return;
+    }
+  }
+}
+
+// The fixed keys, in the index before the first lookup.
+bool publish_fixed() {
+  for (const FixedRecord& record : kFixed) {
+    publish(hash_text(record.header.view()), record.header.id);
+  }
+  return true;
+}
+
+std::uint32_t find_in_index(std::string_view text, std::uint64_t hash,
+                            const std::atomic<const StringRecord*>* records) {
+  static const bool fixed_published = publish_fixed();
+  (void)fixed_published;
+  const std::uint32_t tag = slot_tag(hash);
+  for (std::size_t i = hash & (kIndexSlots - 1);; i = (i + 1) & (kIndexSlots - 1)) {
+    const std::uint32_t slot = index_slots[i].load(std::memory_order_acquire);
+    if (slot == 0) return 0;
+    if ((slot >> 16) != tag) continue;
+    const std::uint32_t id = slot & 0xffff;
+    const StringRecord* record = records[id].load(std::memory_order_relaxed);
+    if (record->size == text.size() && same_text(record->text(), text)) return id;
+  }
+}
+
+// Adds `text` (not in the index a moment ago) under the lock; 0 when there is no room.
+std::uint32_t add(std::string_view text, std::uint64_t hash,
+                  std::atomic<const StringRecord*>* records) {
+  Writer& w = writer();
+  std::lock_guard<std::mutex> lock(w.mutex);
+  // Another thread may have added it since.
+  if (const std::uint32_t id = find_in_index(text, hash, records)) return id;
+  const std::size_t bytes = record_bytes(text.size());
+  if (w.next_id >= kMaxInternedStrings || w.bytes + bytes > kMaxInternedBytes) {
+    // Full once not even the longest text fits; until then shorter texts may.
+    if (w.next_id >= kMaxInternedStrings ||
+        w.bytes + record_bytes(kMaxInternedLength) > kMaxInternedBytes) {
+      table_full.store(true, std::memory_order_relaxed);
+    }
+    return 0;
+  }
+  if (w.block_left < bytes) {
+    w.block = static_cast<char*>(::operator new(kBlockBytes));
+    w.block_left = kBlockBytes;
+  }
+  auto* record = new (w.block) StringRecord{static_cast<std::uint32_t>(text.size()), w.next_id};
+  char* chars = w.block + sizeof(StringRecord);
   std::memcpy(chars, text.data(), text.size());
   chars[text.size()] = '\0';
-  t.block += bytes;
-  t.block_left -= bytes;
-  t.bytes += bytes;
-  const std::uint32_t id = t.next_id++;
-  records[id] = record;
-  t.ids.emplace(record->view(), id);
+  w.block += bytes;
+  w.block_left -= bytes;
+  w.bytes += bytes;
+  const std::uint32_t id = w.next_id++;
+  records[id].store(record, std::memory_order_release);
+  publish(hash, id);  // after the record: a reader finding the slot finds the record
   return id;
 }
 
-// A cheap hash for the per-thread cache (a collision only costs a trip to the table):
-// the length and the first and last eight bytes.
-std::uint64_t quick_hash(std::string_view text) {
+// Per thread, the ids of recently seen texts by address and length: a key or name
+// written from a literal or a long-lived string costs a multiply, two compares and a
+// compare of its bytes with the stored text, no hash of the text and no lock.
+// Trivially destructible, so usable while the thread's destructors run.
+struct CacheSlot {
+  const char* data;
+  std::uint32_t size;
+  std::uint32_t id;
+};
+constexpr std::size_t kCacheSlots = 256;
+thread_local CacheSlot cache[kCacheSlots];
+
+CacheSlot& cache_slot(std::string_view text) {
   constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
-  const std::size_t n = text.size();
-  const char* p = text.data();
-  std::uint64_t a = 0;
-  std::uint64_t b = 0;
-  if (n >= 8) {
-    std::memcpy(&a, p, 8);
-    std::memcpy(&b, p + n - 8, 8);
-  } else if (n >= 4) {
-    std::uint32_t x, y;
-    std::memcpy(&x, p, 4);
-    std::memcpy(&y, p + n - 4, 4);
-    a = x;
-    b = y;
-  } else if (n > 0) {
-    a = static_cast<unsigned char>(p[0]) | (static_cast<unsigned char>(p[n / 2]) << 8) |
-        (static_cast<unsigned char>(p[n - 1]) << 16);
-  }
-  std::uint64_t h = (a ^ (n * kMul)) * kMul;
-  h = (h ^ b ^ (h >> 32)) * kMul;
-  return h ^ (h >> 29);
+  const std::uint64_t key = (reinterpret_cast<std::uintptr_t>(text.data()) ^ text.size()) * kMul;
+  return cache[key >> 56];
 }
 
-// Whether `stored` (at least text.size() bytes) holds `text`. Keys and names are
-// usually at most 16 bytes: two overlapping word compares each way, no memcmp call.
-bool same_text(const char* stored, std::string_view text) {
-  const std::size_t n = text.size();
-  const char* p = text.data();
-  if (n >= 8 && n <= 16) {
-    std::uint64_t a, b, c, d;
-    std::memcpy(&a, stored, 8);
-    std::memcpy(&b, p, 8);
-    std::memcpy(&c, stored + n - 8, 8);
-    std::memcpy(&d, p + n - 8, 8);
-    return ((a ^ b) | (c ^ d)) == 0;
-  }
-  if (n >= 4 && n < 8) {
-    std::uint32_t a, b, c, d;
-    std::memcpy(&a, stored, 4);
-    std::memcpy(&b, p, 4);
-    std::memcpy(&c, stored + n - 4, 4);
-    std::memcpy(&d, p + n - 4, 4);
-    return ((a ^ b) | (c ^ d)) == 0;
-  }
-  return n == 0 || std::memcmp(stored, p, n) == 0;
+// The cached path: texts of up to 32 bytes (keys and names); longer ones are compared in
+// intern_miss().
+bool cache_hit(const CacheSlot& slot, std::string_view text,
+               const std::atomic<const StringRecord*>* records) {
+  // An empty slot (null, 0, 0) matches only an empty text, whose id is 0 all the same.
+  return slot.data == text.data() && slot.size == text.size() && text.size() <= 32 &&
+         same_text(records[slot.id].load(std::memory_order_relaxed)->text(), text);
 }
 
-// Per thread, the ids of recently interned texts by hash: the common case (a literal
-// key or a span name seen before) costs a hash and a compare, no lock. Trivially
-// destructible, so usable while the thread's destructors run.
-constexpr std::size_t kCacheSlots = 512;
-thread_local std::uint32_t cache_ids[kCacheSlots];
+// The doorkeeper: per thread, hashes of texts looked up and not in the table. A text
+// is added to the table only when its hash is found here (seen before on this thread),
+// so texts that occur once (ids in a resource, say) stay out of it. A collision only
+// delays a text's interning. Trivially destructible, like the cache.
+constexpr std::size_t kDoorkeeperSlots = 512;
+thread_local std::uint64_t doorkeeper[kDoorkeeperSlots];
+
+// Seen before on this thread? Notes it if not.
+bool seen_before(std::uint64_t hash) {
+  std::uint64_t& slot = doorkeeper[(hash >> 20) & (kDoorkeeperSlots - 1)];
+  if (slot == hash) return true;
+  slot = hash;
+  return false;
+}
+
+enum class Mode { kAdd, kGuarded, kLookup };
+
+// Out of line: inlined into the callers, its register use would give the cached path a
+// heavy prologue.
+[[gnu::noinline]] std::uint32_t intern_miss(std::string_view text, CacheSlot& slot, Mode mode,
+                                            std::atomic<const StringRecord*>* records) {
+  if (text.empty() || text.size() > kMaxInternedLength) return 0;
+  // A cached text too long for cache_hit()'s compare.
+  if (slot.data == text.data() && slot.size == text.size() &&
+      std::memcmp(records[slot.id].load(std::memory_order_relaxed)->text(), text.data(),
+                  text.size()) == 0) {
+    return slot.id;
+  }
+  const std::uint64_t hash = hash_text(text);
+  std::uint32_t id = find_in_index(text, hash, records);
+  if (id == 0) {
+    if (mode == Mode::kLookup || table_full.load(std::memory_order_relaxed)) return 0;
+    if (mode == Mode::kGuarded && !seen_before(hash)) return 0;
+    id = add(text, hash, records);
+    if (id == 0) return 0;
+  }
+  slot = CacheSlot{text.data(), static_cast<std::uint32_t>(text.size()), id};
+  return id;
+}
 
 }  // namespace
 
 std::uint32_t SpanString::intern(std::string_view text) {
-  if (text.size() > kMaxInternedLength) return 0;
-  std::uint32_t& slot = cache_ids[quick_hash(text) & (kCacheSlots - 1)];
-  if (slot != 0) {
-    const StringRecord* record = records_[slot];
-    if (record->size == text.size() && same_text(record->text(), text)) return slot;
-  }
-  const std::uint32_t id = intern_slow(text, records_);
-  if (id != 0) slot = id;
-  return id;
+  CacheSlot& slot = cache_slot(text);
+  if (cache_hit(slot, text, records_)) return slot.id;
+  return intern_miss(text, slot, Mode::kAdd, records_);
+}
+
+std::uint32_t SpanString::intern_guarded(std::string_view text) {
+  CacheSlot& slot = cache_slot(text);
+  if (cache_hit(slot, text, records_)) return slot.id;
+  return intern_miss(text, slot, Mode::kGuarded, records_);
+}
+
+std::uint32_t SpanString::lookup(std::string_view text) {
+  CacheSlot& slot = cache_slot(text);
+  if (cache_hit(slot, text, records_)) return slot.id;
+  return intern_miss(text, slot, Mode::kLookup, records_);
 }
 
 const StringRecord* SpanString::make_owned_record(std::string_view text) {

@@ -1,6 +1,7 @@
 #include "gatetrace/span.h"
 
 #include "gatetrace/span_data.h"
+#include "gatetrace/span_keys.h"
 #include "gatetrace/trace/span_pool.h"
 #include "gatetrace/trace/trace_segment.h"
 #include "gatetrace/trace/tracer_core.h"
@@ -73,13 +74,13 @@ Span Span::create_child(const SpanConfig& config) const {
   } else {
     service = core.config.service;
   }
-  SpanData* span = acquire_span_data(name, service);
+  SpanData* span = acquire_span_data(
+      name, service, config.resource ? std::string_view(*config.resource) : std::string_view(),
+      config.type ? std::string_view(*config.type) : std::string_view());
   span->trace_id = identity_.trace_id;
   span->span_id = core.ids->span_id();
   span->parent_id = identity_.span_id;
   span->start = config.start ? *config.start : core.clock->now();
-  if (config.resource) span->resource.assign(*config.resource);
-  if (config.type) span->type.assign(*config.type);
   set_initial_tags(*span, core.config, config);
   segment_->add_span(span);
   return Span(span, segment_);
@@ -95,16 +96,16 @@ std::string_view Span::resource() const { return data_ ? std::string_view(data_-
 bool Span::error() const { return data_ && data_->error; }
 
 void Span::set_service(std::string_view service) {
-  if (data_) data_->service.assign(service);
+  if (data_) data_->service.assign_guarded(service);
 }
 void Span::set_name(std::string_view name) {
-  if (data_) data_->name.assign(name);
+  if (data_) data_->name.assign_guarded(name);
 }
 void Span::set_resource(std::string_view resource) {
-  if (data_) data_->resource.assign(resource);
+  if (data_) data_->resource.assign_guarded(resource);
 }
 void Span::set_type(std::string_view type) {
-  if (data_) data_->type.assign(type);
+  if (data_) data_->type.assign_guarded(type);
 }
 
 void Span::set_tag(std::string_view key, std::string_view value) {
@@ -153,17 +154,17 @@ void Span::set_error(bool error) {
 void Span::set_error_message(std::string_view message) {
   if (!data_) return;
   data_->error = true;
-  data_->meta.set("error.message", message);
+  data_->meta.set_known(span_keys::kErrorMessage, message);
 }
 void Span::set_error_type(std::string_view type) {
   if (!data_) return;
   data_->error = true;
-  data_->meta.set("error.type", type);
+  data_->meta.set_known(span_keys::kErrorType, type);
 }
 void Span::set_error_stack(std::string_view stack) {
   if (!data_) return;
   data_->error = true;
-  data_->meta.set("error.stack", stack);
+  data_->meta.set_known(span_keys::kErrorStack, stack);
 }
 
 void Span::keep_trace() {

@@ -46,7 +46,8 @@ bool worth_keeping(const SpanData& span) {
 
 }  // namespace
 
-SpanData* acquire_span_data(std::string_view name, std::string_view service) {
+SpanData* acquire_span_data(std::string_view name, std::string_view service,
+                            std::string_view resource, std::string_view type) {
   Pool* p = pool();
   SpanData* span;
   if (p == nullptr || p->spans.empty()) {
@@ -55,8 +56,10 @@ SpanData* acquire_span_data(std::string_view name, std::string_view service) {
     span = p->spans.back();
     p->spans.pop_back();
   }
-  span->name.assign(name);
-  span->service.assign(service);
+  span->name.assign_guarded(name);
+  span->service.assign_guarded(service);
+  span->resource.assign_guarded(resource);
+  span->type.assign_guarded(type);
   return span;
 }
 
@@ -72,10 +75,13 @@ inline void recycle(Pool* p, SpanData* span) {
   span->trace_id = TraceId{};
   span->span_id = 0;
   span->parent_id = 0;
-  span->service.assign({});
-  span->name.assign({});
-  span->resource.assign({});
-  span->type.assign({});
+  // The four texts stay for acquire_span_data() to compare with the next span's (most
+  // spans are named like the one before), unless they are heap copies, which a pooled
+  // span does not keep.
+  if (span->service.owned()) span->service.assign({});
+  if (span->name.owned()) span->name.assign({});
+  if (span->resource.owned()) span->resource.assign({});
+  if (span->type.owned()) span->type.assign({});
   span->start = TimePoint{};
   span->duration_ns = 0;
   span->error = false;

@@ -15,8 +15,11 @@
 
 namespace gatetrace {
 
-// A SpanData named `name` in `service`, every other field at its default value.
-SpanData* acquire_span_data(std::string_view name = {}, std::string_view service = {});
+// A SpanData named `name` in `service` (with `resource` and `type`), every other field
+// at its default value. A recycled span keeps the handles of texts equal to its old
+// ones (no intern lookup); new texts go through the doorkeeper (span_string.h).
+SpanData* acquire_span_data(std::string_view name = {}, std::string_view service = {},
+                            std::string_view resource = {}, std::string_view type = {});
 // Resets `span` and keeps it for reuse, or frees it.
 void release_span_data(SpanData* span);
 // release_span_data() for each of `spans`, last to first (so that the pool hands

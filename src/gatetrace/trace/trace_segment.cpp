@@ -3,6 +3,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "gatetrace/span_keys.h"
 #include "gatetrace/trace/span_pool.h"
 #include "gatetrace/trace/tracer_core.h"
 
@@ -10,7 +11,7 @@ namespace gatetrace {
 
 void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
                       const SpanConfig& config) {
-  if (!defaults.environment.empty()) span.meta.set("env", defaults.environment);
+  if (!defaults.environment.empty()) span.meta.set_known(span_keys::kEnv, defaults.environment);
   for (const auto& [key, value] : defaults.tags) span.meta.set(key, value);
   for (const auto& [key, value] : config.tags) span.meta.set(key, value);
 }
@@ -253,21 +254,22 @@ void TraceSegment::deliver(std::vector<SpanData*>& spans, bool contains_root, in
   if (first.trace_id.high != 0) {
     char hex[16];
     hex16(first.trace_id.high, hex);
-    first.meta.set("_dd.p.tid", std::string_view(hex, sizeof hex));
+    first.meta.set_known(span_keys::kTraceIdHigh, std::string_view(hex, sizeof hex));
   }
   if (contains_root) {
-    if (propagation_error_) first.meta.set("_dd.propagation_error", *propagation_error_);
-    if (datadog_last_parent_id_) first.meta.set("_dd.parent_id", *datadog_last_parent_id_);
+    if (propagation_error_) first.meta.set_known(span_keys::kPropagationError, *propagation_error_);
+    if (datadog_last_parent_id_)
+      first.meta.set_known(span_keys::kParentId, *datadog_last_parent_id_);
     for (auto& link : links_) first.links.push_back(link);
   }
 
   const bool dropped = priority <= 0;
   const FinalizedTracerConfig& config = core.config;
   for (SpanData* span : spans) {
-    if (origin_) span->meta.set("_dd.origin", *origin_);
+    if (origin_) span->meta.set_known(span_keys::kOrigin, *origin_);
     if (!config.version.empty() && span->service == config.service &&
-        !span->meta.contains("version")) {
-      span->meta.set("version", config.version);
+        !span->meta.find_known(span_keys::kVersion)) {
+      span->meta.set_known(span_keys::kVersion, config.version);
     }
     if (dropped && core.span_sampler) core.span_sampler->sample(*span);
   }

@@ -40,7 +40,9 @@ Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& c
                     ExtractedContext* extracted) {
   SpanData* span = acquire_span_data(
       config.name ? std::string_view(*config.name) : std::string_view("span"),
-      config.service ? std::string_view(*config.service) : std::string_view(core->config.service));
+      config.service ? std::string_view(*config.service) : std::string_view(core->config.service),
+      config.resource ? std::string_view(*config.resource) : std::string_view(),
+      config.type ? std::string_view(*config.type) : std::string_view());
   span->start = config.start ? *config.start : core->clock->now();
   span->span_id = core->ids->span_id();
   if (extracted != nullptr && extracted->has_trace()) {
@@ -50,8 +52,6 @@ Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& c
     span->trace_id =
         core->ids->trace_id(span->start.wall_ns, core->config.generate_128bit_trace_ids);
   }
-  if (config.resource) span->resource.assign(*config.resource);
-  if (config.type) span->type.assign(*config.type);
   set_initial_tags(*span, core->config, config);
 
   // Without a trace to continue, only the baggage carries over.
