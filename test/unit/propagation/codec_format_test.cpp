@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <random>
 #include <string>
 
 #include "gatetrace/propagation/codec.h"
@@ -126,6 +127,33 @@ TEST(CodecFormat, DecimalEightDigitRuns) {
       ASSERT_EQ(std::string(buffer, format_decimal(buffer, value)), std::to_string(value));
     }
   }
+}
+
+// Values of 17 to 20 digits (most 64-bit ids) are formatted as 1 to 4 leading digits
+// and 16 at once: random values of each length, each leading group from 1 to 1844 with
+// every digit of the 16 at its extremes, and the 16 around each 4-digit group's edges.
+TEST(CodecFormat, DecimalSixteenDigitsAtOnce) {
+  std::mt19937_64 random(7);
+  const auto check = [](std::uint64_t value) {
+    char buffer[kMaxDecimalDigits];
+    ASSERT_EQ(std::string(buffer, format_decimal(buffer, value)), std::to_string(value));
+  };
+  constexpr std::uint64_t k1e16 = 10000000000000000u;
+  for (int i = 0; i < 200000; ++i) {
+    const std::uint64_t value = random();
+    check(value);
+    check(value % (1000 * k1e16));
+    check(value % (100 * k1e16));
+    check(value % (10 * k1e16));
+  }
+  for (std::uint64_t lead = 1; lead <= 1844; ++lead) {
+    for (const std::uint64_t rest :
+         std::initializer_list<std::uint64_t>{0, k1e16 - 1, 1234567890123456u, 9999u, 99990000u,
+                                              999999990000u, 10000u, 100000000u}) {
+      check(lead * k1e16 + rest);
+    }
+  }
+  check(std::numeric_limits<std::uint64_t>::max());
 }
 
 // The formatters may use the buffer past the value as scratch, but never more than 8
