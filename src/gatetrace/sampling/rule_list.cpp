@@ -1,10 +1,20 @@
 #include "gatetrace/sampling/rule_list.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "gatetrace/sampling/span_matcher.h"
 
 namespace gatetrace {
+namespace {
+
+std::uint64_t load64(const char* bytes) {
+  std::uint64_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  return word;
+}
+
+}  // namespace
 
 RuleList::Test RuleList::compile(std::string_view pattern) {
   Test test;
@@ -41,12 +51,20 @@ void RuleList::add(std::string_view service, std::string_view name, std::string_
   }
   // A tag glob of stars still needs the tag: kept.
   for (const auto& [key, pattern] : tags) {
-    const auto known = std::find(tag_keys_.begin(), tag_keys_.end(), key);
+    const auto known = std::find_if(tag_keys_.begin(), tag_keys_.end(),
+                                    [&key](const TagKey& known) { return known.text == key; });
     const auto index = static_cast<std::uint32_t>(known - tag_keys_.begin());
-    if (known == tag_keys_.end()) tag_keys_.push_back(key);
+    if (known == tag_keys_.end()) {
+      TagKey& added = tag_keys_.emplace_back();
+      added.text = key;
+      if (key.size() >= 8) {
+        added.head = load64(key.data());
+        added.tail = load64(key.data() + key.size() - 8);
+      }
+    }
     group.tag_tests.push_back({index, compile(pattern)});
   }
-  group.tag_ends.push_back(static_cast<std::uint32_t>(group.tag_tests.size()));
+  group.tag_begin.push_back(static_cast<std::uint32_t>(group.tag_tests.size()));
   for (std::size_t field = 0; field < kFields; ++field) {
     group.literal_tests[field].clear();
     group.other_tests[field].clear();
@@ -81,18 +99,33 @@ std::uint64_t RuleList::fields_match(const Group& group, const EdgeWords (&words
   return candidates;
 }
 
+// find_meta_value (span_matcher.cpp) with the key's words loaded when compiling.
+inline const std::string* RuleList::find_value(const Meta& meta, const TagKey& key) {
+  const std::size_t size = key.text.size();
+  if (size < 8) return find_meta_value(meta, key.text);
+  for (const auto& [name, value] : meta) {
+    const std::string_view entry(name);
+    if (entry.size() == size && load64(entry.data()) == key.head &&
+        load64(entry.data() + size - 8) == key.tail &&
+        (size <= 16 || std::memcmp(entry.data() + 8, key.text.data() + 8, size - 16) == 0)) {
+      return &value;
+    }
+  }
+  return nullptr;
+}
+
 bool RuleList::tag_holds(const TagTest& tag, const SpanData& span, TagValues& values) const {
-  const std::string& key = tag_keys_[tag.key];
+  const TagKey& key = tag_keys_[tag.key];
   const std::string* value;
   if (tag.key < kCachedKeys) {
     const std::uint32_t bit = std::uint32_t{1} << tag.key;
     if ((values.looked_up & bit) == 0) {
-      values.value[tag.key] = find_meta_value(span.meta, key);
+      values.value[tag.key] = find_value(span.meta, key);
       values.looked_up |= bit;
     }
     value = values.value[tag.key];
   } else {
-    value = find_meta_value(span.meta, key);
+    value = find_value(span.meta, key);
   }
   if (value != nullptr) {
     // A tag value is read once per test: its edge words only when they are compared,
@@ -101,14 +134,14 @@ bool RuleList::tag_holds(const TagTest& tag, const SpanData& span, TagValues& va
     return tag.test.uses_words() ? tag.test.holds(*value, EdgeWords(*value))
                                  : tag.test.glob->match(*value);
   }
-  const double* metric = span.metrics.find(key);
+  const double* metric = span.metrics.find(key.text);
   return metric != nullptr && metric_matches(*metric, *tag.test.glob);
 }
 
 bool RuleList::tags_match(const Group& group, std::size_t rule, const SpanData& span,
                           TagValues& values) const {
-  const std::uint32_t begin = rule == 0 ? 0 : group.tag_ends[rule - 1];
-  const std::uint32_t end = group.tag_ends[rule];
+  const std::uint32_t begin = group.tag_begin[rule];
+  const std::uint32_t end = group.tag_begin[rule + 1];
   for (std::uint32_t i = begin; i < end; ++i) {
     if (!tag_holds(group.tag_tests[i], span, values)) return false;
   }
