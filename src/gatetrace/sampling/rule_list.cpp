@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "gatetrace/sampling/span_matcher.h"
 
@@ -80,21 +81,26 @@ void RuleList::add(std::string_view service, std::string_view name, std::string_
 std::uint64_t RuleList::fields_match(const Group& group, const EdgeWords (&words)[kFields],
                                      const std::string_view (&fields)[kFields],
                                      std::uint64_t candidates) {
-  for (std::size_t field = 0; field < kFields && candidates != 0; ++field) {
+  // The rules whose condition on `field` holds, as far as candidates go. With
+  // `skip_ruled_out`, only tests that could still decide something are made: one of
+  // their rules is a candidate. The first field goes without that check, which there
+  // rarely skips anything (the caller starts from the whole group).
+  const auto field_holds = [&](std::size_t field, auto skip_ruled_out) {
     std::uint64_t holds = group.unconstrained[field];
     const EdgeWords& subject = words[field];
-    // Only tests that could still decide something: one of their rules is a candidate.
     for (const FieldTest& field_test : group.literal_tests[field]) {
-      if ((field_test.rules & candidates) != 0 && field_test.test.literal.holds_bytes(subject)) {
-        holds |= field_test.rules;
-      }
+      if (skip_ruled_out && (field_test.rules & candidates) == 0) continue;
+      if (field_test.test.literal.holds_bytes(subject)) holds |= field_test.rules;
     }
     for (const FieldTest& field_test : group.other_tests[field]) {
-      if ((field_test.rules & candidates) != 0 && field_test.test.holds(fields[field], subject)) {
-        holds |= field_test.rules;
-      }
+      if (skip_ruled_out && (field_test.rules & candidates) == 0) continue;
+      if (field_test.test.holds(fields[field], subject)) holds |= field_test.rules;
     }
-    candidates &= holds;
+    return holds;
+  };
+  candidates &= field_holds(0, std::false_type{});
+  for (std::size_t field = 1; field < kFields && candidates != 0; ++field) {
+    candidates &= field_holds(field, std::true_type{});
   }
   return candidates;
 }
