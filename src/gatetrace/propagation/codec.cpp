@@ -354,7 +354,7 @@ void store8(char* to, std::uint64_t bytes) noexcept { std::memcpy(to, &bytes, si
 // by a reciprocal), those into digit pairs and the pairs into digits in 16-bit lanes.
 // The reciprocals are exact for the lanes' ranges: x * 0xd1b71759 >> 45 == x / 10000
 // for x < 10^8, x * 5243 >> 19 == x / 100 for x < 10^4, y * 6554 >> 16 == y / 10 for
-// y < 100 (tests check every value of the last two ranges).
+// y < 100 (a test checks every value of each range).
 void store_decimal16(char* to, std::uint64_t value) noexcept {
   constexpr std::uint64_t k1e8 = 100000000u;
   const std::uint64_t high = value / k1e8;

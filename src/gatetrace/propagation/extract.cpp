@@ -59,8 +59,8 @@ class LazySlot {
   bool built_ = false;
 };
 
-// A style found after the first: null for the secondary tracecontext, which is kept
-// apart (SecondaryTraceContext).
+// The found style `style`, or null; the secondary tracecontext (a null entry, kept
+// apart as a SecondaryTraceContext) is not looked at.
 StyleExtraction* find_style(StyleExtraction** begin, StyleExtraction** end,
                             PropagationStyle style) {
   for (StyleExtraction** it = begin; it != end; ++it) {

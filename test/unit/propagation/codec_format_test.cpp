@@ -129,6 +129,15 @@ TEST(CodecFormat, DecimalEightDigitRuns) {
   }
 }
 
+// The reciprocals the 16-digit formatting divides by, over every value of their ranges.
+TEST(CodecFormat, DecimalReciprocalsAreExact) {
+  for (std::uint64_t x = 0; x < 100000000; ++x) {
+    if (((x * 0xd1b71759u) >> 45) != x / 10000) FAIL() << x;
+  }
+  for (std::uint32_t x = 0; x < 10000; ++x) ASSERT_EQ((x * 5243) >> 19, x / 100) << x;
+  for (std::uint32_t y = 0; y < 100; ++y) ASSERT_EQ((y * 6554) >> 16, y / 10) << y;
+}
+
 // Values of 17 to 20 digits (most 64-bit ids) are formatted as 1 to 4 leading digits
 // and 16 at once: random values of each length, each leading group from 1 to 1844 with
 // every digit of the 16 at its extremes, and the 16 around each 4-digit group's edges.
