@@ -67,11 +67,19 @@ void RuleList::add(std::string_view service, std::string_view name, std::string_
   }
   group.tag_begin.push_back(static_cast<std::uint32_t>(group.tag_tests.size()));
   for (std::size_t field = 0; field < kFields; ++field) {
+    group.head_tests[field].clear();
+    group.tail_tests[field].clear();
     group.literal_tests[field].clear();
     group.other_tests[field].clear();
     for (const FieldTest& field_test : group.field_tests[field]) {
-      (field_test.test.how == How::kLiteral ? group.literal_tests : group.other_tests)[field]
-          .push_back(field_test);
+      const Test& test = field_test.test;
+      std::vector<FieldTest>* list = group.other_tests;
+      if (test.how == How::kLiteral && test.literal.size_shown_by_bytes()) {
+        list = test.literal.words() == EdgeWords::kHead ? group.head_tests : group.tail_tests;
+      } else if (test.how == How::kLiteral) {
+        list = group.literal_tests;
+      }
+      list[field].push_back(field_test);
     }
   }
   ++group.count;
@@ -88,6 +96,18 @@ std::uint64_t RuleList::fields_match(const Group& group, const EdgeWords (&words
   const auto field_holds = [&](std::size_t field, auto skip_ruled_out) {
     std::uint64_t holds = group.unconstrained[field];
     const EdgeWords& subject = words[field];
+    for (const FieldTest& field_test : group.head_tests[field]) {
+      if (skip_ruled_out && (field_test.rules & candidates) == 0) continue;
+      if (field_test.test.literal.bytes_hold_at(subject.words + EdgeWords::kHead)) {
+        holds |= field_test.rules;
+      }
+    }
+    for (const FieldTest& field_test : group.tail_tests[field]) {
+      if (skip_ruled_out && (field_test.rules & candidates) == 0) continue;
+      if (field_test.test.literal.bytes_hold_at(subject.words + EdgeWords::kTail)) {
+        holds |= field_test.rules;
+      }
+    }
     for (const FieldTest& field_test : group.literal_tests[field]) {
       if (skip_ruled_out && (field_test.rules & candidates) == 0) continue;
       if (field_test.test.literal.holds_bytes(subject)) holds |= field_test.rules;

@@ -82,8 +82,12 @@ class RuleList {
     std::vector<FieldTest> field_tests[kFields];
     // The patterns of `field_tests`, to find a repeated one when compiling.
     std::vector<std::string> field_patterns[kFields];
-    // `field_tests` as evaluated: the kLiteral ones (a tight loop, no dispatch), then
-    // the others.
+    // `field_tests` as evaluated, each kind in a tight loop without dispatch: the
+    // kLiteral ones whose bytes answer for the subject's size (edge_words.h), against
+    // the head words or the tail words, then the other kLiteral ones (with a size
+    // check), then the others.
+    std::vector<FieldTest> head_tests[kFields];
+    std::vector<FieldTest> tail_tests[kFields];
     std::vector<FieldTest> literal_tests[kFields];
     std::vector<FieldTest> other_tests[kFields];
     // Rule r's tag tests are tag_tests[tag_begin[r] .. tag_begin[r + 1]).

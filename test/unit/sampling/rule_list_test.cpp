@@ -484,5 +484,53 @@ TEST(RuleList, TagKeysAreFoundByTheirEdgeWordsAndMiddle) {
   EXPECT_EQ(list.first_match(span), 0u);
 }
 
+// Prefixes and suffixes compared without a size check (their far byte shows it) next to
+// those that keep it (a NUL or `?` far byte), on subjects shorter than, as long as and
+// longer than the literals, with NUL bytes in subjects and patterns.
+TEST(RuleList, PrefixesAndSuffixesOnShortSubjectsAgree) {
+  const std::vector<std::string> patterns = {"web*",
+                                             "*web",
+                                             "w*",
+                                             "*b",
+                                             std::string("we\0*", 4),
+                                             std::string("*\0eb", 4),
+                                             "we?*",
+                                             "*?eb",
+                                             "web-backend-1234*",
+                                             "*-backend",
+                                             "0123456789abcdef*",
+                                             "*0123456789abcdef",
+                                             "W*",
+                                             std::string("\0*", 2)};
+  const std::vector<std::string> subjects = {"",
+                                             "w",
+                                             "W",
+                                             "we",
+                                             "web",
+                                             "eb",
+                                             std::string("we\0", 3),
+                                             std::string("\0eb", 3),
+                                             std::string("\0", 1),
+                                             "web-backend",
+                                             "web-backend-1234",
+                                             "web-backend-12345",
+                                             "0123456789abcde",
+                                             "0123456789abcdef",
+                                             "x0123456789abcdef",
+                                             "0123456789abcdefx"};
+  std::vector<RuleSpec> specs;
+  for (const std::string& pattern : patterns) {
+    specs.push_back({pattern, "*", "*", {}});
+    specs.push_back({"*", pattern, "x", {}});
+  }
+  const Reference reference(specs);
+  for (const std::string& subject : subjects) {
+    for (const std::string& other : {std::string("x"), std::string("y")}) {
+      const SpanData span = span_of(subject, subject, other);
+      EXPECT_EQ(reference.list().first_match(span), reference.expected(span)) << subject;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gatetrace
