@@ -63,7 +63,8 @@ void RuleList::add(std::string_view service, std::string_view name, std::string_
         added.tail = load64(key.data() + key.size() - 8);
       }
     }
-    group.tag_tests.push_back({index, compile(pattern)});
+    const std::uint32_t cache_bit = index < kCachedKeys ? std::uint32_t{1} << index : 0;
+    group.tag_tests.push_back({index, cache_bit, compile(pattern)});
   }
   group.tag_begin.push_back(static_cast<std::uint32_t>(group.tag_tests.size()));
   for (std::size_t field = 0; field < kFields; ++field) {
@@ -141,17 +142,15 @@ inline const std::string* RuleList::find_value(const Meta& meta, const TagKey& k
 }
 
 bool RuleList::tag_holds(const TagTest& tag, const SpanData& span, TagValues& values) const {
-  const TagKey& key = tag_keys_[tag.key];
   const std::string* value;
-  if (tag.key < kCachedKeys) {
-    const std::uint32_t bit = std::uint32_t{1} << tag.key;
-    if ((values.looked_up & bit) == 0) {
-      values.value[tag.key] = find_value(span.meta, key);
-      values.looked_up |= bit;
+  if (tag.cache_bit != 0) {
+    if ((values.looked_up & tag.cache_bit) == 0) {
+      values.value[tag.key] = find_value(span.meta, tag_keys_[tag.key]);
+      values.looked_up |= tag.cache_bit;
     }
     value = values.value[tag.key];
   } else {
-    value = find_value(span.meta, key);
+    value = find_value(span.meta, tag_keys_[tag.key]);
   }
   if (value != nullptr) {
     // A tag value is read once per test: its edge words only when they are compared,
@@ -160,7 +159,7 @@ bool RuleList::tag_holds(const TagTest& tag, const SpanData& span, TagValues& va
     return tag.test.uses_words() ? tag.test.holds(*value, EdgeWords(*value))
                                  : tag.test.glob->match(*value);
   }
-  const double* metric = span.metrics.find(key.text);
+  const double* metric = span.metrics.find(tag_keys_[tag.key].text);
   return metric != nullptr && metric_matches(*metric, *tag.test.glob);
 }
 

@@ -71,7 +71,8 @@ class RuleList {
     Test test;
   };
   struct TagTest {
-    std::uint32_t key = 0;  // index in `tag_keys_`
+    std::uint32_t key = 0;        // index in `tag_keys_`
+    std::uint32_t cache_bit = 0;  // the key's bit in TagValues, 0 if not cached
     Test test;
   };
   struct Group {
