@@ -32,7 +32,8 @@ struct EdgeWords {
   // the last byte is its byte 15). Bytes that the subject lacks are 0.
   static constexpr std::size_t kHead = 0;
   static constexpr std::size_t kTail = 2;
-  alignas(16) std::uint64_t words[4] = {0, 0, 0, 0};  // aligned for EdgeLiteral's loads
+  // Written whole by the constructor (each load class writes all four words once).
+  alignas(16) std::uint64_t words[4];  // aligned for EdgeLiteral's loads
   std::size_t size = 0;
 
   explicit EdgeWords(std::string_view subject) {
@@ -55,23 +56,24 @@ struct EdgeWords {
       const unsigned missing = 8 * static_cast<unsigned>(16 - size);
       head[0] = first;
       tail[1] = last;
-      if (size > 8) {
-        head[1] = last >> missing;
-        tail[0] = first << missing;
-      }
-    } else if (size != 0) {
-      std::uint64_t word;
+      head[1] = size > 8 ? last >> missing : 0;
+      tail[0] = size > 8 ? first << missing : 0;
+    } else {
+      std::uint64_t word = 0;
       if (size >= 4) {
         // The first and last four bytes (overlapping: equal bytes OR to themselves).
         word = load32(data) | (load32(data + size - 4) << (8 * (size - 4)));
-      } else {
+      } else if (size != 0) {
         const auto at = [data](std::size_t i) {
           return static_cast<std::uint64_t>(static_cast<unsigned char>(data[i])) << (8 * i);
         };
         word = at(0) | at(size >> 1) | at(size - 1);
       }
       head[0] = word;
-      tail[1] = word << (8 * (8 - size));
+      head[1] = 0;
+      tail[0] = 0;
+      // size 0: the shift would be 64 bits, and the word is 0 anyway.
+      tail[1] = size != 0 ? word << (8 * (8 - size)) : 0;
     }
   }
 
