@@ -165,10 +165,10 @@ bool RuleList::tag_holds(const TagTest& tag, const SpanData& span, TagValues& va
 
 bool RuleList::tags_match(const Group& group, std::size_t rule, const SpanData& span,
                           TagValues& values) const {
-  const std::uint32_t begin = group.tag_begin[rule];
-  const std::uint32_t end = group.tag_begin[rule + 1];
-  for (std::uint32_t i = begin; i < end; ++i) {
-    if (!tag_holds(group.tag_tests[i], span, values)) return false;
+  const TagTest* const tests = group.tag_tests.data();
+  const TagTest* const end = tests + group.tag_begin[rule + 1];
+  for (const TagTest* tag = tests + group.tag_begin[rule]; tag != end; ++tag) {
+    if (!tag_holds(*tag, span, values)) return false;
   }
   return true;
 }
