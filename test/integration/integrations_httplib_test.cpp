@@ -518,6 +518,13 @@ TEST(HttplibHeadersReader, TooManyHeadersFallBackToVisit) {
   headers.erase("h0");
   const httplib_tracing::IndexedHeadersReader fits(headers);
   EXPECT_EQ(fits.indexable_entries().size, httplib_tracing::IndexedHeadersReader::kMaxEntries);
+  // A full array holds every header, the last one included, in the map's order.
+  std::size_t at = 0;
+  for (const auto& [name, value] : headers) {
+    const DictReader::Entry& entry = fits.indexable_entries().data[at++];
+    EXPECT_EQ(entry.first.data(), name.data());
+    EXPECT_EQ(entry.second, value);
+  }
   const httplib::Headers none;
   EXPECT_EQ(httplib_tracing::IndexedHeadersReader(none).indexable_entries().size, 0u);
 }
@@ -645,6 +652,30 @@ TEST_F(HttplibIntegration, FlushThreadRunsBatchScheduledAndNicerThanTheApplicati
               std::min(19, application_nice + 5));
     EXPECT_EQ(errno, 0);
   }
+}
+
+// A policy the application chose is kept: the flush thread inherits it from the thread
+// that first sends, and from SCHED_IDLE a switch to SCHED_BATCH would be a raise.
+TEST(HttplibFlushThread, KeepsASchedulingPolicyTheApplicationChose) {
+  standin::AgentStandIn agent(
+      standin::StandInOptions{.keep_requests = false, .decode_payloads = false});
+  std::thread application([&] {
+    sched_param param{};
+    ASSERT_EQ(::sched_setscheduler(0, SCHED_IDLE, &param), 0);
+    errno = 0;
+    const int application_nice = ::getpriority(PRIO_PROCESS, 0);
+    ASSERT_EQ(errno, 0);
+    std::unique_ptr<Tracer> tracer = testing::make_integration_tracer(agent);
+    { Span span = tracer->create_span({.name = "idle.work"}); }
+    ASSERT_TRUE(tracer->flush(std::chrono::seconds(5)));
+    const std::vector<pid_t> ids = flush_thread_ids();
+    ASSERT_FALSE(ids.empty());
+    for (const pid_t id : ids) {
+      EXPECT_EQ(::sched_getscheduler(id), SCHED_IDLE);
+      EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(id)), application_nice);
+    }
+  });
+  application.join();
 }
 
 // At its lower priority the flush thread must still drain the buffer while request

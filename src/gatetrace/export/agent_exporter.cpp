@@ -120,9 +120,15 @@ ForkRegistry& fork_registry() {
 void lower_flush_thread_priority() {
 #if defined(__linux__)
   const pid_t tid = static_cast<pid_t>(::syscall(SYS_gettid));
-  sched_param param{};
-  param.sched_priority = 0;
-  ::sched_setscheduler(tid, SCHED_BATCH, &param);
+  // A policy the application chose for its threads (idle, real-time) is left alone:
+  // from SCHED_IDLE, SCHED_BATCH would even be a raise.
+  const int policy = ::sched_getscheduler(tid);
+  if (policy != SCHED_OTHER && policy != SCHED_BATCH) return;
+  if (policy == SCHED_OTHER) {
+    sched_param param{};
+    param.sched_priority = 0;
+    ::sched_setscheduler(tid, SCHED_BATCH, &param);
+  }
   errno = 0;
   const int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
   if (errno != 0) return;
