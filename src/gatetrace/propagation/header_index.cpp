@@ -211,8 +211,8 @@ bool same_folded(std::uint64_t word, std::uint64_t lowercase) noexcept {
 
 // The comparison of a name that is not written in lowercase; out of line, as names
 // mostly are.
-[[gnu::noinline]] bool matches_folded(const char* p, std::size_t size,
-                                      const Words& indexed) noexcept {
+[[gnu::noinline]] bool matches_folded(const char* p, std::size_t size, unsigned slot) noexcept {
+  const Words& indexed = kTable.words[slot];
   std::uint64_t first;
   std::uint64_t last;
   load_ends(p, size, first, last);
@@ -278,20 +278,20 @@ inline unsigned find_slot(std::string_view name) noexcept {
   const char* p = name.data();
   const unsigned slot = kTable.slot[size][probe_bits(p[kTable.probe[size]])];
   if (slot == 0) return 0;
-  const Words& indexed = kTable.words[slot];
 #if defined(__SSE2__)
   if (size >= 8) {
-    if (same_edges(p, size, kEdges[slot]) || matches_folded(p, size, indexed)) return slot;
+    if (same_edges(p, size, kEdges[slot]) || matches_folded(p, size, slot)) return slot;
     return 0;
   }
 #endif
+  const Words& indexed = kTable.words[slot];
   std::uint64_t first;
   std::uint64_t last;
   load_ends(p, size, first, last);
   bool same = first == indexed.first && last == indexed.last;
   if (size > 16) same &= load<std::uint64_t>(p + 8) == indexed.middle[0];
   if (size > 24) same &= load<std::uint64_t>(p + 16) == indexed.middle[1];
-  if (same || matches_folded(p, size, indexed)) return slot;
+  if (same || matches_folded(p, size, slot)) return slot;
   return 0;
 }
 
