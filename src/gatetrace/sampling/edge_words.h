@@ -161,8 +161,8 @@ class EdgeLiteral {
   // The subject's words this literal compares: EdgeWords::kHead or EdgeWords::kTail.
   std::size_t words() const { return words_; }
 
-  // `holds_bytes` without the size check, for a literal whose `size_shown_by_bytes()`:
-  // `pair` is the subject's words at `words()`.
+  // `holds_bytes` without the size check, for a literal whose `size_shown_by_bytes()`
+  // or a subject whose size `size_fits`: `pair` is the subject's words at `words()`.
   bool bytes_hold_at(const std::uint64_t* pair) const {
 #if defined(__SSE2__)
     const auto load = [](const std::uint64_t* at) {

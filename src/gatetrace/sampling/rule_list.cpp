@@ -155,7 +155,12 @@ bool RuleList::tag_holds(const TagTest& tag, const SpanData& span, TagValues& va
   if (value != nullptr) {
     // A tag value is read once per test: its edge words only when they are compared,
     // and not for a plain literal that its size already rules out.
-    if (tag.test.how == How::kLiteral && !tag.test.literal.size_fits(value->size())) return false;
+    const EdgeLiteral& literal = tag.test.literal;
+    if (tag.test.how == How::kLiteral) {
+      if (!literal.size_fits(value->size())) return false;
+      const EdgeWords words(*value);
+      return literal.bytes_hold_at(words.words + literal.words());
+    }
     return tag.test.uses_words() ? tag.test.holds(*value, EdgeWords(*value))
                                  : tag.test.glob->match(*value);
   }
