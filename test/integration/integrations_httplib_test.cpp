@@ -440,6 +440,21 @@ TEST(HttplibInjectedHeaders, ANameSetAgainKeepsItsLastValue) {
   EXPECT_EQ(headers.find("tracestate")->second, "dd=s:2");
 }
 
+// Names are compared by size first: names of one size that differ stay apart, and a
+// longer or shorter name never replaces one it starts or ends like.
+TEST(HttplibInjectedHeaders, OnlyTheSameNameReplaces) {
+  httplib_tracing::InjectedHeaders writer;
+  writer.set("x-a", "1");
+  writer.set("x-b", "2");
+  writer.set("x-ab", "3");
+  writer.set("X-A", "4");
+  ASSERT_EQ(writer.entries().size(), 3u);
+  httplib::Headers headers;
+  writer.move_into(headers);
+  EXPECT_EQ(headers,
+            set_one_at_a_time({}, {{"x-a", "1"}, {"x-b", "2"}, {"x-ab", "3"}, {"X-A", "4"}}));
+}
+
 TEST(HttplibInjectedHeaders, AReusedWriterCarriesNothingOver) {
   // The client reuses one writer per thread: a shorter injection after a longer one,
   // with longer and shorter texts, leaves exactly its own headers.

@@ -103,7 +103,8 @@ class InjectedHeaders : public DictWriter {
   void set(std::string_view key, std::string_view value) override {
     for (std::size_t i = 0; i < size_; ++i) {
       Entry& entry = slots_[i];
-      if (equals_ignore_case(entry.first, key)) {
+      // Sizes first, inline: an injection's names differ in size, so the call is rare.
+      if (entry.first.size() == key.size() && equals_ignore_case(entry.first, key)) {
         entry.first.assign(key.data(), key.size());  // the map would keep the later spelling
         entry.second.assign(value.data(), value.size());
         return;
