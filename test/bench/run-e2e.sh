@@ -87,7 +87,21 @@ stop_stand_in() {
   agent_pid=""
 }
 
-# run MODE -> appends "MODE rps p99_us non2xx requests traces_received" to $work/results
+# The scheduler's per-thread counters of the service (/proc/PID/task/TID/schedstat: ns on
+# a CPU, ns waiting on a run queue, time slices), one line per thread: "tid comm cpu wait
+# slices". Read before and after the measured run, they say where a request's time went
+# (its CPU, its wait for a CPU) and what the flush thread (gatetrace-flush) took.
+schedstat() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    echo "${task##*/} $(tr ' ' '_' <"$task/comm" 2>/dev/null) $(cat "$task/schedstat" 2>/dev/null)"
+  done
+}
+
+# run MODE -> appends "MODE rps p99_us non2xx requests traces_received p50_us p90_us
+# cpu_us wait_us flush_cpu_us flush_slice_us" to $work/results (the last four per
+# measured request: the service's CPU and run-queue wait, the flush thread's CPU, and
+# the flush thread's mean time on a CPU per slice)
 run() {
   local mode="$1" untraced=() script=()
   start_stand_in
@@ -108,26 +122,49 @@ run() {
     wrk -t"$threads" -c"$connections" -d"${warmup}s" "${script[@]}" \
       "http://127.0.0.1:$port$path" >"$work/warmup.txt"
   fi
+  schedstat "$service_pid" >"$work/sched-before.txt"
   wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "${script[@]}" \
     "http://127.0.0.1:$port$path" >"$work/wrk.txt"
+  schedstat "$service_pid" >"$work/sched-after.txt"
   # The service sends what it still holds as it exits, before the stand-in stops.
   kill "$service_pid"
   wait "$service_pid" 2>/dev/null || true
   service_pid=""
   stop_stand_in
   python3 - "$mode" "$work/wrk.txt" "$work/warmup.txt" "$work/agent.log" \
-    >>"$work/results" <<'PY'
+    "$work/sched-before.txt" "$work/sched-after.txt" >>"$work/results" <<'PY'
 import re, sys
 text = open(sys.argv[2]).read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text)
-p99 = float(m.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[m.group(2)]
+def percentile(p):
+    m = re.search(p + r"%\s+([\d.]+)(us|ms|s)\b", text)
+    return float(m.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[m.group(2)]
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 requests = sum(int(re.search(r"(\d+) requests in", open(f).read()).group(1))
                for f in sys.argv[2:4])
+measured = int(re.search(r"(\d+) requests in", text).group(1))
 received = re.search(r"received \d+ requests, (\d+) traces", open(sys.argv[4]).read())
-print(sys.argv[1], rps, p99, errors.group(1) if errors else 0, requests,
-      received.group(1) if received else 0)
+def threads(path):
+    out = {}
+    for line in open(path):
+        fields = line.split()
+        if len(fields) == 5:
+            out[fields[0]] = (fields[1], int(fields[2]), int(fields[3]), int(fields[4]))
+    return out
+before, after = threads(sys.argv[5]), threads(sys.argv[6])
+cpu = wait = flush_cpu = flush_slices = 0
+for tid, (comm, c, w, n) in after.items():
+    c0, w0, n0 = before.get(tid, (comm, 0, 0, 0))[1:]
+    cpu += c - c0
+    wait += w - w0
+    if comm == "gatetrace-flush":
+        flush_cpu += c - c0
+        flush_slices += n - n0
+per = 1e3 * max(1, measured)
+print(sys.argv[1], rps, percentile("99"), errors.group(1) if errors else 0, requests,
+      received.group(1) if received else 0, percentile("50"), percentile("90"),
+      f"{cpu / per:.1f}", f"{wait / per:.1f}", f"{flush_cpu / per:.2f}",
+      f"{flush_cpu / 1e3 / max(1, flush_slices):.0f}")
 PY
   echo "$(tail -n1 "$work/results")" >&2
 }
@@ -141,10 +178,12 @@ python3 - "$work/results" <<'PY'
 import statistics, sys
 rows = {}
 delivered = {}
+sched = {}
 for line in open(sys.argv[1]):
-    mode, rps, p99, errors, requests, traces = line.split()
+    mode, rps, p99, errors, requests, traces, p50, p90, cpu, wait, fcpu, fslice = line.split()
     rows.setdefault(mode, []).append((float(rps), float(p99), int(errors)))
     delivered.setdefault(mode, []).append(int(traces) / max(1, int(requests)))
+    sched.setdefault(mode, []).append(tuple(float(x) for x in (p50, p90, cpu, wait, fcpu, fslice)))
 def median_of(mode):
     return (statistics.median(r for r, _, _ in rows[mode]),
             statistics.median(p for _, p, _ in rows[mode]))
@@ -165,8 +204,19 @@ for mode in ("off", "on", "offapim", "apim"):
           f"{r / base_rps:.3f}, {p / base_p99:.3f} | {e} | "
           f"{min(delivered[mode]):.2f} |")
 print()
+print("| mode | p50 (median) | p90 (median) | service CPU per request | run-queue wait per "
+      "request | flush thread CPU per request | flush thread time per slice |")
+print("|---|---|---|---|---|---|---|")
+for mode in ("off", "on", "offapim", "apim"):
+    m = [statistics.median(run[i] for run in sched[mode]) for i in range(6)]
+    print(f"| {names[mode]} | {m[0] / 1000:.2f} ms | {m[1] / 1000:.2f} ms | {m[2]:.1f} us | "
+          f"{m[3]:.1f} us | {m[4]:.2f} us | {m[5]:.0f} us |")
+print()
 print("Targets: tracing on + APIM >= 0.95x the untraced throughput, p99 <= 1.10x "
       "(same requests).")
+print("Scheduler columns (from /proc/PID/task/*/schedstat over the measured run, per "
+      "request): the service's threads' time on a CPU and waiting for one; the flush "
+      "thread's CPU and its mean time on a CPU each time it ran (its bursts).")
 print("Traces received per request: what the stand-in counted over the run's requests "
       "(warm-up included); the default path makes 2 traces per request, so less means "
       "the exporter dropped some (its queue was full), which also spares it their cost.")

@@ -7,10 +7,17 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -433,6 +440,21 @@ TEST(HttplibInjectedHeaders, ANameSetAgainKeepsItsLastValue) {
   EXPECT_EQ(headers.find("tracestate")->second, "dd=s:2");
 }
 
+// Names are compared by size first: names of one size that differ stay apart, and a
+// longer or shorter name never replaces one it starts or ends like.
+TEST(HttplibInjectedHeaders, OnlyTheSameNameReplaces) {
+  httplib_tracing::InjectedHeaders writer;
+  writer.set("x-a", "1");
+  writer.set("x-b", "2");
+  writer.set("x-ab", "3");
+  writer.set("X-A", "4");
+  ASSERT_EQ(writer.entries().size(), 3u);
+  httplib::Headers headers;
+  writer.move_into(headers);
+  EXPECT_EQ(headers,
+            set_one_at_a_time({}, {{"x-a", "1"}, {"x-b", "2"}, {"x-ab", "3"}, {"X-A", "4"}}));
+}
+
 TEST(HttplibInjectedHeaders, AReusedWriterCarriesNothingOver) {
   // The client reuses one writer per thread: a shorter injection after a longer one,
   // with longer and shorter texts, leaves exactly its own headers.
@@ -511,6 +533,13 @@ TEST(HttplibHeadersReader, TooManyHeadersFallBackToVisit) {
   headers.erase("h0");
   const httplib_tracing::IndexedHeadersReader fits(headers);
   EXPECT_EQ(fits.indexable_entries().size, httplib_tracing::IndexedHeadersReader::kMaxEntries);
+  // A full array holds every header, the last one included, in the map's order.
+  std::size_t at = 0;
+  for (const auto& [name, value] : headers) {
+    const DictReader::Entry& entry = fits.indexable_entries().data[at++];
+    EXPECT_EQ(entry.first.data(), name.data());
+    EXPECT_EQ(entry.second, value);
+  }
   const httplib::Headers none;
   EXPECT_EQ(httplib_tracing::IndexedHeadersReader(none).indexable_entries().size, 0u);
 }
@@ -606,6 +635,134 @@ TEST(StandInPayloadCount, GeneratedAndDamagedPayloadsCountAsTheDecoderDoes) {
       expect_counted_as_decoded(damaged);
     }
   }
+}
+
+// The flush thread's scheduling (agent_exporter.cpp): named, so that operators find it
+// (`top -H`), and nicer than the application, so that its bursts yield to request
+// threads. Found by name in /proc/self/task; every exporter's flush thread has it.
+std::vector<pid_t> flush_thread_ids() {
+  std::vector<pid_t> ids;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name == "gatetrace-flush") ids.push_back(std::stoi(task.path().filename().string()));
+  }
+  return ids;
+}
+
+TEST_F(HttplibIntegration, FlushThreadRunsBatchScheduledAndNicerThanTheApplication) {
+  // A request's trace starts the flush thread; the flush waits for its first cycle.
+  ASSERT_TRUE(get("/users/1"));
+  ASSERT_TRUE(tracer_->flush(std::chrono::seconds(5)));
+  const std::vector<pid_t> ids = flush_thread_ids();
+  ASSERT_FALSE(ids.empty());
+  errno = 0;
+  const int application_nice = ::getpriority(PRIO_PROCESS, 0);
+  ASSERT_EQ(errno, 0);
+  for (const pid_t id : ids) {
+    EXPECT_EQ(::sched_getscheduler(id), SCHED_BATCH);
+    errno = 0;
+    EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(id)),
+              std::min(19, application_nice + 5));
+    EXPECT_EQ(errno, 0);
+  }
+}
+
+// A policy the application chose is kept: the flush thread inherits it from the thread
+// that first sends, and from SCHED_IDLE a switch to SCHED_BATCH would be a raise.
+TEST(HttplibFlushThread, KeepsASchedulingPolicyTheApplicationChose) {
+  standin::AgentStandIn agent(
+      standin::StandInOptions{.keep_requests = false, .decode_payloads = false});
+  std::thread application([&] {
+    sched_param param{};
+    ASSERT_EQ(::sched_setscheduler(0, SCHED_IDLE, &param), 0);
+    errno = 0;
+    const int application_nice = ::getpriority(PRIO_PROCESS, 0);
+    ASSERT_EQ(errno, 0);
+    std::unique_ptr<Tracer> tracer = testing::make_integration_tracer(agent);
+    { Span span = tracer->create_span({.name = "idle.work"}); }
+    ASSERT_TRUE(tracer->flush(std::chrono::seconds(5)));
+    const std::vector<pid_t> ids = flush_thread_ids();
+    ASSERT_FALSE(ids.empty());
+    for (const pid_t id : ids) {
+      EXPECT_EQ(::sched_getscheduler(id), SCHED_IDLE);
+      EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(id)), application_nice);
+    }
+  });
+  application.join();
+}
+
+// At its lower priority the flush thread must still drain the buffer while request
+// threads keep every CPU busy: it needs a small share of the CPU, which a nicer thread
+// still gets (a SCHED_IDLE thread would wait for an idle CPU and the buffer would fill).
+TEST(HttplibFlushUnderLoad, TracesAreSentWhileRequestThreadsSaturateTheCpus) {
+  standin::AgentStandIn agent(
+      standin::StandInOptions{.keep_requests = false, .decode_payloads = false});
+  std::unique_ptr<Tracer> tracer = testing::make_integration_tracer(agent);  // 50 ms flushes
+  httplib::Server server;
+  httplib_tracing::Middleware tracing(*tracer, server);
+  server.set_tcp_nodelay(true);  // else each keep-alive request waits for a delayed ACK
+  server.Get("/work", [](const httplib::Request&, httplib::Response& res) {
+    Span child = httplib_tracing::current_span().create_child({.name = "work"});
+    child.set_tag("work.kind", "load");
+    res.set_content("done", "text/plain");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  // Clients sending back to back, and as many threads spinning at the application's
+  // priority as there are CPUs: the CPUs are never idle while the load runs.
+  const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> served{0};
+  std::vector<std::thread> load;
+  for (unsigned i = 0; i < 2 * cpus; ++i) {
+    load.emplace_back([&] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
+      while (!stop.load(std::memory_order_relaxed)) {
+        auto result = client.Get("/work");
+        if (result && result->status == 200) served.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  for (unsigned i = 0; i < cpus; ++i) {
+    load.emplace_back([&] {
+      volatile std::uint64_t spins = 0;
+      while (!stop.load(std::memory_order_relaxed)) spins = spins + 1;
+    });
+  }
+  // Over two seconds of saturation, the agent keeps receiving: payloads arrive in most
+  // quarter-second windows, not only once the load stops.
+  int windows_with_payloads = 0;
+  std::uint64_t payloads = agent.totals().requests;
+  for (int window = 0; window < 8; ++window) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    const std::uint64_t now = agent.totals().requests;
+    if (now > payloads) ++windows_with_payloads;
+    payloads = now;
+  }
+  const std::uint64_t traces_during_load = agent.totals().traces;
+  const std::uint64_t served_during_load = served.load();
+  std::printf("served %llu, traces received meanwhile %llu, windows with payloads %d\n",
+              static_cast<unsigned long long>(served_during_load),
+              static_cast<unsigned long long>(traces_during_load), windows_with_payloads);
+  stop = true;
+  for (auto& thread : load) thread.join();
+  server.stop();
+  serving.join();
+
+  EXPECT_GE(windows_with_payloads, 4);
+  EXPECT_GT(served_during_load, 0u);
+  EXPECT_GE(traces_during_load, served_during_load / 2) << "sent while the load ran";
+  // Nothing was dropped: every request's trace arrives.
+  ASSERT_TRUE(tracer->flush(std::chrono::seconds(10)));
+  EXPECT_TRUE(agent.wait_for_traces(served.load(), std::chrono::seconds(10)));
+  EXPECT_EQ(agent.totals().traces, served.load());
 }
 
 TEST(StandInReception, LargeAndPipelinedBodiesAreReceivedWhole) {

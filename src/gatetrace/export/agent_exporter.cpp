@@ -1,9 +1,13 @@
 #include "gatetrace/export/agent_exporter.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <exception>
 #include <string_view>
 #include <utility>
@@ -22,6 +26,10 @@ namespace {
 #define GATETRACE_STRINGIFY(x) GATETRACE_STRINGIFY_IMPL(x)
 
 constexpr const char* kTracesPath = "/v0.4/traces";
+// How much nicer than the application the flush thread runs (see
+// lower_flush_thread_priority), within Linux's range.
+constexpr int kFlushThreadNiceIncrement = 5;
+constexpr int kMaxNice = 19;
 // A payload is tried at most this many times when the failure may be transient.
 constexpr int kMaxAttempts = 3;
 constexpr std::chrono::milliseconds kFirstBackoff{100};
@@ -94,6 +102,39 @@ struct ForkRegistry {
 ForkRegistry& fork_registry() {
   static auto* registry = new ForkRegistry;
   return *registry;
+}
+
+// Lowers the calling thread's (the flush thread's) scheduling priority, so that its
+// bursts (copying a cycle's blocks into payloads, writing them to the agent's socket)
+// yield to the application's request threads instead of delaying them: at nice 0 the
+// thread wakes with the small virtual runtime of a sleeper, preempts a request thread and
+// keeps the CPU for the whole burst. Linux schedules threads on their own: SCHED_BATCH
+// stops the thread from preempting a running thread when it wakes up, and a nice value 5
+// above the application's gives it a third of a default thread's share of a busy CPU.
+// That share stays fair, so the buffer still drains while request threads saturate
+// every CPU (it needs about 1% of the CPU of the requests whose traces it sends);
+// SCHED_IDLE would not: it runs only on an otherwise idle CPU, and under saturation
+// sent nothing for seconds while the buffer filled. Both calls only lower the
+// priority, which needs no privilege; where a container or a seccomp profile forbids
+// them, the thread keeps its priority and nothing else changes.
+void lower_flush_thread_priority() {
+#if defined(__linux__)
+  const pid_t tid = static_cast<pid_t>(::syscall(SYS_gettid));
+  // A policy the application chose for its threads (idle, real-time) is left alone:
+  // from SCHED_IDLE, SCHED_BATCH would even be a raise.
+  const int policy = ::sched_getscheduler(tid);
+  if (policy != SCHED_OTHER && policy != SCHED_BATCH) return;
+  if (policy == SCHED_OTHER) {
+    sched_param param{};
+    param.sched_priority = 0;
+    ::sched_setscheduler(tid, SCHED_BATCH, &param);
+  }
+  errno = 0;
+  const int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+  if (errno != 0) return;
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid),
+                std::min(kMaxNice, nice + kFlushThreadNiceIncrement));
+#endif
 }
 
 }  // namespace
@@ -317,6 +358,11 @@ ExporterStats AgentExporter::stats() const {
 }
 
 void AgentExporter::run() {
+#if defined(__linux__)
+  // Named for operators (`top -H`, `ps -L`); at most 15 characters.
+  ::pthread_setname_np(::pthread_self(), "gatetrace-flush");
+#endif
+  lower_flush_thread_priority();
   Sync& sync = *sync_;
   std::unique_lock<std::mutex> lock(sync.mutex);
   auto next_tick = std::chrono::steady_clock::now() + settings_.flush_interval;

@@ -4,7 +4,6 @@
 
 #include <cxxabi.h>
 
-#include <charconv>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -49,6 +48,8 @@ std::string_view server_url(const HttpServerRequest& request, const HeaderIndex&
   return buffer;
 }
 
+// Callers test for an empty DD_TRACE_HEADER_TAGS first (the usual case): a test, not a
+// call.
 void tag_request_headers(const FinalizedTracerConfig& config, const DictReader& headers,
                          Span& span) {
   for (const auto& [header, tag] : config.header_tags) {
@@ -127,11 +128,11 @@ const DictReader& request_headers(const HttpServerRequest& request) {
   return request.headers ? *request.headers : kEmptyReader;
 }
 
+// Both returns are prvalues, constructed in place (a named result returned on one path
+// only would be copied: about 200 bytes).
 ProxyHeaderReading read_proxy(const TracerCore& core, const HeaderIndex& headers, TimePoint now) {
   if (!core.config.inferred_proxy_services_enabled) return ProxyHeaderReading();
-  ProxyHeaderReading proxy = read_proxy_header_fields(headers, now, core.allowed_proxy_domains);
-  log_proxy_problem(core, proxy);
-  return proxy;
+  return read_proxy_header_fields(headers, now, core.allowed_proxy_domains);
 }
 
 // Name, service, resource and type travel in the SpanConfig that creates each span: the
@@ -147,7 +148,7 @@ Span create_inferred_span(Tracer& tracer, const HeaderIndex& headers,
   Span inferred = tracer.extract_or_create_span(headers, inferred_config);
   set_inferred_span_tags(inferred, fields);
   inferred.set_metric("_dd.inferred_span", 1);
-  tag_request_headers(config, headers, inferred);
+  if (!config.header_tags.empty()) tag_request_headers(config, headers, inferred);
   return inferred;
 }
 
@@ -163,7 +164,7 @@ Span create_server_span(Tracer& tracer, const HttpServerRequest& request,
   if (request.route.empty()) {
     put_reusing(server_config.resource, request.method);
   } else {
-    put_reusing(server_config.resource, JoinedValue({request.method, " ", request.route}).view());
+    put_joined(server_config.resource, {request.method, " ", request.route});
   }
   put_reusing(server_config.type, "web");
   return inferred ? inferred->create_child(server_config)
@@ -175,7 +176,9 @@ Span create_server_span(Tracer& tracer, const HttpServerRequest& request,
 HttpServerSpan::Arrival::Arrival(const TracerCore& core, const HttpServerRequest& request)
     : headers(request_headers(request)),
       now(core.clock->now()),
-      proxy(read_proxy(core, headers, now)) {}
+      proxy(read_proxy(core, headers, now)) {
+  log_proxy_problem(core, proxy);
+}
 
 HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
     : HttpServerSpan(tracer, request, Arrival(*tracer.core(), request)) {}
@@ -208,7 +211,7 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request,
   if (auto agent = headers.get(IndexedHeader::kUserAgent)) {
     server_.set_tag("http.useragent", agent->substr(0, 512));
   }
-  tag_request_headers(config, headers, server_);
+  if (!config.header_tags.empty()) tag_request_headers(config, headers, server_);
 }
 
 HttpServerSpan::HttpServerSpan(HttpServerSpan&& other) noexcept
@@ -236,10 +239,7 @@ void HttpServerSpan::set_route(std::string_view route) {
 
 void HttpServerSpan::set_status(int status) {
   status_ = status;
-  // As std::to_string writes it, without building a string.
-  char digits[16];
-  const char* end = std::to_chars(digits, digits + sizeof digits, status).ptr;
-  server_.set_tag("http.status_code", std::string_view(digits, end - digits));
+  server_.set_tag("http.status_code", StatusText(status).view());
   if (core_->config.http_server_error_statuses.contains(status)) server_.set_error(true);
 }
 
@@ -268,6 +268,19 @@ void HttpServerSpan::tag_response_headers(const DictReader& response_headers) {
 void HttpServerSpan::finish() {
   if (finished_ || !core_) return;
   finished_ = true;
+  const TimePoint end = core_->clock->now();
+  if (!inferred_.empty() && !core_->config.partial_flush_enabled) {
+    // The inferred span takes status and error state while the server span is still
+    // open, straight from its tags. Nothing can see the inferred span in between: the
+    // trace is delivered once both are finished (the inferred span is its root), and
+    // only a partial flush would deliver, and decide sampling, at the server span's end.
+    copy_server_outcome(inferred_, server_, status_, core_->config);
+    server_.set_end_time(end);
+    server_.finish();
+    inferred_.set_end_time(end);
+    inferred_.finish();
+    return;
+  }
   ServerOutcome outcome;
   outcome.status = status_;
   outcome.error = server_.error();
@@ -281,7 +294,7 @@ void HttpServerSpan::finish() {
       if (auto value = server_.lookup_tag(key)) *out = std::string(*value);
     }
   }
-  outcome.end = core_->clock->now();
+  outcome.end = end;
   server_.set_end_time(outcome.end);
   server_.finish();
   if (!inferred_.empty()) finish_inferred_span(inferred_, outcome, core_->config);

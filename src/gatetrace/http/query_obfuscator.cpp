@@ -188,11 +188,42 @@ QueryObfuscator::QueryObfuscator(const std::optional<std::string>& pattern, Logg
   default_pattern_ = regex_ != nullptr;
 }
 
+namespace {
+
+// The last URL this thread found unchangeable by the default pattern (no query string,
+// or a query the prefilter clears). A service sees the same URLs again and again
+// (polling clients, health checks, the same page), and comparing one with the last
+// costs a fraction of finding its query and scanning it. The answer depends on the URL
+// alone, so the cache needs no key besides it; longer URLs are not kept.
+struct UnchangedUrlCache {
+  static constexpr std::size_t kMaxSize = 256;
+  // Initialized in full so that the thread_local is constant-initialized (no guard
+  // on each access). size 0: empty (an empty URL is not worth keeping).
+  std::size_t size = 0;
+  char text[kMaxSize] = {};
+
+  bool holds(std::string_view url) const {
+    return url.size() == size && size != 0 && std::memcmp(url.data(), text, size) == 0;
+  }
+  void keep(std::string_view url) {
+    if (url.size() > kMaxSize) return;
+    std::memcpy(text, url.data(), url.size());
+    size = url.size();
+  }
+};
+thread_local UnchangedUrlCache unchanged_url;
+
+}  // namespace
+
 bool QueryObfuscator::may_change(std::string_view url) const {
   if (!regex_) return false;
+  if (!default_pattern_) return !query_of(url).empty();
+  UnchangedUrlCache& cache = unchanged_url;
+  if (cache.holds(url)) return false;
   const std::string_view query = query_of(url);
-  if (query.empty()) return false;
-  return !default_pattern_ || may_match_default_pattern(query);
+  if (!query.empty() && may_match_default_pattern(query)) return true;
+  cache.keep(url);
+  return false;
 }
 
 QueryObfuscator::~QueryObfuscator() = default;

@@ -42,7 +42,9 @@ class QueryObfuscator {
   // Whether obfuscate_url could change `url`: false without a query string, and, for
   // Datadog's default pattern, when the query holds none of the words that every match
   // of that pattern contains (see may_match_default_pattern). Lets a caller skip copying
-  // the URL into a string for obfuscate_url.
+  // the URL into a string for obfuscate_url. With the default pattern, the last URL
+  // found unchangeable is remembered per thread, so a URL seen again is settled by
+  // comparing it with that one.
   bool may_change(std::string_view url) const;
 
   // Replaces every match inside the query string (between `?` and `#` or the end).

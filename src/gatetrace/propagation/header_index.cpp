@@ -4,6 +4,10 @@
 #include <cstring>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace gatetrace {
 namespace {
 
@@ -207,8 +211,8 @@ bool same_folded(std::uint64_t word, std::uint64_t lowercase) noexcept {
 
 // The comparison of a name that is not written in lowercase; out of line, as names
 // mostly are.
-[[gnu::noinline]] bool matches_folded(const char* p, std::size_t size,
-                                      const Words& indexed) noexcept {
+[[gnu::noinline]] bool matches_folded(const char* p, std::size_t size, unsigned slot) noexcept {
+  const Words& indexed = kTable.words[slot];
   std::uint64_t first;
   std::uint64_t last;
   load_ends(p, size, first, last);
@@ -218,6 +222,55 @@ bool same_folded(std::uint64_t word, std::uint64_t lowercase) noexcept {
   return true;
 }
 
+#if defined(__SSE2__)
+// The exact comparison of a name of 8 to 32 bytes, as one or two 16-byte compares
+// instead of up to four word compares: a name of 16 bytes or more as its first and last
+// 16 bytes (overlapping when shorter than 32), one of 8 to 15 as its first and last 8
+// bytes side by side in one register. By slot, as the indexed names read that way.
+struct Edges {
+  alignas(16) char first[16] = {};
+  alignas(16) char last[16] = {};
+};
+
+constexpr std::array<Edges, kNameCount + 1> make_edges() {
+  std::array<Edges, kNameCount + 1> edges{};
+  for (std::size_t i = 0; i < kNameCount; ++i) {
+    const std::string_view name = kIndexedHeaderNames[i];
+    const std::size_t size = name.size();
+    Edges& e = edges[i + 1];
+    if (size >= 16) {
+      for (std::size_t j = 0; j < 16; ++j) {
+        e.first[j] = name[j];
+        e.last[j] = name[size - 16 + j];
+      }
+    } else if (size >= 8) {
+      for (std::size_t j = 0; j < 8; ++j) {
+        e.first[j] = name[j];
+        e.first[8 + j] = name[size - 8 + j];
+      }
+    }
+  }
+  return edges;
+}
+
+constexpr std::array<Edges, kNameCount + 1> kEdges = make_edges();
+
+inline bool same_edges(const char* p, std::size_t size, const Edges& indexed) noexcept {
+  const __m128i first = _mm_load_si128(reinterpret_cast<const __m128i*>(indexed.first));
+  if (size >= 16) {
+    const __m128i last = _mm_load_si128(reinterpret_cast<const __m128i*>(indexed.last));
+    const __m128i same = _mm_and_si128(
+        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), first),
+        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + size - 16)), last));
+    return _mm_movemask_epi8(same) == 0xffff;
+  }
+  const __m128i ends =
+      _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)),
+                         _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + size - 8)));
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(ends, first)) == 0xffff;
+}
+#endif
+
 // The slot of `name` (any case), 0 when it is not indexed.
 inline unsigned find_slot(std::string_view name) noexcept {
   const std::size_t size = name.size();
@@ -225,6 +278,12 @@ inline unsigned find_slot(std::string_view name) noexcept {
   const char* p = name.data();
   const unsigned slot = kTable.slot[size][probe_bits(p[kTable.probe[size]])];
   if (slot == 0) return 0;
+#if defined(__SSE2__)
+  if (size >= 8) {
+    if (same_edges(p, size, kEdges[slot]) || matches_folded(p, size, slot)) return slot;
+    return 0;
+  }
+#endif
   const Words& indexed = kTable.words[slot];
   std::uint64_t first;
   std::uint64_t last;
@@ -232,7 +291,7 @@ inline unsigned find_slot(std::string_view name) noexcept {
   bool same = first == indexed.first && last == indexed.last;
   if (size > 16) same &= load<std::uint64_t>(p + 8) == indexed.middle[0];
   if (size > 24) same &= load<std::uint64_t>(p + 16) == indexed.middle[1];
-  if (same || matches_folded(p, size, indexed)) return slot;
+  if (same || matches_folded(p, size, slot)) return slot;
   return 0;
 }
 

@@ -42,10 +42,41 @@ struct StyleExtraction {
 // origin, trace tags, `p:` and the priority that `s:` refines are left out.
 enum class ExtractionRole { kChosen, kSecondary };
 
+// What a tracecontext extraction that is not the chosen one keeps: only what a merge
+// into the chosen context or a span link reads, and views where the request's headers
+// hold the text, so that the usual request (W3C headers naming the trace the datadog
+// headers named) builds no context for it. Not movable: the views may point into
+// its own strings.
+struct SecondaryTraceContext {
+  SecondaryTraceContext() = default;
+  SecondaryTraceContext(const SecondaryTraceContext&) = delete;
+  SecondaryTraceContext& operator=(const SecondaryTraceContext&) = delete;
+
+  bool has_trace() const { return trace_id.low != 0 || trace_id.high != 0; }
+
+  TraceId trace_id;  // zero: no valid traceparent
+  std::uint64_t parent_id = 0;
+  std::uint32_t trace_flags = 0;
+  // As StyleExtraction's: the tracestate received (empty when it was invalid), and its
+  // dd member's value.
+  std::string_view tracestate;
+  std::string_view datadog_member;
+  // Other vendors' members, as ExtractedContext::additional_w3c_tracestate holds them
+  // (empty for none): a view of the header, or of `others_joined`.
+  std::string_view others;
+  // Unknown subkeys of the dd member, as additional_datadog_w3c_tracestate (empty for
+  // none).
+  std::string additional_datadog;
+  std::string joined_tracestate;  // repeated tracestate headers, joined
+  std::string others_joined;      // other vendors' members that stood apart
+};
+
 void extract_datadog(const StyleHeaders& headers, const PropagationSettings& settings,
                      StyleExtraction& out, std::vector<Error>* diagnostics);
 void extract_tracecontext(const StyleHeaders& headers, ExtractionRole role, StyleExtraction& out,
                           std::vector<Error>* diagnostics);
+void extract_secondary_tracecontext(const StyleHeaders& headers, SecondaryTraceContext& out,
+                                    std::vector<Error>* diagnostics);
 void extract_b3multi(const StyleHeaders& headers, StyleExtraction& out,
                      std::vector<Error>* diagnostics);
 void extract_b3single(const StyleHeaders& headers, StyleExtraction& out,

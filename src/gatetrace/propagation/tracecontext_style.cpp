@@ -114,12 +114,14 @@ std::optional<Traceparent> parse_traceparent(std::string_view text, const char*&
 // A single tracestate header (the usual case) is kept as a view of the header; only
 // repeated ones are joined into `joined_tracestate`.
 struct W3cHeaders {
+  explicit W3cHeaders(std::string& joined) : joined_tracestate(joined) {}
+
   std::string_view traceparent;
   std::string_view trimmed_traceparent;
   bool conflicting_traceparents = false;
   std::size_t tracestate_count = 0;
   std::string_view first_tracestate;
-  std::string joined_tracestate;
+  std::string& joined_tracestate;  // the caller's, so that views into it stay valid
 };
 
 // Records a traceparent or tracestate header met by the visit. Out of line, so that the
@@ -180,45 +182,74 @@ void visit_w3c_headers(const DictReader& headers, W3cHeaders& found) {
 
 }  // namespace
 
-void extract_tracecontext(const StyleHeaders& headers, ExtractionRole role, StyleExtraction& out,
-                          std::vector<Error>* diagnostics) {
+namespace {
+
+// The W3C headers of a request, read: false (and diagnosed) when they hold no valid
+// traceparent. Else `traceparent` is parsed, and `tracestate` is the tracestate header
+// (repeated ones joined into `joined`, which it then views), or null when there is none.
+bool read_w3c_headers(const StyleHeaders& headers, Traceparent& traceparent,
+                      std::optional<std::string_view>& tracestate, std::string& joined,
+                      std::vector<Error>* diagnostics) {
   const auto first = headers.get(IndexedHeader::kTraceparent);
-  if (!first) return;
-  W3cHeaders found;
+  if (!first) return false;
+  W3cHeaders found(joined);
   found.traceparent = *first;
   if (headers.maybe_repeated(IndexedHeader::kTraceparent) ||
       headers.maybe_repeated(IndexedHeader::kTracestate)) {
     found.trimmed_traceparent = trim_ows(*first);
     visit_w3c_headers(headers.reader(), found);
-  } else if (const auto tracestate = headers.get(IndexedHeader::kTracestate)) {
+  } else if (const auto single = headers.get(IndexedHeader::kTracestate)) {
     // Each header at most once (the request helper's index says so): the visit would
     // find this traceparent alone, and this tracestate.
-    found.first_tracestate = *tracestate;
+    found.first_tracestate = *single;
     found.tracestate_count = 1;
   }
   if (found.conflicting_traceparents) {
     report(diagnostics, Error::kMalformedTraceparent,
            "traceparent: the header is repeated with different values; ignored");
-    return;
+    joined.clear();
+    return false;
   }
   const char* why = nullptr;
-  const auto traceparent = parse_traceparent(found.traceparent, why);
-  if (!traceparent) {
+  auto parsed = parse_traceparent(found.traceparent, why);
+  if (!parsed) {
     report(diagnostics, Error::kMalformedTraceparent,
            fmt::format("traceparent: {} {}", quote_for_message(found.traceparent), why));
+    joined.clear();
+    return false;
+  }
+  traceparent = *parsed;
+  if (found.tracestate_count == 1) tracestate = found.first_tracestate;
+  if (found.tracestate_count > 1) tracestate = std::string_view(joined);
+  return true;
+}
+
+void report_invalid_tracestate(std::string_view tracestate, const std::string& reason,
+                               std::vector<Error>* diagnostics) {
+  report(diagnostics, Error::kMalformedTracestate,
+         fmt::format("tracestate: {} is invalid ({}); ignored", quote_for_message(tracestate),
+                     reason));
+}
+
+}  // namespace
+
+void extract_tracecontext(const StyleHeaders& headers, ExtractionRole role, StyleExtraction& out,
+                          std::vector<Error>* diagnostics) {
+  Traceparent traceparent;
+  std::optional<std::string_view> found_tracestate;
+  // Joined where it will stay, so that views into it remain valid.
+  if (!read_w3c_headers(headers, traceparent, found_tracestate, out.joined_tracestate,
+                        diagnostics)) {
     return;
   }
 
   ExtractedContext& context = out.context;
-  const bool sampled = (traceparent->flags & 1) != 0;
+  const bool sampled = (traceparent.flags & 1) != 0;
   int priority = sampled ? 1 : 0;
   bool flag_decided = true;
   bool flag_overrode = false;
-  if (found.tracestate_count > 0) {
-    // Parsed where it will stay, so that views into it remain valid.
-    if (found.tracestate_count > 1) out.joined_tracestate = std::move(found.joined_tracestate);
-    const std::string_view tracestate =
-        found.tracestate_count == 1 ? found.first_tracestate : out.joined_tracestate;
+  if (found_tracestate) {
+    const std::string_view tracestate = *found_tracestate;
     ParsedTracestate parsed;
     std::string reason;
     const DatadogFields fields =
@@ -247,20 +278,52 @@ void extract_tracecontext(const StyleHeaders& headers, ExtractionRole role, Styl
       out.tracestate = trim_ows(tracestate);
       out.datadog_member = parsed.datadog_member;
     } else {
-      report(diagnostics, Error::kMalformedTracestate,
-             fmt::format("tracestate: {} is invalid ({}); ignored", quote_for_message(tracestate),
-                         reason));
+      report_invalid_tracestate(tracestate, reason, diagnostics);
       out.joined_tracestate.clear();
     }
   }
   if (sampled && flag_decided && role == ExtractionRole::kChosen) {
     set_decision_maker_default(context.trace_tags, flag_overrode);
   }
-  context.trace_id = traceparent->trace_id;
-  context.parent_id = traceparent->parent_id;
+  context.trace_id = traceparent.trace_id;
+  context.parent_id = traceparent.parent_id;
   context.sampling_priority = priority;
   context.style = PropagationStyle::kTraceContext;
-  out.trace_flags = traceparent->flags;
+  out.trace_flags = traceparent.flags;
+}
+
+void extract_secondary_tracecontext(const StyleHeaders& headers, SecondaryTraceContext& out,
+                                    std::vector<Error>* diagnostics) {
+  Traceparent traceparent;
+  std::optional<std::string_view> found_tracestate;
+  if (!read_w3c_headers(headers, traceparent, found_tracestate, out.joined_tracestate,
+                        diagnostics)) {
+    return;
+  }
+  if (found_tracestate) {
+    // What extract_tracecontext keeps as a secondary (a kUnknownOnly parse), as views
+    // of the header when the list is the usual one.
+    const std::string_view tracestate = *found_tracestate;
+    if (scan_tidy_tracestate(tracestate, out.datadog_member, out.others)) {
+      out.tracestate = trim_ows(tracestate);
+    } else {
+      ParsedTracestate parsed;
+      std::string reason;
+      if (parse_tracestate(tracestate, parsed, reason, DatadogFields::kUnknownOnly)) {
+        out.others_joined = std::move(parsed.additional_w3c);
+        out.others = out.others_joined;
+        out.additional_datadog = std::move(parsed.additional_datadog);
+        out.datadog_member = parsed.datadog_member;
+        out.tracestate = trim_ows(tracestate);
+      } else {
+        report_invalid_tracestate(tracestate, reason, diagnostics);
+        out.joined_tracestate.clear();
+      }
+    }
+  }
+  out.trace_id = traceparent.trace_id;
+  out.parent_id = traceparent.parent_id;
+  out.trace_flags = traceparent.flags;
 }
 
 void inject_tracecontext(DictWriter& headers, const InjectionContext& context) {

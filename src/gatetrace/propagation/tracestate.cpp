@@ -421,6 +421,34 @@ bool parse_tracestate(std::string_view header, ParsedTracestate& out, std::strin
   return true;
 }
 
+bool scan_tidy_tracestate(std::string_view header, std::string_view& datadog_member,
+                          std::string_view& others) {
+  std::string_view dd;
+  const char* others_begin = nullptr;
+  const char* others_end = nullptr;
+  const bool simple = for_each_simple_member(
+      header, [&](std::string_view key, std::string_view member, std::string_view value) {
+        if (key == "dd") {
+          dd = value;
+          return true;
+        }
+        if (others_begin == nullptr) {
+          others_begin = member.data();
+        } else if (member.data() != others_end + 1 || *others_end != ',') {
+          return false;  // apart in the header: joining them takes a copy
+        }
+        others_end = member.data() + member.size();
+        return true;
+      });
+  if (!simple || !has_only_known_datadog_keys(dd)) return false;
+  datadog_member = dd;
+  others =
+      others_begin == nullptr
+          ? std::string_view()
+          : std::string_view(others_begin, static_cast<std::size_t>(others_end - others_begin));
+  return true;
+}
+
 std::string_view last_parent_id_of(std::string_view datadog_member) {
   std::string_view last;
   for_each_datadog_field(datadog_member,

@@ -45,6 +45,16 @@ enum class DatadogFields { kAll, kUnknownOnly };
 bool parse_tracestate(std::string_view header, ParsedTracestate& out, std::string& why,
                       DatadogFields fields = DatadogFields::kAll);
 
+// What a kUnknownOnly parse keeps of the usual tracestate, without copying: true when
+// `header` is a list whose members parse_tracestate's one-pass path takes, the other
+// vendors' members stand next to each other in it (joined by single commas, as
+// additional_w3c joins them), and the dd member has no unknown subkeys. Then
+// `datadog_member` and `others` are what parse_tracestate would give as datadog_member
+// and additional_w3c (views into `header`), and additional_datadog would be empty.
+// False for any other list, valid or not: parse_tracestate then decides.
+bool scan_tidy_tracestate(std::string_view header, std::string_view& datadog_member,
+                          std::string_view& others);
+
 // The `p:` that a kAll parse of this dd member value keeps as last_parent_id (the last
 // valid one), or empty.
 std::string_view last_parent_id_of(std::string_view datadog_member);

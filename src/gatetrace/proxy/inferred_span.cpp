@@ -1,6 +1,5 @@
 #include "gatetrace/proxy/inferred_span.h"
 
-#include <charconv>
 #include <string_view>
 
 #include "gatetrace/proxy/joined_value.h"
@@ -25,12 +24,11 @@ void describe_inferred_span(const ProxyHeaderFields& request, const FinalizedTra
   const std::string_view route = by_resource_path ? request.resource_path : request.path;
   const std::string_view route_prefix = by_resource_path ? "" : request.path_prefix();
   if (!request.method.empty() && !route.empty()) {
-    put_reusing(span_config.resource,
-                JoinedValue({request.method, " ", route_prefix, route}).view());
+    put_joined(span_config.resource, {request.method, " ", route_prefix, route});
   } else if (!request.method.empty()) {
     put_reusing(span_config.resource, request.method);
   } else if (!route.empty()) {
-    put_reusing(span_config.resource, JoinedValue({route_prefix, route}).view());
+    put_joined(span_config.resource, {route_prefix, route});
   } else {
     put_reusing(span_config.resource, kind.span_name);
   }
@@ -62,14 +60,28 @@ void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request) {
   }
 }
 
+namespace {
+
+void copy_status(Span& inferred, std::optional<int> status, const FinalizedTracerConfig& config) {
+  if (!status) return;
+  inferred.set_tag("http.status_code", StatusText(*status).view());
+  if (config.http_server_error_statuses.contains(*status)) inferred.set_error(true);
+}
+
+}  // namespace
+
+void copy_server_outcome(Span& inferred, const Span& server, std::optional<int> status,
+                         const FinalizedTracerConfig& config) {
+  copy_status(inferred, status, config);
+  if (server.error()) inferred.set_error(true);
+  if (auto message = server.lookup_tag("error.message")) inferred.set_error_message(*message);
+  if (auto type = server.lookup_tag("error.type")) inferred.set_error_type(*type);
+  if (auto stack = server.lookup_tag("error.stack")) inferred.set_error_stack(*stack);
+}
+
 void finish_inferred_span(Span& inferred, const ServerOutcome& outcome,
                           const FinalizedTracerConfig& config) {
-  if (outcome.status) {
-    char digits[16];  // as std::to_string writes it
-    const char* end = std::to_chars(digits, digits + sizeof digits, *outcome.status).ptr;
-    inferred.set_tag("http.status_code", std::string_view(digits, end - digits));
-    if (config.http_server_error_statuses.contains(*outcome.status)) inferred.set_error(true);
-  }
+  copy_status(inferred, outcome.status, config);
   if (outcome.error) inferred.set_error(true);
   if (outcome.error_message) inferred.set_error_message(*outcome.error_message);
   if (outcome.error_type) inferred.set_error_type(*outcome.error_type);

@@ -5,8 +5,11 @@
 // any extracted context), the server span under it, and finishes both in order.
 #pragma once
 
+#include <charconv>
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "gatetrace/proxy/proxy_headers.h"
 #include "gatetrace/span.h"
@@ -32,6 +35,37 @@ void describe_inferred_span(const ProxyHeaderFields& request, const FinalizedTra
 // requests does not allocate here.
 void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request);
 
+// The text of an HTTP status code, as std::to_string writes it (three digits written
+// directly for 100-999, std::to_chars for anything else).
+class StatusText {
+ public:
+  explicit StatusText(int status) {
+    if (status >= 100 && status <= 999) {  // every real status: three digits
+      digits_[0] = static_cast<char>('0' + status / 100);
+      digits_[1] = static_cast<char>('0' + status / 10 % 10);
+      digits_[2] = static_cast<char>('0' + status % 10);
+      size_ = 3;
+    } else {
+      size_ = static_cast<std::size_t>(
+          std::to_chars(digits_, digits_ + sizeof digits_, status).ptr - digits_);
+    }
+  }
+  std::string_view view() const { return std::string_view(digits_, size_); }
+
+ private:
+  char digits_[16];
+  std::size_t size_;
+};
+
+// Copies status and error state from the server span, while it is still open, to the
+// inferred span: http.status_code, error (a server-error status or the server span's
+// error flag), then error.message, error.type and error.stack when the server span has
+// them (the application may have set them itself), in the order finish_inferred_span
+// writes them. The values are read as views and written at once: no copies. The caller
+// then finishes the server span and the inferred span (at the same end).
+void copy_server_outcome(Span& inferred, const Span& server, std::optional<int> status,
+                         const FinalizedTracerConfig& config);
+
 // What the server span ended with.
 struct ServerOutcome {
   std::optional<int> status;
@@ -43,7 +77,8 @@ struct ServerOutcome {
 };
 
 // Copies status and error state, then finishes the inferred span at the server span's
-// end, so it never ends before the server span.
+// end, so it never ends before the server span. For a server span that has already
+// finished (its tags then belong to the exporter), hence the copies in ServerOutcome.
 void finish_inferred_span(Span& inferred, const ServerOutcome& outcome,
                           const FinalizedTracerConfig& config);
 

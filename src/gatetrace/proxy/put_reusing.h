@@ -2,14 +2,16 @@
 // holds. The request helper creates its spans from per-thread SpanConfigs that are
 // refilled for every request; written this way (detail::assign_reusing, inline) rather
 // than with std::string's assignment (a library call), a field that is no longer than
-// the previous request's costs a copy of its bytes. Used by the inferred span (proxy)
-// and the server span (http).
+// the previous request's costs a copy of its bytes; put_joined does the same for a value
+// made of a few pieces. Used by the inferred span (proxy) and the server span (http).
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "gatetrace/proxy/joined_value.h"
 #include "gatetrace/span_data.h"
 
 namespace gatetrace {
@@ -17,6 +19,25 @@ namespace gatetrace {
 inline void put_reusing(std::optional<std::string>& field, std::string_view value) {
   if (!field) field.emplace();
   detail::assign_reusing(*field, value);
+}
+
+// The same for a value joined from a few pieces ("GET" + " " + "/users/{id}"), written
+// straight over the field's text instead of being joined elsewhere and copied again.
+// The string grows (a library call) only when the value is longer than what it holds.
+// The pieces must not point into `field`.
+inline void put_joined(std::optional<std::string>& field,
+                       std::initializer_list<std::string_view> parts) {
+  if (!field) field.emplace();
+  std::string& text = *field;
+  std::size_t size = 0;
+  for (std::string_view part : parts) size += part.size();
+  if (size > text.size()) text.resize(size);
+  char* out = text.data();
+  for (std::string_view part : parts) {
+    JoinedValue::copy_piece(out, part.data(), part.size());
+    out += part.size();
+  }
+  text.erase(size);
 }
 
 }  // namespace gatetrace

@@ -32,7 +32,8 @@ struct EdgeWords {
   // the last byte is its byte 15). Bytes that the subject lacks are 0.
   static constexpr std::size_t kHead = 0;
   static constexpr std::size_t kTail = 2;
-  alignas(16) std::uint64_t words[4] = {0, 0, 0, 0};  // aligned for EdgeLiteral's loads
+  // Written whole by the constructor (each load class writes all four words once).
+  alignas(16) std::uint64_t words[4];  // aligned for EdgeLiteral's loads
   std::size_t size = 0;
 
   explicit EdgeWords(std::string_view subject) {
@@ -55,23 +56,24 @@ struct EdgeWords {
       const unsigned missing = 8 * static_cast<unsigned>(16 - size);
       head[0] = first;
       tail[1] = last;
-      if (size > 8) {
-        head[1] = last >> missing;
-        tail[0] = first << missing;
-      }
-    } else if (size != 0) {
-      std::uint64_t word;
+      head[1] = size > 8 ? last >> missing : 0;
+      tail[0] = size > 8 ? first << missing : 0;
+    } else {
+      std::uint64_t word = 0;
       if (size >= 4) {
         // The first and last four bytes (overlapping: equal bytes OR to themselves).
         word = load32(data) | (load32(data + size - 4) << (8 * (size - 4)));
-      } else {
+      } else if (size != 0) {
         const auto at = [data](std::size_t i) {
           return static_cast<std::uint64_t>(static_cast<unsigned char>(data[i])) << (8 * i);
         };
         word = at(0) | at(size >> 1) | at(size - 1);
       }
       head[0] = word;
-      tail[1] = word << (8 * (8 - size));
+      head[1] = 0;
+      tail[0] = 0;
+      // size 0: the shift would be 64 bits, and the word is 0 anyway.
+      tail[1] = size != 0 ? word << (8 * (8 - size)) : 0;
     }
   }
 
@@ -116,6 +118,11 @@ class EdgeLiteral {
     std::memcpy(folded_, folded, sizeof folded);
     std::memcpy(case_bit_, case_bit, sizeof case_bit);
     std::memcpy(care_, care, sizeof care);
+    // The literal's byte at the subject's far end from the anchor: the last of a
+    // prefix, the first of a suffix.
+    const std::size_t far = at_end ? at : length_ - 1;
+    size_shown_by_bytes_ =
+        anchor != Glob::Anchor::kWhole && length_ != 0 && care[far] != '\0' && folded[far] != '\0';
   }
 
   // Exactly `glob.match(subject)`, where `words` are `subject`'s.
@@ -144,6 +151,32 @@ class EdgeLiteral {
 #endif
   }
 
+  // Whether the bytes alone answer for the size, so that `bytes_hold_at` may skip
+  // `size_fits`: the literal is anchored at one end (a prefix or suffix) and its byte at
+  // the other end must match and is not NUL. A subject too short for the literal has a
+  // 0 byte there in its edge words (bytes it lacks are 0), which such a byte never
+  // matches: ((0 | case_bit) & care) is 0 or 0x20, its folded byte neither (a folded
+  // letter is lower case).
+  bool size_shown_by_bytes() const { return size_shown_by_bytes_; }
+  // The subject's words this literal compares: EdgeWords::kHead or EdgeWords::kTail.
+  std::size_t words() const { return words_; }
+
+  // `holds_bytes` without the size check, for a literal whose `size_shown_by_bytes()`
+  // or a subject whose size `size_fits`: `pair` is the subject's words at `words()`.
+  bool bytes_hold_at(const std::uint64_t* pair) const {
+#if defined(__SSE2__)
+    const auto load = [](const std::uint64_t* at) {
+      return _mm_load_si128(reinterpret_cast<const __m128i*>(at));
+    };
+    const __m128i masked = _mm_and_si128(_mm_or_si128(load(pair), load(case_bit_)), load(care_));
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(masked, load(folded_))) == 0xFFFF;
+#else
+    const std::uint64_t differ0 = ((pair[0] | case_bit_[0]) & care_[0]) ^ folded_[0];
+    const std::uint64_t differ1 = ((pair[1] | case_bit_[1]) & care_[1]) ^ folded_[1];
+    return (differ0 | differ1) == 0;
+#endif
+  }
+
   // Whether a subject of `size` bytes has room for the literal where it must sit; when
   // not, `holds_bytes` is false whatever the bytes (`holds` too, unless needs_ascii():
   // a `?` may stand for a character of several bytes).
@@ -159,6 +192,7 @@ class EdgeLiteral {
   std::size_t max_extra_ = 0;  // how many bytes the subject may have past `length_`
   std::size_t words_ = EdgeWords::kHead;
   bool needs_ascii_ = false;
+  bool size_shown_by_bytes_ = false;
   const Glob* glob_ = nullptr;
 };
 

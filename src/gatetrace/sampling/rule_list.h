@@ -71,7 +71,8 @@ class RuleList {
     Test test;
   };
   struct TagTest {
-    std::uint32_t key = 0;  // index in `tag_keys_`
+    std::uint32_t key = 0;        // index in `tag_keys_`
+    std::uint32_t cache_bit = 0;  // the key's bit in TagValues, 0 if not cached
     Test test;
   };
   struct Group {
@@ -82,13 +83,17 @@ class RuleList {
     std::vector<FieldTest> field_tests[kFields];
     // The patterns of `field_tests`, to find a repeated one when compiling.
     std::vector<std::string> field_patterns[kFields];
-    // `field_tests` as evaluated: the kLiteral ones (a tight loop, no dispatch), then
-    // the others.
+    // `field_tests` as evaluated, each kind in a tight loop without dispatch: the
+    // kLiteral ones whose bytes answer for the subject's size (edge_words.h), against
+    // the head words or the tail words, then the other kLiteral ones (with a size
+    // check), then the others.
+    std::vector<FieldTest> head_tests[kFields];
+    std::vector<FieldTest> tail_tests[kFields];
     std::vector<FieldTest> literal_tests[kFields];
     std::vector<FieldTest> other_tests[kFields];
-    // Rule r's tag tests are tag_tests[tag_ends[r - 1] .. tag_ends[r]).
+    // Rule r's tag tests are tag_tests[tag_begin[r] .. tag_begin[r + 1]).
     std::vector<TagTest> tag_tests;
-    std::vector<std::uint32_t> tag_ends;
+    std::vector<std::uint32_t> tag_begin = {0};
   };
 
   // The `meta` values of the first kCachedKeys tag keys, looked up at most once per
@@ -109,7 +114,15 @@ class RuleList {
   bool tag_holds(const TagTest& tag, const SpanData& span, TagValues& values) const;
 
   std::deque<Glob> globs_;  // stable addresses for Test::glob
-  std::vector<std::string> tag_keys_;
+  // A tag key, with its intern id (span_string.h; 0 if the table did not take it): a
+  // span's meta is searched by id, one 4-byte compare per entry at most.
+  struct TagKey {
+    std::string text;
+    std::uint32_t id = 0;
+  };
+  static TagLookup find_value(const Meta& meta, const TagKey& key);
+
+  std::vector<TagKey> tag_keys_;
   std::vector<Group> groups_;
   std::size_t size_ = 0;
 };

@@ -325,6 +325,17 @@ TEST_F(ExporterBlocksTest, ExportersComeAndGoOnALongLivedThread) {
   }
 }
 
+// Sends copies of one 10-span trace until about `bytes` of encoded traces are queued
+// (for the early-flush tests); returns how many were sent.
+std::uint64_t send_about(AgentExporter& exporter, std::size_t bytes) {
+  auto chunk = testing::make_chunk(1, 10);
+  std::string encoded;
+  encode_chunk(encoded, chunk.chunk, kContext);
+  const std::uint64_t traces = bytes / encoded.size();
+  for (std::uint64_t i = 0; i < traces; ++i) exporter.send(chunk.chunk);
+  return traces;
+}
+
 // At high request rates the flush interval alone would let the buffer fill and drop
 // traces: once early_flush_bytes are queued, the flush thread is woken before its
 // interval (here an hour) and sends what is queued.
@@ -333,12 +344,8 @@ TEST_F(ExporterBlocksTest, EnoughQueuedBytesWakeTheFlushThreadBeforeItsInterval)
   s.buffer_size_bytes = 1u << 20;  // blocks of 64 KiB
   s.early_flush_bytes = 96 * 1024;
   AgentExporter exporter(s, client_, logger_);
-  auto chunk = testing::make_chunk(1, 10);
-  std::string encoded;
-  encode_chunk(encoded, chunk.chunk, kContext);
   // Past the threshold, short of the bound: nothing may be dropped.
-  const std::uint64_t traces = (128 * 1024) / encoded.size() + 1;
-  for (std::uint64_t i = 0; i < traces; ++i) exporter.send(chunk.chunk);
+  const std::uint64_t traces = send_about(exporter, 128 * 1024);
   ASSERT_TRUE(client_->wait_for_requests(1, 10s));
   EXPECT_FALSE(received_trace_ids().empty());
   ASSERT_TRUE(exporter.flush(5s));
@@ -352,12 +359,8 @@ TEST_F(ExporterBlocksTest, BelowTheEarlyFlushThresholdTheIntervalDecides) {
   s.buffer_size_bytes = 1u << 20;
   s.early_flush_bytes = 512 * 1024;
   AgentExporter exporter(s, client_, logger_);
-  auto chunk = testing::make_chunk(1, 10);
-  std::string encoded;
-  encode_chunk(encoded, chunk.chunk, kContext);
   // Several full blocks, still well below the threshold.
-  const std::uint64_t traces = (256 * 1024) / encoded.size();
-  for (std::uint64_t i = 0; i < traces; ++i) exporter.send(chunk.chunk);
+  const std::uint64_t traces = send_about(exporter, 256 * 1024);
   EXPECT_FALSE(client_->wait_for_requests(1, 300ms));
   ASSERT_TRUE(exporter.flush(5s));
   EXPECT_EQ(exporter.stats().traces_sent, traces);
@@ -370,11 +373,7 @@ TEST_F(ExporterBlocksTest, TheEarlyFlushThresholdIsAtMostHalfTheBuffer) {
   s.buffer_size_bytes = 256 * 1024;  // blocks of 16 KiB
   s.early_flush_bytes = 2u << 20;    // the default, larger than the buffer
   AgentExporter exporter(s, client_, logger_);
-  auto chunk = testing::make_chunk(1, 10);
-  std::string encoded;
-  encode_chunk(encoded, chunk.chunk, kContext);
-  const std::uint64_t traces = (160 * 1024) / encoded.size();
-  for (std::uint64_t i = 0; i < traces; ++i) exporter.send(chunk.chunk);
+  const std::uint64_t traces = send_about(exporter, 160 * 1024);
   ASSERT_TRUE(client_->wait_for_requests(1, 10s));
   ASSERT_TRUE(exporter.flush(5s));
   EXPECT_EQ(exporter.stats().traces_dropped_queue_full, 0u);

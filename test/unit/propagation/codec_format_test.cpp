@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <random>
 #include <string>
 
 #include "gatetrace/propagation/codec.h"
@@ -126,6 +127,42 @@ TEST(CodecFormat, DecimalEightDigitRuns) {
       ASSERT_EQ(std::string(buffer, format_decimal(buffer, value)), std::to_string(value));
     }
   }
+}
+
+// The reciprocals the 16-digit formatting divides by, over every value of their ranges.
+TEST(CodecFormat, DecimalReciprocalsAreExact) {
+  for (std::uint64_t x = 0; x < 100000000; ++x) {
+    if (((x * 0xd1b71759u) >> 45) != x / 10000) FAIL() << x;
+  }
+  for (std::uint32_t x = 0; x < 10000; ++x) ASSERT_EQ((x * 5243) >> 19, x / 100) << x;
+  for (std::uint32_t y = 0; y < 100; ++y) ASSERT_EQ((y * 6554) >> 16, y / 10) << y;
+}
+
+// Values of 17 to 20 digits (most 64-bit ids) are formatted as 1 to 4 leading digits
+// and 16 at once: random values of each length, each leading group from 1 to 1844 with
+// every digit of the 16 at its extremes, and the 16 around each 4-digit group's edges.
+TEST(CodecFormat, DecimalSixteenDigitsAtOnce) {
+  std::mt19937_64 random(7);
+  const auto check = [](std::uint64_t value) {
+    char buffer[kMaxDecimalDigits];
+    ASSERT_EQ(std::string(buffer, format_decimal(buffer, value)), std::to_string(value));
+  };
+  constexpr std::uint64_t k1e16 = 10000000000000000u;
+  for (int i = 0; i < 200000; ++i) {
+    const std::uint64_t value = random();
+    check(value);
+    check(value % (1000 * k1e16));
+    check(value % (100 * k1e16));
+    check(value % (10 * k1e16));
+  }
+  for (std::uint64_t lead = 1; lead <= 1844; ++lead) {
+    for (const std::uint64_t rest :
+         std::initializer_list<std::uint64_t>{0, k1e16 - 1, 1234567890123456u, 9999u, 99990000u,
+                                              999999990000u, 10000u, 100000000u}) {
+      check(lead * k1e16 + rest);
+    }
+  }
+  check(std::numeric_limits<std::uint64_t>::max());
 }
 
 // The formatters may use the buffer past the value as scratch, but never more than 8

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -152,6 +153,78 @@ TEST(EdgeLiteral, SizeFitsIsTheLengthCheckOfHoldsBytes) {
     EXPECT_EQ(EdgeLiteral(whole).size_fits(size), size == 3) << size;
     EXPECT_EQ(EdgeLiteral(prefix).size_fits(size), size >= 3) << size;
     EXPECT_EQ(EdgeLiteral(suffix).size_fits(size), size >= 3) << size;
+  }
+}
+
+// bytes_hold_at skips the size check for prefixes and suffixes whose far byte (the
+// last of a prefix, the first of a suffix) must match and is not NUL: a subject too
+// short for the literal has a 0 byte there. Compared with Glob::match on random
+// subjects of every length (NUL bytes included, shorter subjects cut from the literal
+// often), for every literal that qualifies.
+TEST(EdgeLiteral, BytesHoldAtAgreesWithGlobWhereBytesShowTheSize) {
+  const std::string alphabet("abcXYZ09-_./{}@`\x01\x7f\0\xc3\xa9", 21);
+  std::mt19937 random(17);
+  int compared = 0;
+  int matched = 0;
+  int too_short = 0;
+  for (int round = 0; round < 60000; ++round) {
+    std::string literal;
+    for (std::size_t n = 1 + random() % 16; n > 0; --n) {
+      literal += random() % 16 == 0 ? '?' : alphabet[random() % alphabet.size()];
+    }
+    std::string subject;
+    if (random() % 2) {
+      // A piece of the literal from the anchored end: often shorter than it.
+      const std::size_t keep = random() % (literal.size() + 3);
+      subject = literal.substr(0, std::min(keep, literal.size()));
+      for (char& c : subject) {
+        if (c == '?') c = 'q';
+      }
+    }
+    for (std::size_t n = random() % 24; n > 0; --n) subject += alphabet[random() % alphabet.size()];
+    const bool at_end = random() % 2;
+    if (at_end) std::reverse(subject.begin(), subject.end());
+    const std::string pattern = at_end ? "*" + literal : literal + "*";
+    const Glob glob(pattern);
+    if (!EdgeLiteral::applies_to(glob)) continue;
+    const EdgeLiteral edge(glob);
+    if (!edge.size_shown_by_bytes()) continue;
+    if (edge.needs_ascii() && !is_ascii(subject)) continue;
+    ++compared;
+    const bool expected = glob.match(subject);
+    matched += expected;
+    too_short += subject.size() < literal.size();
+    const EdgeWords words(subject);
+    ASSERT_EQ(edge.bytes_hold_at(words.words + edge.words()), expected)
+        << "pattern '" << pattern << "' subject '" << subject << "'";
+  }
+  EXPECT_GT(compared, 15000);
+  EXPECT_GT(matched, 2000);
+  EXPECT_GT(too_short, 3000);
+}
+
+TEST(EdgeLiteral, BytesShowTheSizeOnlyForAFarByteThatMustMatchAndIsNotNul) {
+  EXPECT_TRUE(EdgeLiteral(Glob("web*")).size_shown_by_bytes());
+  EXPECT_TRUE(EdgeLiteral(Glob("*web")).size_shown_by_bytes());
+  EXPECT_TRUE(EdgeLiteral(Glob(std::string("a\0b*", 4))).size_shown_by_bytes());
+  EXPECT_TRUE(EdgeLiteral(Glob("?b*")).size_shown_by_bytes());
+  EXPECT_FALSE(EdgeLiteral(Glob("web")).size_shown_by_bytes());  // whole: size must be equal
+  EXPECT_FALSE(EdgeLiteral(Glob("")).size_shown_by_bytes());
+  EXPECT_FALSE(EdgeLiteral(Glob("we?*")).size_shown_by_bytes());
+  EXPECT_FALSE(EdgeLiteral(Glob("*?eb")).size_shown_by_bytes());
+  EXPECT_FALSE(EdgeLiteral(Glob(std::string("ab\0*", 4))).size_shown_by_bytes());
+  EXPECT_FALSE(EdgeLiteral(Glob(std::string("*\0ab", 4))).size_shown_by_bytes());
+  EXPECT_EQ(EdgeLiteral(Glob("web*")).words(), EdgeWords::kHead);
+  EXPECT_EQ(EdgeLiteral(Glob("*web")).words(), EdgeWords::kTail);
+  // Too short, as prefix and suffix: the far byte meets a 0 of the edge words.
+  const EdgeLiteral prefix(Glob("Web*"));
+  const EdgeLiteral suffix(Glob("*Web"));
+  for (const char* subject : {"", "w", "we", "WE", "eb", "web", "WEBS", "sweb"}) {
+    const EdgeWords words{std::string_view(subject)};
+    EXPECT_EQ(prefix.bytes_hold_at(words.words + EdgeWords::kHead), glob_match("Web*", subject))
+        << subject;
+    EXPECT_EQ(suffix.bytes_hold_at(words.words + EdgeWords::kTail), glob_match("*Web", subject))
+        << subject;
   }
 }
 

@@ -439,5 +439,99 @@ TEST(RuleList, TagLiteralsRuledOutBySizeAndQuestionMarksOnMultibyteValues) {
   EXPECT_EQ(reference.list().first_match(span), 1u);
 }
 
+// Tag keys of 8 bytes or more are found by their first and last eight bytes (loaded
+// when compiling), and the middle of longer ones: keys in `meta` that share the size
+// and one or both edge words (or the middle) must not be taken for them.
+TEST(RuleList, TagKeysAreFoundByTheirEdgeWordsAndMiddle) {
+  const std::vector<std::string> keys = {"k",
+                                         "tier",
+                                         "abcdefg",
+                                         "abcdefgh",
+                                         "abcdefgX",
+                                         "Xbcdefgh",
+                                         "abcdefgh1",
+                                         "abcdefgh12345678",
+                                         "abcdefgh02345678",
+                                         "abcdefgh12345670",
+                                         "abcdefgh_middle_12345678",
+                                         "abcdefgh_MIDDLE_12345678",
+                                         "abcdefgh_middle!12345678"};
+  std::mt19937 random(41);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<RuleSpec> specs;
+    for (std::size_t n = 1 + random() % 6; n > 0; --n) {
+      Tags tags = {{keys[random() % keys.size()], random() % 2 ? "v*" : "*1"}};
+      if (random() % 3 == 0) tags.emplace_back(keys[random() % keys.size()], "*");
+      specs.push_back({"*", "*", "*", tags});
+    }
+    const Reference reference(specs);
+    for (int s = 0; s < 20; ++s) {
+      SpanData span = span_of("s", "n", "r");
+      for (const std::string& key : keys) {
+        if (random() % 3 == 0) span.meta.set(key, std::string(random() % 2 ? "v1" : "x1"));
+      }
+      ASSERT_EQ(reference.list().first_match(span), reference.expected(span)) << round;
+    }
+  }
+  // One key beside others of its size that differ only in one word.
+  RuleList list;
+  list.add("*", "*", "*", {{"abcdefgh_middle_12345678", "yes"}});
+  SpanData span = span_of("s", "n", "r");
+  span.meta.set("abcdefgh_MIDDLE_12345678", std::string("yes"));
+  span.meta.set("abcdefgh_middle_12345670", std::string("yes"));
+  span.meta.set("bbcdefgh_middle_12345678", std::string("yes"));
+  EXPECT_EQ(list.first_match(span), RuleList::kNoMatch);
+  span.meta.set("abcdefgh_middle_12345678", std::string("YES"));
+  EXPECT_EQ(list.first_match(span), 0u);
+}
+
+// Prefixes and suffixes compared without a size check (their far byte shows it) next to
+// those that keep it (a NUL or `?` far byte), on subjects shorter than, as long as and
+// longer than the literals, with NUL bytes in subjects and patterns.
+TEST(RuleList, PrefixesAndSuffixesOnShortSubjectsAgree) {
+  const std::vector<std::string> patterns = {"web*",
+                                             "*web",
+                                             "w*",
+                                             "*b",
+                                             std::string("we\0*", 4),
+                                             std::string("*\0eb", 4),
+                                             "we?*",
+                                             "*?eb",
+                                             "web-backend-1234*",
+                                             "*-backend",
+                                             "0123456789abcdef*",
+                                             "*0123456789abcdef",
+                                             "W*",
+                                             std::string("\0*", 2)};
+  const std::vector<std::string> subjects = {"",
+                                             "w",
+                                             "W",
+                                             "we",
+                                             "web",
+                                             "eb",
+                                             std::string("we\0", 3),
+                                             std::string("\0eb", 3),
+                                             std::string("\0", 1),
+                                             "web-backend",
+                                             "web-backend-1234",
+                                             "web-backend-12345",
+                                             "0123456789abcde",
+                                             "0123456789abcdef",
+                                             "x0123456789abcdef",
+                                             "0123456789abcdefx"};
+  std::vector<RuleSpec> specs;
+  for (const std::string& pattern : patterns) {
+    specs.push_back({pattern, "*", "*", {}});
+    specs.push_back({"*", pattern, "x", {}});
+  }
+  const Reference reference(specs);
+  for (const std::string& subject : subjects) {
+    for (const std::string& other : {std::string("x"), std::string("y")}) {
+      const SpanData span = span_of(subject, subject, other);
+      EXPECT_EQ(reference.list().first_match(span), reference.expected(span)) << subject;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gatetrace

@@ -9,9 +9,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -54,16 +56,23 @@ class IndexedHeadersReader : public HeadersReader {
 
   explicit IndexedHeadersReader(const httplib::Headers& headers) : HeadersReader(headers) {
     if (headers.size() > kMaxEntries) return;
-    for (const auto& [name, value] : headers) entries_[size_++] = Entry(name, value);
+    for (const auto& [name, value] : headers) ::new (&storage_.entries[size_++]) Entry(name, value);
   }
   // Exactly the entries `visit` passes, in its order (the map's).
   Entries indexable_entries() const override {
     if (size_ == 0 && !headers_.empty()) return {};
-    return {entries_.data(), size_};
+    return {storage_.entries, size_};
   }
 
  private:
-  std::array<Entry, kMaxEntries> entries_;
+  // Only the request's headers are constructed: a plain array of pairs would zero all
+  // 32 entries (1 KiB) on every request first.
+  union Storage {
+    Storage() {}
+    Entry entries[kMaxEntries];
+  };
+  static_assert(std::is_trivially_destructible_v<Entry>);
+  Storage storage_;
   std::size_t size_ = 0;
 };
 
@@ -94,7 +103,8 @@ class InjectedHeaders : public DictWriter {
   void set(std::string_view key, std::string_view value) override {
     for (std::size_t i = 0; i < size_; ++i) {
       Entry& entry = slots_[i];
-      if (equals_ignore_case(entry.first, key)) {
+      // Sizes first, inline: an injection's names differ in size, so the call is rare.
+      if (entry.first.size() == key.size() && equals_ignore_case(entry.first, key)) {
         entry.first.assign(key.data(), key.size());  // the map would keep the later spelling
         entry.second.assign(value.data(), value.size());
         return;

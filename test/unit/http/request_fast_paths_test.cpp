@@ -1,0 +1,315 @@
+// The request helper's fast paths and what they must fall back on: the status text
+// written without std::to_chars, values joined with inline copies, the per-thread cache
+// of URLs the default obfuscation pattern cannot change, and the inferred span taking
+// the server span's outcome before the server span finishes (and after it, the old
+// way, when a partial flush could deliver the server span on its own).
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "gatetrace/http/query_obfuscator.h"
+#include "gatetrace/http_server_span.h"
+#include "gatetrace/proxy/inferred_span.h"
+#include "gatetrace/proxy/joined_value.h"
+#include "gatetrace/proxy/put_reusing.h"
+#include "support/test_doubles.h"
+
+namespace gatetrace {
+namespace {
+
+using Entries = std::vector<std::pair<std::string, std::string>>;
+
+// The span's tags in their order, as text (whatever the map stores them as).
+Entries tags_of(const SpanData& span) {
+  Entries result;
+  for (const auto& entry : span.meta) {
+    result.emplace_back(std::string(std::string_view(entry.first)),
+                        std::string(std::string_view(entry.second)));
+  }
+  return result;
+}
+
+std::string tag(const SpanData& span, std::string_view key) {
+  for (const auto& [k, v] : tags_of(span)) {
+    if (k == key) return v;
+  }
+  return "<absent>";
+}
+
+TEST(StatusText, SameAsToString) {
+  for (int status = -1200; status <= 1200; ++status) {
+    ASSERT_EQ(StatusText(status).view(), std::to_string(status)) << status;
+  }
+  for (int status : {INT_MIN, INT_MIN + 1, -100000, 99999, 100000, INT_MAX}) {
+    EXPECT_EQ(StatusText(status).view(), std::to_string(status)) << status;
+  }
+}
+
+TEST(JoinedValueCopy, EverySizeUpToPastTheInlineLimit) {
+  std::string source;
+  for (int i = 0; i < 80; ++i) source.push_back(static_cast<char>('A' + i % 50));
+  for (std::size_t n = 0; n <= source.size(); ++n) {
+    std::string target(100, '.');
+    JoinedValue::copy_piece(target.data() + 5, source.data(), n);
+    EXPECT_EQ(target.substr(0, 5), ".....") << n;
+    EXPECT_EQ(target.substr(5, n), source.substr(0, n)) << n;
+    EXPECT_EQ(target.substr(5 + n), std::string(95 - n, '.')) << n;
+  }
+}
+
+TEST(PutJoined, WritesOverShorterLongerAndEmptyFields) {
+  std::optional<std::string> field;
+  put_joined(field, {"GET", " ", "/users/{id}"});
+  EXPECT_EQ(field, "GET /users/{id}");
+  put_joined(field, {"POST", " ", "/x"});
+  EXPECT_EQ(field, "POST /x");
+  const std::string long_route(300, 'r');
+  put_joined(field, {"DELETE", " ", long_route});
+  EXPECT_EQ(field, "DELETE " + long_route);
+  put_joined(field, {"", "", ""});
+  EXPECT_EQ(field, "");
+  put_joined(field, {"/", "a"});
+  EXPECT_EQ(field, "/a");
+  const std::string non_ascii = "GET /caf\xc3\xa9/{id}";
+  put_joined(field, {non_ascii.substr(0, 3), " ", non_ascii.substr(4)});
+  EXPECT_EQ(field, non_ascii);
+}
+
+// The cache answers only for a URL it has seen cleared; every other URL is scanned.
+TEST(UnchangedUrlCache, RepeatsAndChanges) {
+  const QueryObfuscator obfuscator(std::nullopt, nullptr);
+  EXPECT_FALSE(obfuscator.may_change("http://h/a?xx=1"));
+  EXPECT_FALSE(obfuscator.may_change("http://h/a?xx=1"));
+  // Same length, one word different.
+  EXPECT_TRUE(obfuscator.may_change("http://h/a?pw=1"));
+  EXPECT_FALSE(obfuscator.may_change("http://h/a?xx=1"));
+  // Same length, last byte different.
+  EXPECT_FALSE(obfuscator.may_change("http://h/a?xx=2"));
+  EXPECT_TRUE(obfuscator.may_change("http://h/a?xx=2&token=3"));
+  // No query string: cleared and kept too.
+  EXPECT_FALSE(obfuscator.may_change("http://h/api/users/7"));
+  EXPECT_FALSE(obfuscator.may_change("http://h/api/users/7"));
+  EXPECT_TRUE(obfuscator.may_change("http://h/api/users/7?secret=1"));
+  // Non-ASCII queries are always left to RE2, also when repeated.
+  for (int i = 0; i < 2; ++i) EXPECT_TRUE(obfuscator.may_change("http://h/q?caf\xc3\xa9=1"));
+  EXPECT_FALSE(obfuscator.may_change(""));
+  EXPECT_FALSE(obfuscator.may_change(""));
+  // Longer than the cache holds: scanned every time.
+  const std::string long_clean = "http://h/p?" + std::string(300, 'x') + "=1";
+  const std::string long_secret = "http://h/p?" + std::string(300, 'x') + "=1&password=2";
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_FALSE(obfuscator.may_change(long_clean));
+    EXPECT_TRUE(obfuscator.may_change(long_secret));
+  }
+  // Exactly the cache's size, then one more byte.
+  std::string edge = "http://h/p?q=" + std::string(256 - 13, 'x');
+  ASSERT_EQ(edge.size(), 256u);
+  EXPECT_FALSE(obfuscator.may_change(edge));
+  EXPECT_FALSE(obfuscator.may_change(edge));
+  EXPECT_TRUE(obfuscator.may_change(edge.substr(0, 250) + "token="));
+  EXPECT_FALSE(obfuscator.may_change(edge + "y"));
+}
+
+// A custom pattern or none: the cache of the default pattern's answers is not consulted.
+TEST(UnchangedUrlCache, OnlyForTheDefaultPattern) {
+  const QueryObfuscator by_default(std::nullopt, nullptr);
+  const QueryObfuscator custom(std::string("sort=[a-z]+"), nullptr);
+  const QueryObfuscator disabled(std::string(""), nullptr);
+  const std::string url = "http://h/a?sort=asc";
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_FALSE(by_default.may_change(url));
+    EXPECT_TRUE(custom.may_change(url));
+    EXPECT_FALSE(disabled.may_change(url));
+  }
+  EXPECT_FALSE(custom.may_change("http://h/a"));
+  std::string rewritten = url;
+  custom.obfuscate_url(rewritten);
+  EXPECT_EQ(rewritten, "http://h/a?<redacted>");
+}
+
+TEST(UnchangedUrlCache, PerThread) {
+  const QueryObfuscator obfuscator(std::nullopt, nullptr);
+  EXPECT_FALSE(obfuscator.may_change("http://h/a?x=1"));
+  bool other_thread = false;
+  std::thread([&] {
+    other_thread = obfuscator.may_change("http://h/a?x=1&auth=2");
+    EXPECT_FALSE(obfuscator.may_change("http://h/a?x=1"));
+  }).join();
+  EXPECT_TRUE(other_thread);
+  EXPECT_FALSE(obfuscator.may_change("http://h/a?x=1"));
+}
+
+// Requests whose http.url changes in any part between requests: each is obfuscated on
+// its own, whatever the previous request cached.
+TEST(UnchangedUrlCache, HelperSeesEveryChangeBetweenRequests) {
+  testing::TestTracerSetup setup;
+  auto config = setup.config();
+  config.startup_logs = false;
+  Tracer tracer(config);
+  const struct {
+    std::string host;
+    std::string target;
+    std::string url;
+  } requests[] = {
+      {"api.example", "/p?x=1", "http://api.example/p?x=1"},
+      {"api.example", "/p?x=1", "http://api.example/p?x=1"},
+      {"api.example", "/p?password=1", "http://api.example/p?<redacted>"},
+      {"api.example", "/p?x=1", "http://api.example/p?x=1"},
+      {"h?password=x", "/p", "http://h?<redacted>"},
+      {"api.example", "/p", "http://api.example/p"},
+      {"api.example", "/p", "http://api.example/p"},
+      {"api.example", "/p?token=abc", "http://api.example/p?<redacted>"},
+      {"api.example", "/p?tokem=abc", "http://api.example/p?tokem=abc"},
+      {"api.example", "/p?tokem=abc", "http://api.example/p?tokem=abc"},
+  };
+  for (const auto& request : requests) {
+    const HeaderListReader::Headers headers = {{"host", request.host}};
+    HeaderListReader reader(headers);
+    { HttpServerSpan span(tracer, {"GET", request.target, "", &reader}); }
+    EXPECT_EQ(tag(setup.collector->spans_by_name()["web.request"], "http.url"), request.url)
+        << request.host << " " << request.target;
+  }
+}
+
+// The inferred span's outcome, for the fast path (server span still open) and the old
+// path (partial flush on).
+class InferredOutcomeTest : public ::testing::TestWithParam<bool> {
+ protected:
+  bool partial_flush() const { return GetParam(); }
+
+  struct Result {
+    SpanData server;
+    SpanData inferred;
+  };
+
+  template <typename Handle>
+  Result serve(Handle&& handle, std::string_view route = "/api/widgets/{id}") {
+    auto config = setup_.config();
+    config.startup_logs = false;
+    config.inferred_proxy_services_enabled = true;
+    if (partial_flush()) {
+      config.partial_flush_enabled = true;
+      config.partial_flush_min_spans = 1;
+    }
+    Tracer tracer(config);
+    const HeaderListReader::Headers headers = {
+        {"x-dd-proxy", "azure-apim"},
+        {"x-dd-proxy-request-time-ms", "1736973768000"},
+        {"x-dd-proxy-httpmethod", "GET"},
+        {"x-dd-proxy-path", "/api/widgets/{id}"},
+        {"x-dd-proxy-domain-name", "my-api.azure-api.net"},
+        {"user-agent", "curl/8.0"},
+    };
+    HeaderListReader reader(headers);
+    {
+      HttpServerSpan span(tracer, {"GET", "/api/widgets/7", route, &reader});
+      EXPECT_NE(span.inferred_span(), nullptr);
+      handle(span);
+    }
+    auto spans = setup_.collector->spans_by_name();
+    return Result{spans["web.request"], spans["azure.apim"]};
+  }
+
+  // The inferred span's tags that come from the server span, in their order.
+  static Entries outcome_tags(const SpanData& span) {
+    Entries result;
+    for (auto& [key, value] : tags_of(span)) {
+      if (key == "http.status_code" || key.rfind("error.", 0) == 0) {
+        result.emplace_back(key, value);
+      }
+    }
+    return result;
+  }
+
+  testing::TestTracerSetup setup_;
+};
+
+TEST_P(InferredOutcomeTest, StatusCodes) {
+  for (const auto& [status, error] :
+       {std::pair{200, false}, std::pair{404, false}, std::pair{500, true}, std::pair{599, true}}) {
+    Result r = serve([status = status](HttpServerSpan& span) { span.set_status(status); });
+    EXPECT_EQ(outcome_tags(r.inferred), (Entries{{"http.status_code", std::to_string(status)}}));
+    EXPECT_EQ(r.inferred.error, error) << status;
+    EXPECT_EQ(r.server.error, error) << status;
+    EXPECT_EQ(r.inferred.duration_ns,
+              r.server.start.wall_ns + r.server.duration_ns - r.inferred.start.wall_ns);
+  }
+  Result none = serve([](HttpServerSpan&) {});
+  EXPECT_EQ(outcome_tags(none.inferred), Entries{});
+  EXPECT_FALSE(none.inferred.error);
+}
+
+TEST_P(InferredOutcomeTest, ErrorDetailsInOrderAfterTheStatus) {
+  const std::string long_message(300, 'm');
+  Result r = serve([&](HttpServerSpan& span) {
+    span.span().set_error_stack("frame 1\nframe 2");
+    span.set_error("std::runtime_error", long_message);
+    span.set_status(503);
+  });
+  EXPECT_EQ(outcome_tags(r.inferred), (Entries{{"http.status_code", "503"},
+                                               {"error.message", long_message},
+                                               {"error.type", "std::runtime_error"},
+                                               {"error.stack", "frame 1\nframe 2"}}));
+  EXPECT_TRUE(r.inferred.error);
+}
+
+// Tags the application set on the server span itself are read from the span, not from
+// what the helper remembers.
+TEST_P(InferredOutcomeTest, TagsTheApplicationSetItself) {
+  Result r = serve([](HttpServerSpan& span) {
+    span.span().set_tag("error.message", "caf\xc3\xa9 closed");
+    span.set_status(200);
+  });
+  EXPECT_FALSE(r.server.error);
+  EXPECT_TRUE(r.inferred.error) << "set_error_message marks the inferred span";
+  EXPECT_EQ(outcome_tags(r.inferred),
+            (Entries{{"http.status_code", "200"}, {"error.message", "caf\xc3\xa9 closed"}}));
+
+  Result cleared = serve([](HttpServerSpan& span) {
+    span.set_error("T", "M");
+    span.span().set_error(false);
+    span.set_status(404);
+  });
+  EXPECT_FALSE(cleared.inferred.error);
+  EXPECT_EQ(outcome_tags(cleared.inferred), (Entries{{"http.status_code", "404"}}));
+
+  Result flagged = serve([](HttpServerSpan& span) { span.span().set_error(true); });
+  EXPECT_TRUE(flagged.inferred.error);
+  EXPECT_EQ(outcome_tags(flagged.inferred), Entries{});
+
+  // A status the application wrote over the helper's stays on the server span only.
+  Result overridden = serve([](HttpServerSpan& span) {
+    span.set_status(200);
+    span.span().set_tag("http.status_code", "299");
+  });
+  EXPECT_EQ(tag(overridden.server, "http.status_code"), "299");
+  EXPECT_EQ(tag(overridden.inferred, "http.status_code"), "200");
+}
+
+TEST_P(InferredOutcomeTest, ExceptionUnwindingThroughTheHelper) {
+  Result r;
+  try {
+    r = serve([](HttpServerSpan&) { throw std::logic_error("bug"); });
+  } catch (const std::logic_error&) {
+    auto spans = setup_.collector->spans_by_name();
+    r = Result{spans["web.request"], spans["azure.apim"]};
+  }
+  EXPECT_TRUE(r.server.error);
+  EXPECT_TRUE(r.inferred.error);
+  EXPECT_EQ(outcome_tags(r.inferred),
+            (Entries{{"error.message", "the request handler exited with an exception"},
+                     {"error.type", "exception"}}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, InferredOutcomeTest, ::testing::Bool(), [](const auto& info) {
+  return info.param ? "PartialFlush" : "ServerSpanOpen";
+});
+
+}  // namespace
+}  // namespace gatetrace

@@ -1,0 +1,221 @@
+// The secondary tracecontext's fast path: scan_tidy_tracestate takes only the lists
+// whose kUnknownOnly parse it can give as views (and then gives exactly that), and the
+// extraction built on it merges and links as before, also on the lists it rejects.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gatetrace/dict_reader.h"
+#include "gatetrace/propagation/header_index.h"
+#include "gatetrace/propagation/propagation.h"
+#include "gatetrace/propagation/tracestate.h"
+
+namespace gatetrace {
+namespace propagation {
+namespace {
+
+// Checks that a tidy scan, when it accepts `header`, agrees with parse_tracestate.
+bool scan_agrees(std::string_view header) {
+  std::string_view datadog_member;
+  std::string_view others;
+  const bool tidy = scan_tidy_tracestate(header, datadog_member, others);
+  ParsedTracestate parsed;
+  std::string why;
+  const bool valid = parse_tracestate(header, parsed, why, DatadogFields::kUnknownOnly);
+  if (tidy) {
+    EXPECT_TRUE(valid) << header;
+    EXPECT_EQ(others, parsed.additional_w3c) << header;
+    EXPECT_EQ(datadog_member, parsed.datadog_member) << header;
+    EXPECT_EQ(datadog_member.data(), parsed.datadog_member.data()) << header;
+    EXPECT_TRUE(parsed.additional_datadog.empty()) << header;
+    // Views of the header itself.
+    if (!others.empty()) {
+      EXPECT_GE(others.data(), header.data());
+      EXPECT_LE(others.data() + others.size(), header.data() + header.size());
+    }
+  }
+  return tidy;
+}
+
+TEST(ScanTidyTracestate, TakesTheUsualLists) {
+  for (const char* header : {
+           "dd=s:1;p:b7ad6b7169203331;t.dm:-0,congo=t61rcWkgMzE",
+           "congo=t61rcWkgMzE,dd=s:1;p:b7ad6b7169203331", "dd=s:1;p:b7ad6b7169203331",
+           "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", "dd=s:2;o:rum,a=1,b=2,c=3", "a=1,b=2,dd=s:1",
+           "  dd=s:1,a=1  ", "dd=s:1,a=1 ", "a=1", "", "dd=s:1;t.tid:0000000000000001",
+           "dd=s:1;t.:x",  // "t." has no name after it: unknown, not tidy
+       }) {
+    SCOPED_TRACE(header);
+    const bool tidy = scan_agrees(header);
+    EXPECT_EQ(tidy, std::string_view(header) != "dd=s:1;t.:x");
+  }
+}
+
+TEST(ScanTidyTracestate, RejectsWhatItCannotView) {
+  for (const std::string& header : std::vector<std::string>{
+           // Other members apart from one another: joining them takes a copy.
+           "a=1,dd=s:1,b=2",
+           "a=1, b=2",
+           "a=1,,b=2",
+           "a=1,\tb=2",
+           "a=1 ,b=2",
+           // Unknown dd subkeys.
+           "dd=s:1;x:y,a=1",
+           "dd=s:1;tx:y",
+           // Lists the one-pass path leaves to the general one.
+           "t@sys=1,dd=s:1",
+           "a=1\tx,b=2",
+           // Invalid lists.
+           "dd=s:1,dd=s:2",
+           "a=1,a=2",
+           "A=1",
+           "a=",
+           "=1",
+           "a",
+           "a=1,b=x=y",
+           "dd=s:1;p:" + std::string(300, 'a'),
+       }) {
+    SCOPED_TRACE(header);
+    EXPECT_FALSE(scan_agrees(header));
+  }
+}
+
+TEST(ScanTidyTracestate, LongDatadogMembersGoTheGeneralWay) {
+  // has_only_known_datadog_keys cannot tell past 64 bytes.
+  const std::string header =
+      "dd=s:1;p:b7ad6b7169203331;t.dm:-4;t.usr.id:" + std::string(40, 'u') + ",congo=t61rcWkgMzE";
+  EXPECT_FALSE(scan_agrees(header));
+}
+
+TEST(ScanTidyTracestate, ThirtyTwoMembersAtMost) {
+  std::string header = "dd=s:1";
+  for (int i = 0; i < 31; ++i) header += ",k" + std::to_string(i) + "=v";
+  EXPECT_TRUE(scan_agrees(header));
+  header += ",k31=v";
+  EXPECT_FALSE(scan_agrees(header));
+}
+
+// A flat header list (indexable), as the request helper's frameworks give one.
+class Headers final : public DictReader {
+ public:
+  explicit Headers(std::vector<std::pair<std::string, std::string>> headers)
+      : storage_(std::move(headers)) {
+    for (const auto& [key, value] : storage_) views_.emplace_back(key, value);
+  }
+  std::optional<std::string_view> lookup(std::string_view key) const override {
+    for (const auto& [name, value] : views_) {
+      if (equals_ignore_case(name, key)) return value;
+    }
+    return std::nullopt;
+  }
+  void visit(
+      const std::function<void(std::string_view, std::string_view)>& visitor) const override {
+    for (const auto& [name, value] : views_) visitor(name, value);
+  }
+  bool visit_is_indexable() const override { return true; }
+  Entries indexable_entries() const override { return Entries{views_.data(), views_.size()}; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> storage_;
+  std::vector<std::pair<std::string_view, std::string_view>> views_;
+};
+
+constexpr const char* kTraceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+ExtractedContext extract(const std::vector<std::pair<std::string, std::string>>& headers,
+                         bool indexed) {
+  const Headers reader(headers);
+  const PropagationSettings settings;  // datadog, then tracecontext
+  if (!indexed) return extract_context(reader, settings);
+  const HeaderIndex index(reader);
+  return extract_context(index, settings);
+}
+
+TEST(SecondaryTracecontext, MergesOtherVendorsFromTidyAndOtherLists) {
+  struct Case {
+    std::string tracestate;
+    std::optional<std::string> others;
+    std::optional<std::string> unknown_dd;
+  };
+  const Case cases[] = {
+      {"dd=s:1;p:b7ad6b7169203331;t.dm:-0,congo=t61rcWkgMzE", "congo=t61rcWkgMzE", std::nullopt},
+      {"a=1,dd=s:1,b=2", "a=1,b=2", std::nullopt},
+      {"a=1 , b=2", "a=1,b=2", std::nullopt},
+      {"dd=s:1;x:y;p:b7ad6b7169203331,a=1", "a=1", "x:y"},
+      {"dd=s:1", std::nullopt, std::nullopt},
+      {"dd=s:1,dd=s:2", std::nullopt, std::nullopt},  // invalid: nothing kept
+  };
+  for (const Case& c : cases) {
+    for (const bool indexed : {false, true}) {
+      SCOPED_TRACE(c.tracestate);
+      const ExtractedContext context = extract({{"x-datadog-trace-id", "9532127138774266268"},
+                                                {"x-datadog-parent-id", "13235353014750950193"},
+                                                {"traceparent", kTraceparent},
+                                                {"tracestate", c.tracestate}},
+                                               indexed);
+      EXPECT_EQ(context.style, PropagationStyle::kDatadog);
+      EXPECT_EQ(context.trace_id.high, 0x0af7651916cd43ddu);
+      EXPECT_EQ(context.parent_id, 0xb7ad6b7169203331u);
+      EXPECT_EQ(context.additional_w3c_tracestate, c.others);
+      EXPECT_EQ(context.additional_datadog_w3c_tracestate, c.unknown_dd);
+      EXPECT_TRUE(context.span_links.empty());
+    }
+  }
+}
+
+TEST(SecondaryTracecontext, RepeatedTracestateHeadersAreJoined) {
+  for (const bool indexed : {false, true}) {
+    const ExtractedContext context = extract({{"x-datadog-trace-id", "9532127138774266268"},
+                                              {"x-datadog-parent-id", "13235353014750950193"},
+                                              {"traceparent", kTraceparent},
+                                              {"tracestate", "dd=s:1,a=1"},
+                                              {"TraceState", "b=2"}},
+                                             indexed);
+    EXPECT_EQ(context.additional_w3c_tracestate, "a=1,b=2");
+  }
+}
+
+TEST(SecondaryTracecontext, AnotherTraceBecomesALinkWithItsTracestate) {
+  for (const bool indexed : {false, true}) {
+    const ExtractedContext context = extract({{"x-datadog-trace-id", "1"},
+                                              {"x-datadog-parent-id", "2"},
+                                              {"traceparent", kTraceparent},
+                                              {"tracestate", " dd=s:1,congo=x "}},
+                                             indexed);
+    ASSERT_EQ(context.span_links.size(), 1u);
+    const SpanLink& link = context.span_links[0];
+    EXPECT_EQ(link.trace_id.low, 0x8448eb211c80319cu);
+    EXPECT_EQ(link.trace_id.high, 0x0af7651916cd43ddu);
+    EXPECT_EQ(link.span_id, 0xb7ad6b7169203331u);
+    EXPECT_EQ(link.tracestate, "dd=s:1,congo=x");
+    EXPECT_EQ(link.flags, 1u);
+    EXPECT_FALSE(context.additional_w3c_tracestate);
+    EXPECT_EQ(context.trace_id.high, 0u);
+  }
+}
+
+TEST(SecondaryTracecontext, InvalidTraceparentOrConflictsLeaveNoTrace) {
+  for (const bool indexed : {false, true}) {
+    std::vector<Error> diagnostics;
+    const Headers reader(
+        {{"x-datadog-trace-id", "1"},
+         {"x-datadog-parent-id", "2"},
+         {"traceparent", kTraceparent},
+         {"traceparent", "00-0af7651916cd43dd8448eb211c80319d-b7ad6b7169203331-01"},
+         {"tracestate", "dd=s:1,congo=x"}});
+    const HeaderIndex index(reader);
+    const ExtractedContext context =
+        extract_context(indexed ? static_cast<const DictReader&>(index) : reader,
+                        PropagationSettings{}, &diagnostics);
+    EXPECT_TRUE(context.span_links.empty());
+    EXPECT_FALSE(context.additional_w3c_tracestate);
+    ASSERT_EQ(diagnostics.size(), 1u);
+    EXPECT_EQ(diagnostics[0].code, Error::kMalformedTraceparent);
+  }
+}
+
+}  // namespace
+}  // namespace propagation
+}  // namespace gatetrace
