@@ -127,7 +127,7 @@ class GATETRACE_API Meta {
     }
     set_by_id(SpanString::intern_guarded(key), key, value);
   }
-  // set() for a key of span_keys.h (no intern lookup).
+  // set() for a key of span_keys.h, or any id SpanString::intern() gave (no lookup).
   void set_known(std::uint32_t known_key, std::string_view value) {
     set_by_id(known_key, SpanString::interned(known_key)->view(), value);
   }
@@ -138,7 +138,7 @@ class GATETRACE_API Meta {
     if (i == kNotFound) return nullptr;
     return TagLookup(value_of(entry(i)));
   }
-  // find() for a key of span_keys.h.
+  // find() for a key of span_keys.h, or any id SpanString::intern() gave.
   TagLookup find_known(std::uint32_t known_key) const {
     const std::size_t i = index_of(known_key, SpanString::interned(known_key)->view());
     if (i == kNotFound) return nullptr;
@@ -237,18 +237,23 @@ class GATETRACE_API Meta {
   std::size_t index_of(std::uint32_t id, std::string_view key) const noexcept {
     if ((key_bits_ & key_bit(id)) == 0) return kNotFound;
     const char* area = this->area();
-    std::uint32_t seen = 0;  // every stored key or'ed: kInlineKey when one is in the area
     for (std::size_t i = 0; i < size_; ++i) {
-      std::uint32_t stored;
-      std::memcpy(&stored, area + i * sizeof(Entry), sizeof stored);
-      if (stored == id) return i;
-      seen |= stored;
+      const Entry e = entry_at(area, i);
+      if (e.key == id) return i;
+      // A key kept in the area has no id (nor has `key` when it is not interned, or was
+      // not when that entry was written): only its text can tell.
+      if ((e.key & kInlineKey) != 0 && (e.key & ~kInlineKey) == key.size() &&
+          detail::same_text(area + e.offset, key)) {
+        return i;
+      }
     }
-    // Keys in the area have no id (nor has `key` when it is not interned): only their
-    // text can tell. Without them, a key that is absent by id is absent.
-    return (seen & kInlineKey) ? index_of_text(key) : kNotFound;
+    return kNotFound;
   }
-  std::size_t index_of_text(std::string_view key) const noexcept;
+  static Entry entry_at(const char* area, std::size_t i) noexcept {
+    Entry e;
+    std::memcpy(&e, area + i * sizeof(Entry), sizeof(Entry));
+    return e;
+  }
 
   void set_by_id(std::uint32_t id, std::string_view key, std::string_view value) {
     const std::size_t found = index_of(id, key);

@@ -92,13 +92,6 @@ void Meta::copy_live(const Meta& other) {
   key_bits_ = other.key_bits_;
 }
 
-std::size_t Meta::index_of_text(std::string_view key) const noexcept {
-  for (std::size_t i = 0; i < size_; ++i) {
-    if (key_of(entry(i)) == key) return i;
-  }
-  return kNotFound;
-}
-
 bool Meta::erase(std::string_view key) {
   const std::size_t i = index_of(SpanString::lookup(key), key);
   if (i == kNotFound) return false;

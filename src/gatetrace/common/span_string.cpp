@@ -226,18 +226,22 @@ bool cache_hit(const CacheSlot& slot, std::string_view text,
          same_text(records[slot.id].load(std::memory_order_relaxed)->text(), text);
 }
 
-// The doorkeeper: per thread, hashes of texts looked up and not in the table. A text
-// is added to the table only when its hash is found here (seen before on this thread),
-// so texts that occur once (ids in a resource, say) stay out of it. A collision only
-// delays a text's interning. Trivially destructible, like the cache.
-constexpr std::size_t kDoorkeeperSlots = 512;
-thread_local std::uint64_t doorkeeper[kDoorkeeperSlots];
+// The doorkeeper: per thread, fingerprints of texts looked up and not in the table. A
+// text is added to the table only when its fingerprint is found here (seen before on
+// this thread), so texts that occur once (ids in a resource, say) stay out of it. Each
+// text has two places (from different bits of its hash), so that a working set of a
+// thousand keys and names is not evicted between two sightings; an eviction only delays
+// a text's interning. 16 KiB per thread; trivially destructible, like the cache.
+constexpr std::size_t kDoorkeeperSlots = 4096;
+thread_local std::uint32_t doorkeeper[kDoorkeeperSlots];
 
 // Seen before on this thread? Notes it if not.
 bool seen_before(std::uint64_t hash) {
-  std::uint64_t& slot = doorkeeper[(hash >> 20) & (kDoorkeeperSlots - 1)];
-  if (slot == hash) return true;
-  slot = hash;
+  const auto fingerprint = static_cast<std::uint32_t>(hash) | 1;  // never 0 (empty)
+  std::uint32_t& first = doorkeeper[(hash >> 32) & (kDoorkeeperSlots - 1)];
+  std::uint32_t& second = doorkeeper[(hash >> 44) & (kDoorkeeperSlots - 1)];
+  if (first == fingerprint || second == fingerprint) return true;
+  (first == 0 ? first : second) = fingerprint;
   return false;
 }
 
