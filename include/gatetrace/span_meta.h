@@ -111,21 +111,19 @@ class GATETRACE_API Meta {
 
   // Adds the tag, or replaces the value of an existing one (keeping its place).
   void set(std::string_view key, std::string_view value) {
-    // The common case, inline: room for a new tag, and a key that is interned and not
-    // yet here (no scan when its bit is clear).
+    // The common case, inline and without a call (so without saving registers): a
+    // recycled span tagged as before, a short value with room for it, and a key whose
+    // bit is clear (not yet here). Everything else is set_slow().
     char* const area = this->area();
     const std::size_t used = size_ * sizeof(Entry);
-    if (text_start_ >= used + sizeof(Entry) + value.size()) {
-      std::uint32_t id = recycled_id(area + used, key);
-      if (id == 0) id = SpanString::intern_guarded(key);
+    if (value.size() <= kInlineValueBytes && text_start_ >= used + sizeof(Entry) + value.size()) {
+      const std::uint32_t id = recycled_id(area + used, key);
       if (id != 0 && (key_bits_ & key_bit(id)) == 0) {
         append(area, id, value);
         return;
       }
-      set_by_id(id, key, value);
-      return;
     }
-    set_by_id(SpanString::intern_guarded(key), key, value);
+    set_slow(key, value);
   }
   // set() for a key of span_keys.h, or any id SpanString::intern() gave (no lookup).
   void set_known(std::uint32_t known_key, std::string_view value) {
@@ -181,6 +179,9 @@ class GATETRACE_API Meta {
   };
   static constexpr std::uint32_t kInlineKey = 0x80000000u;
   static constexpr std::size_t kNotFound = ~std::size_t{0};
+  // Values up to this size are copied inline by set() (detail::move_chars calls memmove
+  // beyond it).
+  static constexpr std::size_t kInlineValueBytes = 64;
   // A heap area is preceded by a header holding its capacity (8 bytes, so that the
   // entries stay aligned as in the inline area).
   static constexpr std::size_t kHeapHeader = 8;
@@ -227,7 +228,8 @@ class GATETRACE_API Meta {
     std::uint32_t id;
     std::memcpy(&id, next, sizeof id);
     const detail::StringRecord* record = SpanString::interned_or_null(id);
-    if (record == nullptr || record->size != key.size() ||
+    // Keys over 32 bytes take the lookup: same_text() would call memcmp for them.
+    if (record == nullptr || record->size != key.size() || key.size() > 32 ||
         !detail::same_text(record->text(), key)) {
       return 0;
     }
@@ -279,6 +281,8 @@ class GATETRACE_API Meta {
     ++size_;
     key_bits_ |= key_bit(id);
   }
+  // set() past its inline case: the key's id from the intern table, then set_by_id().
+  void set_slow(std::string_view key, std::string_view value);
   // set() for the rest: an existing key (at `found`), a key kept in the area, or no room.
   void set_other(std::uint32_t id, std::size_t found, std::string_view key, std::string_view value);
   // Makes room for `entries` more entries and `text` more bytes of text, moving the

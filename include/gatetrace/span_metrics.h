@@ -79,7 +79,7 @@ class GATETRACE_API Metrics {
 
   const value_type* find_entry(std::string_view key) const noexcept {
     for (const value_type& entry : *this) {
-      if (entry.first == key) return &entry;
+      if (entry.first.holds(key)) return &entry;  // sizes first, no memcmp call
     }
     return nullptr;
   }

@@ -124,6 +124,10 @@ void Meta::reserve_room(std::size_t entries, std::size_t text) {
   text_start_ = text_start;
 }
 
+void Meta::set_slow(std::string_view key, std::string_view value) {
+  set_by_id(SpanString::intern_guarded(key), key, value);
+}
+
 void Meta::set_other(std::uint32_t id, std::size_t found, std::string_view key,
                      std::string_view value) {
   if (found != kNotFound) {

@@ -23,7 +23,7 @@ Metrics& Metrics::operator=(const Metrics& other) {
 
 void Metrics::set(std::string_view key, double value) {
   for (value_type* entry = block_ ? block_->entries() : nullptr; entry != end(); ++entry) {
-    if (entry->first == key) {
+    if (entry->first.holds(key)) {
       entry->second = value;
       return;
     }
