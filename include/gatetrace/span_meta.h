@@ -239,22 +239,21 @@ class GATETRACE_API Meta {
   std::size_t index_of(std::uint32_t id, std::string_view key) const noexcept {
     if ((key_bits_ & key_bit(id)) == 0) return kNotFound;
     const char* area = this->area();
+    const std::uint32_t inline_key = kInlineKey | static_cast<std::uint32_t>(key.size());
     for (std::size_t i = 0; i < size_; ++i) {
-      const Entry e = entry_at(area, i);
-      if (e.key == id) return i;
-      // A key kept in the area has no id (nor has `key` when it is not interned, or was
-      // not when that entry was written): only its text can tell.
-      if ((e.key & kInlineKey) != 0 && (e.key & ~kInlineKey) == key.size() &&
-          detail::same_text(area + e.offset, key)) {
-        return i;
+      const char* entry = area + i * sizeof(Entry);
+      std::uint32_t stored;
+      std::memcpy(&stored, entry, sizeof stored);
+      if (stored == id) return i;
+      // A key kept in the area (of the same size) has no id (nor has `key` when it is
+      // not interned, or was not when that entry was written): only its text can tell.
+      if (stored == inline_key) {
+        std::uint32_t offset;
+        std::memcpy(&offset, entry + sizeof stored, sizeof offset);
+        if (detail::same_text(area + offset, key)) return i;
       }
     }
     return kNotFound;
-  }
-  static Entry entry_at(const char* area, std::size_t i) noexcept {
-    Entry e;
-    std::memcpy(&e, area + i * sizeof(Entry), sizeof(Entry));
-    return e;
   }
 
   void set_by_id(std::uint32_t id, std::string_view key, std::string_view value) {
