@@ -163,6 +163,25 @@ class GATETRACE_API Meta {
 
   const_iterator begin() const noexcept { return const_iterator(this, 0); }
   const_iterator end() const noexcept { return const_iterator(this, size_); }
+  // Calls f(key, value) for each tag, in order, with the area and the entries read
+  // once: what the encoder uses (cheaper than the iterator, which finds the area and
+  // copies the entry per step).
+  template <typename F>
+  void for_each(F&& f) const {
+    const char* area = this->area();
+    for (std::size_t i = 0; i < size_; ++i) {
+      Entry e;
+      std::memcpy(&e, area + i * sizeof(Entry), sizeof(Entry));
+      if (e.key & kInlineKey) {
+        const std::uint32_t key_size = e.key & ~kInlineKey;
+        f(std::string_view(area + e.offset, key_size),
+          std::string_view(area + e.offset + key_size, e.size));
+      } else {
+        const detail::StringRecord* key = SpanString::interned(e.key);
+        f(std::string_view(key->text(), key->size), std::string_view(area + e.offset, e.size));
+      }
+    }
+  }
   // The i-th tag, i < size().
   value_type at(std::size_t i) const {
     const Entry e = entry(i);

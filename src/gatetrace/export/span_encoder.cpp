@@ -98,7 +98,7 @@ void encode_span(MsgpackWriter& writer, const SpanData& span, const EncodeContex
   bool has_language = false;
   bool has_runtime_id = false;
   bool has_base_service = false;
-  for (const auto& [key, value] : span.meta) {
+  span.meta.for_each([&](std::string_view key, std::string_view value) {
     bound += key.size() + value.size() + kMetaEntryBound;
     switch (key.size()) {
       case kLanguageKey.size():
@@ -113,7 +113,7 @@ void encode_span(MsgpackWriter& writer, const SpanData& span, const EncodeContex
       default:
         break;
     }
-  }
+  });
   bool has_process_id = false;
   for (const auto& entry : span.metrics) {
     const std::string_view key = entry.first;
@@ -153,10 +153,10 @@ void encode_span(MsgpackWriter& writer, const SpanData& span, const EncodeContex
   p = W::put_literal(p, "meta");
   p = W::put_map_header(p, static_cast<std::uint32_t>(span.meta.size() + add_language +
                                                       add_runtime_id + add_base_service));
-  for (const auto& [key, value] : span.meta) {
+  span.meta.for_each([&p](std::string_view key, std::string_view value) {
     p = W::put_str(p, key);
     p = W::put_str(p, value);
-  }
+  });
   if (add_language)
     p = W::put_bytes(p,
                      "\xa8"
