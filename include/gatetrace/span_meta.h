@@ -169,16 +169,19 @@ class GATETRACE_API Meta {
   template <typename F>
   void for_each(F&& f) const {
     const char* area = this->area();
-    for (std::size_t i = 0; i < size_; ++i) {
-      Entry e;
-      std::memcpy(&e, area + i * sizeof(Entry), sizeof(Entry));
-      if (e.key & kInlineKey) {
-        const std::uint32_t key_size = e.key & ~kInlineKey;
-        f(std::string_view(area + e.offset, key_size),
-          std::string_view(area + e.offset + key_size, e.size));
+    for (const char* entry = area; entry != area + size_ * sizeof(Entry); entry += sizeof(Entry)) {
+      // Field by field, into registers (a whole Entry would go through the stack).
+      std::uint32_t key, offset, size;
+      std::memcpy(&key, entry, sizeof key);
+      std::memcpy(&offset, entry + 4, sizeof offset);
+      std::memcpy(&size, entry + 8, sizeof size);
+      if (key & kInlineKey) {
+        const std::uint32_t key_size = key & ~kInlineKey;
+        f(std::string_view(area + offset, key_size),
+          std::string_view(area + offset + key_size, size));
       } else {
-        const detail::StringRecord* key = SpanString::interned(e.key);
-        f(std::string_view(key->text(), key->size), std::string_view(area + e.offset, e.size));
+        const detail::StringRecord* record = SpanString::interned(key);
+        f(std::string_view(record->text(), record->size), std::string_view(area + offset, size));
       }
     }
   }
