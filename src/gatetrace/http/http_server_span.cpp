@@ -25,27 +25,25 @@ namespace {
 constexpr std::size_t kUrlCap = 2048;
 
 // http.url: the target when it is an absolute URL, else "http://" + Host + target; the
-// query string obfuscated. Built on the stack (JoinedValue) and handed to `set_tag`,
-// which copies it into the span's recycled storage; only a URL whose query the
-// obfuscator may rewrite goes through a (per-thread, reused) std::string, which is what
-// the obfuscator rewrites. The view points into the target, `joined` or that string.
+// query string obfuscated. Joined in a per-thread string that keeps its capacity (and
+// is what the obfuscator rewrites), then handed to `set_tag`, which copies it into the
+// span's recycled storage. The view points into the target or that string.
 std::string_view server_url(const HttpServerRequest& request, const HeaderIndex& headers,
-                            const QueryObfuscator& obfuscator, std::optional<JoinedValue>& joined) {
+                            const QueryObfuscator& obfuscator) {
+  thread_local std::string url;
   const std::string_view target = request.target.substr(0, kUrlCap);
-  std::string_view url;
   if (!target.empty() && target.front() != '/') {
-    url = target;
+    if (!obfuscator.may_change(target)) return target;
+    url.assign(target);
   } else {
     const std::string_view host = headers.get(IndexedHeader::kHost).value_or("").substr(0, 255);
-    url = joined.emplace(std::initializer_list<std::string_view>{"http://", host, target}).view();
+    join_into(url, {"http://", host, target});
+    // obfuscate_url looks from the first '?' (even one in the Host header) and changes
+    // nothing without one; nor, with the default pattern, in most queries.
+    if (!obfuscator.may_change(url)) return url;
   }
-  // obfuscate_url looks from the first '?' (even one in the Host header) and changes
-  // nothing without one; nor, with the default pattern, in most queries.
-  if (!obfuscator.may_change(url)) return url;
-  thread_local std::string buffer;
-  buffer.assign(url);
-  obfuscator.obfuscate_url(buffer);
-  return buffer;
+  obfuscator.obfuscate_url(url);
+  return url;
 }
 
 // Callers test for an empty DD_TRACE_HEADER_TAGS first (the usual case): a test, not a
@@ -200,8 +198,7 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request,
   server_.set_tag("span.kind", "server");
   server_.set_tag("component", request.component);
   server_.set_tag("http.method", request.method);
-  std::optional<JoinedValue> url_storage;
-  server_.set_tag("http.url", server_url(request, headers, query_obfuscator(core), url_storage));
+  server_.set_tag("http.url", server_url(request, headers, query_obfuscator(core)));
   if (config.client_ip_enabled) {
     if (auto ip = resolve_client_ip(headers, request.peer_address)) {
       server_.set_tag("http.client_ip", *ip);

@@ -41,9 +41,11 @@ class StatusText {
  public:
   explicit StatusText(int status) {
     if (status >= 100 && status <= 999) {  // every real status: three digits
-      digits_[0] = static_cast<char>('0' + status / 100);
-      digits_[1] = static_cast<char>('0' + status / 10 % 10);
-      digits_[2] = static_cast<char>('0' + status % 10);
+      const int hundreds = status / 100;
+      const char* pair = kDigitPairs + 2 * (status - hundreds * 100);
+      digits_[0] = static_cast<char>('0' + hundreds);
+      digits_[1] = pair[0];
+      digits_[2] = pair[1];
       size_ = 3;
     } else {
       size_ = static_cast<std::size_t>(
@@ -53,6 +55,11 @@ class StatusText {
   std::string_view view() const { return std::string_view(digits_, size_); }
 
  private:
+  // "00" to "99": the last two digits with one division.
+  static constexpr char kDigitPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
   char digits_[16];
   std::size_t size_;
 };

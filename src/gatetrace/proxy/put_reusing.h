@@ -2,8 +2,8 @@
 // holds. The request helper creates its spans from per-thread SpanConfigs that are
 // refilled for every request; written this way (detail::assign_reusing, inline) rather
 // than with std::string's assignment (a library call), a field that is no longer than
-// the previous request's costs a copy of its bytes; put_joined does the same for a value
-// made of a few pieces. Used by the inferred span (proxy) and the server span (http).
+// the previous request's costs a copy of its bytes; put_joined (join_into) does the same
+// for a value made of a few pieces. Used by the inferred span (proxy) and the server span (http).
 #pragma once
 
 #include <initializer_list>
@@ -21,14 +21,11 @@ inline void put_reusing(std::optional<std::string>& field, std::string_view valu
   detail::assign_reusing(*field, value);
 }
 
-// The same for a value joined from a few pieces ("GET" + " " + "/users/{id}"), written
-// straight over the field's text instead of being joined elsewhere and copied again.
-// The string grows (a library call) only when the value is longer than what it holds.
-// The pieces must not point into `field`.
-inline void put_joined(std::optional<std::string>& field,
-                       std::initializer_list<std::string_view> parts) {
-  if (!field) field.emplace();
-  std::string& text = *field;
+// `text` = the pieces joined ("GET" + " " + "/users/{id}"), written straight over the
+// text it holds instead of being joined elsewhere and copied again. The string grows (a
+// library call) only when the value is longer than what it holds. The pieces must not
+// point into `text`.
+inline void join_into(std::string& text, std::initializer_list<std::string_view> parts) {
   std::size_t size = 0;
   for (std::string_view part : parts) size += part.size();
   if (size > text.size()) text.resize(size);
@@ -38,6 +35,13 @@ inline void put_joined(std::optional<std::string>& field,
     out += part.size();
   }
   text.erase(size);
+}
+
+// put_reusing for a value joined from a few pieces (see join_into).
+inline void put_joined(std::optional<std::string>& field,
+                       std::initializer_list<std::string_view> parts) {
+  if (!field) field.emplace();
+  join_into(*field, parts);
 }
 
 }  // namespace gatetrace

@@ -177,6 +177,52 @@ TEST(UnchangedUrlCache, HelperSeesEveryChangeBetweenRequests) {
   }
 }
 
+// The per-thread SpanConfigs are written over from request to request: every resource,
+// longer or shorter than the last, non-ASCII or past the inline copies' sizes, is the
+// request's own.
+TEST(ReusedSpanConfigs, ResourcesFollowEveryRequest) {
+  testing::TestTracerSetup setup;
+  auto config = setup.config();
+  config.startup_logs = false;
+  config.inferred_proxy_services_enabled = true;
+  Tracer tracer(config);
+  const std::string long_path = "/" + std::string(300, 'p');
+  const struct {
+    std::string method;
+    std::string path;
+    std::string route;
+    std::string inferred_resource;
+    std::string server_resource;
+  } requests[] = {
+      {"GET", "/api/widgets/{id}", "/w/{id}", "GET /api/widgets/{id}", "GET /w/{id}"},
+      {"DELETE", long_path, "", "DELETE " + long_path, "GET"},
+      {"GET", "nolead", "/caf\xc3\xa9/{id}", "GET /nolead", "GET /caf\xc3\xa9/{id}"},
+      {"", "/only/path", "/r", "/only/path", "GET /r"},
+      {"POST", "", long_path, "POST", "GET " + long_path},
+      {"", "", "/r", "azure.apim", "GET /r"},
+      {"GET", "/api/widgets/{id}", "/w/{id}", "GET /api/widgets/{id}", "GET /w/{id}"},
+  };
+  for (const auto& request : requests) {
+    HeaderListReader::Headers headers = {
+        {"x-dd-proxy", "azure-apim"},
+        {"x-dd-proxy-request-time-ms", "1736973768000"},
+        {"x-dd-proxy-domain-name", "my-api.azure-api.net"},
+    };
+    if (!request.method.empty()) headers.emplace_back("x-dd-proxy-httpmethod", request.method);
+    if (!request.path.empty()) headers.emplace_back("x-dd-proxy-path", request.path);
+    HeaderListReader reader(headers);
+    {
+      HttpServerSpan span(tracer, {"GET", "/x", request.route, &reader});
+      span.set_status(200);
+    }
+    auto spans = setup.collector->spans_by_name();
+    EXPECT_EQ(spans["azure.apim"].resource, request.inferred_resource);
+    EXPECT_EQ(spans["azure.apim"].service, "my-api.azure-api.net");
+    EXPECT_EQ(spans["web.request"].resource, request.server_resource);
+    EXPECT_EQ(spans["web.request"].service, "my-backend");
+  }
+}
+
 // The inferred span's outcome, for the fast path (server span still open) and the old
 // path (partial flush on).
 class InferredOutcomeTest : public ::testing::TestWithParam<bool> {
