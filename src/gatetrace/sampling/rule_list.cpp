@@ -4,18 +4,11 @@
 #include <cstring>
 #include <type_traits>
 
+#include "gatetrace/sampling/folded_bytes.h"
 #include "gatetrace/sampling/span_matcher.h"
 
 namespace gatetrace {
-namespace {
-
-std::uint64_t load64(const char* bytes) {
-  std::uint64_t word;
-  std::memcpy(&word, bytes, sizeof word);
-  return word;
-}
-
-}  // namespace
+using folded_bytes_detail::load64;
 
 RuleList::Test RuleList::compile(std::string_view pattern) {
   Test test;
