@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "gatetrace/span_data.h"
+
 namespace gatetrace {
 
 class JoinedValue {
@@ -25,7 +27,7 @@ class JoinedValue {
     }
     char* out = inline_;
     for (std::string_view part : parts) {
-      copy_piece(out, part.data(), part.size());
+      detail::move_chars(out, part.data(), part.size());  // inline for short pieces
       out += part.size();
     }
     view_ = std::string_view(inline_, size);
@@ -35,38 +37,7 @@ class JoinedValue {
 
   std::string_view view() const { return view_; }
 
-  // memcpy for the short pieces of a value, inline: a call to the library's memcpy for
-  // each piece of "GET" + " " + "/users/{id}" costs more than the copies. Longer pieces
-  // go to memcpy. The ranges must not overlap.
-  static void copy_piece(char* to, const char* from, std::size_t n) {
-    if (n > 32) {
-      std::memcpy(to, from, n);
-    } else if (n >= 16) {
-      copy_fixed<16>(to, from);
-      copy_fixed<16>(to + n - 16, from + n - 16);
-    } else if (n >= 8) {
-      copy_fixed<8>(to, from);
-      copy_fixed<8>(to + n - 8, from + n - 8);
-    } else if (n >= 4) {
-      copy_fixed<4>(to, from);
-      copy_fixed<4>(to + n - 4, from + n - 4);
-    } else if (n > 0) {
-      to[0] = from[0];
-      to[n / 2] = from[n / 2];
-      to[n - 1] = from[n - 1];
-    }
-  }
-
  private:
-  // A copy of a size known at compile time, which the compiler turns into loads and
-  // stores (the loads first, so the two halves of copy_piece may overlap each other).
-  template <std::size_t kSize>
-  static void copy_fixed(char* to, const char* from) {
-    char bytes[kSize];
-    std::memcpy(bytes, from, kSize);
-    std::memcpy(to, bytes, kSize);
-  }
-
   static std::string_view join_oversized(std::initializer_list<std::string_view> parts) {
     thread_local std::string buffer;
     buffer.clear();

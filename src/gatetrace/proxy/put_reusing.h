@@ -11,7 +11,6 @@
 #include <string>
 #include <string_view>
 
-#include "gatetrace/proxy/joined_value.h"
 #include "gatetrace/span_data.h"
 
 namespace gatetrace {
@@ -31,7 +30,7 @@ inline void join_into(std::string& text, std::initializer_list<std::string_view>
   if (size > text.size()) text.resize(size);
   char* out = text.data();
   for (std::string_view part : parts) {
-    JoinedValue::copy_piece(out, part.data(), part.size());
+    detail::move_chars(out, part.data(), part.size());
     out += part.size();
   }
   text.erase(size);

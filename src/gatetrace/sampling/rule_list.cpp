@@ -40,7 +40,10 @@ void RuleList::add(std::string_view service, std::string_view name, std::string_
     group.field_tests[field].push_back({bit, compile(pattern)});
   }
   // A tag glob of stars still needs the tag: kept.
-  for (const auto& [key, pattern] : tags) {
+  for (const auto& tag : tags) {
+    // Named, not a structured binding: C++17 lambdas cannot capture those (clang rejects it).
+    const std::string& key = tag.first;
+    const std::string& pattern = tag.second;
     const auto known = std::find_if(tag_keys_.begin(), tag_keys_.end(),
                                     [&key](const TagKey& known) { return known.text == key; });
     const auto index = static_cast<std::uint32_t>(known - tag_keys_.begin());

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "gatetrace/sampling/folded_bytes.h"
+
 namespace gatetrace {
 
 SpanMatcher::SpanMatcher(std::string_view service, std::string_view name, std::string_view resource,
@@ -24,15 +26,7 @@ bool metric_as_integer_text(double value, char (&buffer)[400], std::string_view*
   return true;
 }
 
-namespace {
-
-std::uint64_t load64(const char* bytes) {
-  std::uint64_t word;
-  std::memcpy(&word, bytes, sizeof word);
-  return word;
-}
-
-}  // namespace
+using folded_bytes_detail::load64;
 
 // `meta.find(key)` without a memcmp call per candidate: tag keys often share a length
 // ("peer.hostname", "customer.tier"). Keys of 8 bytes or more compare their first and

@@ -56,7 +56,7 @@ TEST(JoinedValueCopy, EverySizeUpToPastTheInlineLimit) {
   for (int i = 0; i < 80; ++i) source.push_back(static_cast<char>('A' + i % 50));
   for (std::size_t n = 0; n <= source.size(); ++n) {
     std::string target(100, '.');
-    JoinedValue::copy_piece(target.data() + 5, source.data(), n);
+    detail::move_chars(target.data() + 5, source.data(), n);
     EXPECT_EQ(target.substr(0, 5), ".....") << n;
     EXPECT_EQ(target.substr(5, n), source.substr(0, n)) << n;
     EXPECT_EQ(target.substr(5 + n), std::string(95 - n, '.')) << n;
