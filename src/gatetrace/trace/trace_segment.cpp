@@ -9,23 +9,55 @@
 
 namespace gatetrace {
 
-void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
-                      const SpanConfig& config) {
-  if (!defaults.environment.empty()) span.meta.set_known(span_keys::kEnv, defaults.environment);
+namespace {
+
+// set_initial_tags() past `env`: out of line, so that the usual span (no DD_TAGS, no
+// tags in its SpanConfig) pays neither for the loops nor for the registers they save.
+[[gnu::noinline]] void set_listed_tags(SpanData& span, const FinalizedTracerConfig& defaults,
+                                       const SpanConfig& config) {
   for (const auto& [key, value] : defaults.tags) span.meta.set(key, value);
   for (const auto& [key, value] : config.tags) span.meta.set(key, value);
 }
 
-TraceSegment::TraceSegment(std::shared_ptr<TracerCore> core, ExtractedContext* extracted)
-    : core_(std::move(core)) {
-  spans_.reserve(16);  // one allocation for a typical trace, instead of five
+}  // namespace
+
+void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
+                      const SpanConfig& config) {
+  if (!defaults.environment.empty()) span.meta.set_known(span_keys::kEnv, defaults.environment);
+  if (!defaults.tags.empty() || !config.tags.empty()) set_listed_tags(span, defaults, config);
+}
+
+namespace {
+
+// Keeps `used`'s capacity in the pool's `spare` (emptied), unless it is huge or the
+// spare is at least as large.
+template <typename T>
+void keep_spare(std::vector<T>& spare, std::vector<T>& used) {
+  if (used.capacity() > SegmentPool::kMaxSpareCapacity || used.capacity() <= spare.capacity()) {
+    return;
+  }
+  used.clear();
+  spare.swap(used);
+}
+
+}  // namespace
+
+TraceSegment::TraceSegment(TracerCore& core, ExtractedContext* extracted)
+    : core_(&core), core_shard_(core.segment_refs.acquire()) {
+  // The lists of the thread's last freed segment, with their capacity.
+  if (SegmentPool* pool = segment_pool()) {
+    spans_.swap(pool->spare_entries);
+    trace_tags_.swap(pool->spare_tags);
+  }
+  if (spans_.capacity() < 16) spans_.reserve(16);  // one allocation for a typical trace
   if (extracted == nullptr) return;
   if (extracted->sampling_priority) {
     decision_ =
         SamplingDecision{*extracted->sampling_priority, SamplingMechanism::kDefault, {}, {}, {}};
     decision_from_upstream_ = true;
   }
-  trace_tags_ = std::move(extracted->trace_tags);
+  // (An empty list would drop the spare's capacity.)
+  if (!extracted->trace_tags.empty()) trace_tags_ = std::move(extracted->trace_tags);
   origin_ = std::move(extracted->origin);
   additional_w3c_tracestate_ = std::move(extracted->additional_w3c_tracestate);
   additional_datadog_w3c_tracestate_ = std::move(extracted->additional_datadog_w3c_tracestate);
@@ -37,6 +69,12 @@ TraceSegment::TraceSegment(std::shared_ptr<TracerCore> core, ExtractedContext* e
 
 TraceSegment::~TraceSegment() {
   for (const Entry& entry : spans_) release_span_data(entry.span());
+  if (SegmentPool* pool = segment_pool()) {
+    keep_spare(pool->spare_entries, spans_);
+    keep_spare(pool->spare_tags, trace_tags_);
+  }
+  // Last: the core may go with it.
+  if (core_->segment_refs.release(core_shard_)) delete core_;
 }
 
 void TraceSegment::add_span(SpanData* span) {
@@ -64,23 +102,32 @@ void TraceSegment::add_span_locked(SpanData* span) {
 
 namespace {
 
-// Vectors reused across deliveries on this thread. Taken by swapping, so that a
-// collector that itself finishes spans (re-entering) gets vectors of its own.
-template <typename T>
-std::vector<T> take_scratch(std::vector<T>& cache) {
-  std::vector<T> out;
-  out.swap(cache);
-  out.clear();
+// The list deliver_finished() fills, reused across deliveries on this thread (kept in
+// the SegmentPool, which a thread's exiting destructors can still ask safely: a plain
+// thread_local vector would be used after its destruction by a span finished then).
+// Taken by swapping, so that a collector that itself finishes spans (re-entering) gets
+// a list of its own.
+std::vector<SpanData*> take_ready_list() {
+  std::vector<SpanData*> out;
+  if (SegmentPool* pool = segment_pool()) out.swap(pool->spare_ready);
   return out;
 }
-template <typename T>
-void give_back_scratch(std::vector<T>& cache, std::vector<T>& used) {
-  if (used.capacity() > 1024) return;  // one huge trace: let it go
+void give_back_ready_list(std::vector<SpanData*>& used) {
+  if (used.capacity() > SegmentPool::kMaxSpareCapacity) return;  // one huge trace: let it go
+  SegmentPool* pool = segment_pool();
+  if (pool == nullptr || pool->spare_ready.capacity() >= used.capacity()) return;
   used.clear();
-  if (cache.capacity() < used.capacity()) cache.swap(used);
+  pool->spare_ready.swap(used);
 }
 
-thread_local std::vector<SpanData*> ready_cache;
+// Where apply_sampling_decision() writes what a caller does not want (the metrics of
+// no span, the trace tags of a decision already tagged): this thread's, reused so that
+// it does not allocate per trace, or `local` while the thread exits.
+template <typename T>
+T& scratch(T SegmentPool::*member, T& local) {
+  SegmentPool* pool = segment_pool();
+  return pool != nullptr ? pool->*member : local;
+}
 
 // The two lowercase hex digits of every byte, so that hex16 writes a byte per step.
 struct HexPairs {
@@ -140,7 +187,7 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   // which writes them together with the root's sampling metrics.
   const bool decided_now = !decision_ && make_decision_locked();
   // Move the finished spans out, root first, keeping the unfinished ones in place.
-  ready = take_scratch(ready_cache);
+  ready = take_ready_list();
   ready.reserve(finished_);
   std::size_t kept = 0;
   for (const Entry& entry : spans_) {
@@ -163,7 +210,7 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   const int priority = tag_first_span_locked(*ready.front(), contains_root, decided_now);
   lock.unlock();
   deliver(ready, contains_root, priority);
-  give_back_scratch(ready_cache, ready);
+  give_back_ready_list(ready);
   // Only now: delivering reads this segment, which the handle keeps alive.
   if (release_handle) this->release_handle();
 }
@@ -206,9 +253,10 @@ bool TraceSegment::make_decision_locked() {
 void TraceSegment::apply_to_trace_tags_locked() {
   // psr metrics are written on delivery; only trace tags matter now. The scratch span
   // is reused so that its metrics do not allocate on every trace.
-  thread_local SpanData scratch;
-  scratch.metrics.clear();
-  apply_sampling_decision(*decision_, scratch, trace_tags_);
+  SpanData local;
+  SpanData& unused = scratch(&SegmentPool::scratch_span, local);
+  unused.metrics.clear();
+  apply_sampling_decision(*decision_, unused, trace_tags_);
 }
 
 int TraceSegment::sampling_priority() {
@@ -221,9 +269,10 @@ void TraceSegment::set_manual_priority(int priority) {
   std::lock_guard<SpinLock> lock(lock_);
   decision_ = SamplingDecision{priority, SamplingMechanism::kManual, {}, {}, {}};
   decision_from_upstream_ = false;
-  thread_local SpanData scratch;
-  scratch.metrics.clear();
-  apply_sampling_decision(*decision_, scratch, trace_tags_);
+  SpanData local;
+  SpanData& unused = scratch(&SegmentPool::scratch_span, local);
+  unused.metrics.clear();
+  apply_sampling_decision(*decision_, unused, trace_tags_);
 }
 
 int TraceSegment::tag_first_span_locked(SpanData& first, bool contains_root, bool decided_now) {
@@ -236,7 +285,8 @@ int TraceSegment::tag_first_span_locked(SpanData& first, bool contains_root, boo
       // the other branch here would do in two).
       apply_sampling_decision(decision, first, trace_tags_);
     } else {
-      thread_local TagList ignored;
+      TagList local;
+      TagList& ignored = scratch(&SegmentPool::scratch_tags, local);
       ignored.clear();
       apply_sampling_decision(decision, first, ignored);
     }

@@ -10,7 +10,11 @@
 //
 // A segment lives as long as a Span handle refers to it. It counts those handles itself,
 // under its lock and in the same critical sections that add and finish spans, so a
-// span costs no atomic reference count; the last handle released deletes it.
+// span costs no atomic reference count; the last handle released deletes it. Its memory
+// (the object, its span list and trace tag list) is recycled per thread (segment_pool.h),
+// and it keeps the tracer's core alive through the core's sharded count
+// (segment_ref_count.h), not a shared_ptr, so that creating a trace writes no memory
+// that other threads' traces write too.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +30,7 @@
 #include "gatetrace/sampling/trace_sampler.h"
 #include "gatetrace/span_config.h"
 #include "gatetrace/span_data.h"
+#include "gatetrace/trace/segment_pool.h"
 
 namespace gatetrace {
 
@@ -43,11 +48,12 @@ struct SpanConfig;
 void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
                       const SpanConfig& config);
 
-class TraceSegment {
+class TraceSegment final {
  public:
   // `extracted` (may be null) is the context this segment continues. Allocate with new:
-  // the segment deletes itself when its last handle is released.
-  TraceSegment(std::shared_ptr<TracerCore> core, ExtractedContext* extracted);
+  // the segment deletes itself when its last handle is released. The segment counts
+  // itself in `core.segment_refs`, which keeps the core alive until it is gone.
+  TraceSegment(TracerCore& core, ExtractedContext* extracted);
   TraceSegment(const TraceSegment&) = delete;
   TraceSegment& operator=(const TraceSegment&) = delete;
 
@@ -74,22 +80,13 @@ class TraceSegment {
   void set_baggage(std::string_view key, std::string_view value);
 
   const TracerCore& core() const { return *core_; }
-  const std::shared_ptr<TracerCore>& core_ptr() const { return core_; }
+
+  // Segments are recycled per thread (segment_pool.h).
+  static void* operator new(std::size_t size) { return allocate_segment_block(size); }
+  static void operator delete(void* block) noexcept { free_segment_block(block); }
 
  private:
-  // An owned span and whether it finished, in one word (the flag in the low bit of the
-  // aligned pointer): a trace of many open spans costs 8 bytes per span here, not 16.
-  class Entry {
-   public:
-    explicit Entry(SpanData* span) : bits_(reinterpret_cast<std::uintptr_t>(span)) {}
-    SpanData* span() const { return reinterpret_cast<SpanData*>(bits_ & ~kFinished); }
-    bool finished() const { return (bits_ & kFinished) != 0; }
-    void mark_finished() { bits_ |= kFinished; }
-
-   private:
-    static constexpr std::uintptr_t kFinished = 1;
-    std::uintptr_t bits_;
-  };
+  using Entry = SegmentEntry;
 
   ~TraceSegment();  // only through the last release
 
@@ -112,7 +109,10 @@ class TraceSegment {
   // Tags the rest of the (non-empty) chunk, sends it, and recycles the spans.
   void deliver(std::vector<SpanData*>& spans, bool contains_root, int priority);
 
-  std::shared_ptr<TracerCore> core_;
+  // Not a shared_ptr: copying one per trace wrote the control block all threads share
+  // (see segment_ref_count.h). Counted in core_->segment_refs, shard core_shard_.
+  TracerCore* const core_;
+  const unsigned core_shard_;
   SpinLock lock_;
   std::vector<Entry> spans_;
   std::size_t finished_ = 0;

@@ -9,7 +9,7 @@ namespace gatetrace {
 namespace {
 
 std::shared_ptr<TracerCore> start(const FinalizedTracerConfig& config) {
-  auto core = std::make_shared<TracerCore>(config);
+  std::shared_ptr<TracerCore> core = make_tracer_core(config);
   for (const Error& error : config.errors) {
     core->logger->log(LogLevel::kError, error.to_string() + "; using the default instead");
   }
@@ -60,7 +60,7 @@ Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& c
     baggage_only.baggage = std::move(extracted->baggage);
     extracted = &baggage_only;
   }
-  auto* segment = new TraceSegment(core, extracted);
+  auto* segment = new TraceSegment(*core, extracted);
   segment->add_root_span(span);
   return Span(span, segment);
 }

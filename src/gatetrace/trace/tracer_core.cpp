@@ -78,4 +78,10 @@ TracerCore::TracerCore(const FinalizedTracerConfig& finalized)
 
 TracerCore::~TracerCore() = default;
 
+std::shared_ptr<TracerCore> make_tracer_core(const FinalizedTracerConfig& config) {
+  return std::shared_ptr<TracerCore>(new TracerCore(config), [](TracerCore* core) {
+    if (core->segment_refs.close()) delete core;
+  });
+}
+
 }  // namespace gatetrace

@@ -1,7 +1,9 @@
 // TracerCore: everything a tracer's spans share: the finalized configuration, the
-// samplers, the collector, the clock and id generator. Spans and trace segments hold
-// it by shared_ptr, so a span that outlives its Tracer is still safe to finish (its
-// trace is then delivered if the collector still runs).
+// samplers, the collector, the clock and id generator. Its owners (a Tracer, the request
+// helpers) hold it by shared_ptr; trace segments count themselves in `segment_refs`
+// instead (no shared atomic written per trace), and the core is freed when both are
+// gone, so a span that outlives its Tracer is still safe to finish (its trace is then
+// delivered if the collector still runs).
 #pragma once
 
 #include <atomic>
@@ -14,6 +16,7 @@
 #include "gatetrace/propagation/propagation.h"
 #include "gatetrace/sampling/glob.h"
 #include "gatetrace/sampling/trace_sampler.h"
+#include "gatetrace/trace/segment_ref_count.h"
 #include "gatetrace/tracer_config.h"
 
 namespace gatetrace {
@@ -41,7 +44,14 @@ class GATETRACE_API TracerCore {
   mutable std::shared_ptr<const QueryObfuscator> query_obfuscator;
   // Spans not recorded because their trace segment held kMaxSpansPerSegment.
   std::atomic<std::uint64_t> spans_dropped_segment_full{0};
+  // Live trace segments (TraceSegment). The last of them, or the last owner, frees the
+  // core (see make_tracer_core).
+  SegmentRefCount segment_refs;
 };
+
+// A new core, owned by the returned shared_ptr: when its last copy goes, the core is
+// freed at once, or by the last trace segment still using it.
+std::shared_ptr<TracerCore> make_tracer_core(const FinalizedTracerConfig& config);
 
 // A random UUID (version 4), identifying this process's tracer in `runtime-id`.
 std::string make_runtime_id();

@@ -1,0 +1,190 @@
+// Trace segments are recycled per thread (segment_pool.h): a recycled segment, its span
+// list and its trace-tag list must make every trace look exactly as on a fresh thread,
+// whatever the trace before it carried (extracted trace tags, a manual decision, an
+// origin, many spans), and segments freed on another thread, or during thread exit,
+// must stay sound.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "gatetrace/dict_reader.h"
+#include "gatetrace/trace/segment_pool.h"
+#include "gatetrace/tracer.h"
+#include "support/test_doubles.h"
+
+namespace gatetrace {
+namespace {
+
+using testing::RecordingCollector;
+using testing::TestTracerSetup;
+
+// What a delivered span says, without its ids (which differ between runs).
+struct SpanView {
+  std::string name, service, resource;
+  std::uint64_t trace_id_high = 0;
+  bool is_root = false;
+  std::vector<std::pair<std::string, std::string>> meta;
+  std::vector<std::pair<std::string, double>> metrics;
+  bool operator==(const SpanView& o) const {
+    return name == o.name && service == o.service && resource == o.resource &&
+           is_root == o.is_root && meta == o.meta && metrics == o.metrics;
+  }
+};
+
+std::vector<std::vector<SpanView>> views(const std::vector<RecordingCollector::Chunk>& chunks) {
+  std::vector<std::vector<SpanView>> out;
+  for (const auto& chunk : chunks) {
+    std::vector<SpanView> spans;
+    for (const SpanData& span : chunk.spans) {
+      SpanView view{std::string(span.name), std::string(span.service), std::string(span.resource)};
+      view.is_root = span.parent_id == 0;
+      for (const auto& [key, value] : span.meta) {
+        if (key != "_dd.p.tid") view.meta.emplace_back(key, value);
+      }
+      view.metrics.assign(span.metrics.begin(), span.metrics.end());
+      spans.push_back(std::move(view));
+    }
+    out.push_back(std::move(spans));
+  }
+  return out;
+}
+
+using Headers = HeaderListReader::Headers;
+
+// One trace of each kind the segment's recycled state could leak from or into.
+std::vector<std::function<void(Tracer&)>> scenarios() {
+  return {
+      // Extracted trace tags and origin, a decision from upstream.
+      [](Tracer& tracer) {
+        const Headers headers = {{"x-datadog-trace-id", "123"},
+                                 {"x-datadog-parent-id", "456"},
+                                 {"x-datadog-sampling-priority", "2"},
+                                 {"x-datadog-origin", "synthetics"},
+                                 {"x-datadog-tags", "_dd.p.dm=-4,_dd.p.usr=abc"}};
+        Span root = tracer.extract_or_create_span(HeaderListReader(headers), {.name = "in"});
+        root.create_child({.name = "child", .service = "other-svc"});
+      },
+      // A plain new trace: decided here, `_dd.p.dm` in a recycled tag list.
+      [](Tracer& tracer) {
+        Span root = tracer.create_span({.name = "plain", .resource = "GET /"});
+        root.set_tag("k", "v");
+      },
+      // A manual drop, then a manual keep.
+      [](Tracer& tracer) {
+        Span root = tracer.create_span({.name = "manual", .service = "svc-a"});
+        root.drop_trace();
+        Span child = root.create_child({.name = "c"});
+        child.keep_trace();
+      },
+      // Many spans (a span list larger than the spare's).
+      [](Tracer& tracer) {
+        Span root = tracer.create_span({.name = "wide"});
+        for (int i = 0; i < 40; ++i) root.create_child({.name = "leaf" + std::to_string(i % 3)});
+      },
+      // Headers carrying only baggage.
+      [](Tracer& tracer) {
+        const Headers headers = {{"baggage", "user=alice"}};
+        Span root = tracer.extract_or_create_span(HeaderListReader(headers), {.name = "bag"});
+        EXPECT_EQ(root.baggage("user"), std::optional<std::string>("alice"));
+      },
+      // An extracted context without trace tags.
+      [](Tracer& tracer) {
+        const Headers headers = {{"x-datadog-trace-id", "77"}, {"x-datadog-parent-id", "88"}};
+        Span root = tracer.extract_or_create_span(HeaderListReader(headers), {.name = "bare"});
+        EXPECT_FALSE(root.baggage("user"));
+      },
+  };
+}
+
+// Runs `run` on a new thread (fresh pools) with a new tracer; returns what it sent.
+std::vector<std::vector<SpanView>> on_fresh_thread(const std::function<void(Tracer&)>& run) {
+  TestTracerSetup setup;
+  std::vector<std::vector<SpanView>> out;
+  std::thread([&] {
+    Tracer tracer(setup.config());
+    run(tracer);
+    out = views(setup.collector->chunks());
+  }).join();
+  return out;
+}
+
+TEST(SegmentPool, RecycledSegmentsLookLikeFreshOnes) {
+  const auto all = scenarios();
+  std::vector<std::vector<std::vector<SpanView>>> expected;
+  for (const auto& run : all) expected.push_back(on_fresh_thread(run));
+  // Every order of two, and the whole list twice, on one thread with one tracer.
+  TestTracerSetup setup;
+  Tracer tracer(setup.config());
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    for (std::size_t j = 0; j < all.size(); ++j) {
+      order.push_back(i);
+      order.push_back(j);
+    }
+  }
+  for (int twice = 0; twice < 2; ++twice) {
+    for (std::size_t i = 0; i < all.size(); ++i) order.push_back(i);
+  }
+  std::size_t seen = 0;
+  for (std::size_t index : order) {
+    all[index](tracer);
+    const auto chunks = views(setup.collector->chunks());
+    const std::vector<std::vector<SpanView>> latest(chunks.begin() + seen, chunks.end());
+    seen = chunks.size();
+    EXPECT_TRUE(latest == expected[index]) << "scenario " << index;
+  }
+}
+
+TEST(SegmentPool, SegmentsFreedOnAnotherThread) {
+  TestTracerSetup setup;
+  Tracer tracer(setup.config());
+  std::vector<Span> spans;
+  for (int i = 0; i < 3 * static_cast<int>(SegmentPool::kMaxBlocks); ++i) {
+    spans.push_back(tracer.create_span({.name = "moved"}));
+  }
+  // Freed there: that thread's pool takes the blocks it has room for.
+  std::thread([spans = std::move(spans)]() mutable { spans.clear(); }).join();
+  for (int i = 0; i < 10; ++i) tracer.create_span({.name = "after"});
+  EXPECT_EQ(setup.collector->chunks().size(), 3 * SegmentPool::kMaxBlocks + 10);
+}
+
+// A span held by a thread_local object finishes while the thread's destructors run,
+// possibly after its segment pool is gone.
+TEST(SegmentPool, SegmentFreedDuringThreadExit) {
+  TestTracerSetup setup;
+  Tracer tracer(setup.config());
+  std::thread([&] {
+    struct Holder {
+      Span span;
+    };
+    thread_local Holder early;
+    Holder& first = early;  // constructed before the pools: destroyed after them
+    first.span = tracer.create_span({.name = "exit"});
+    tracer.create_span({.name = "warm"});  // creates this thread's pools
+    thread_local Holder late;
+    late.span = tracer.create_span({.name = "exit"});
+  }).join();
+  EXPECT_EQ(setup.collector->chunks().size(), 3u);
+}
+
+TEST(SegmentPool, PoolKeepsABoundedNumberOfBlocks) {
+  TestTracerSetup setup;
+  Tracer tracer(setup.config());
+  {
+    std::vector<Span> open;
+    for (int i = 0; i < 50; ++i) open.push_back(tracer.create_span({.name = "many"}));
+  }
+  SegmentPool* pool = segment_pool();
+  ASSERT_NE(pool, nullptr);
+  EXPECT_EQ(pool->block_count, SegmentPool::kMaxBlocks);
+  EXPECT_LE(pool->spare_entries.capacity(), SegmentPool::kMaxSpareCapacity);
+  EXPECT_TRUE(pool->spare_entries.empty());
+  EXPECT_TRUE(pool->spare_tags.empty());
+}
+
+}  // namespace
+}  // namespace gatetrace
