@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,12 +24,16 @@ class CountingCollector final : public Collector {
  public:
   void send(const TraceChunk& chunk) override {
     ++chunks;
+    if (spans_out != nullptr) *spans_out += static_cast<int>(chunk.spans.size());
+    std::lock_guard<std::mutex> lock(mutex);
     for (const SpanData* span : chunk.spans) names.push_back(span->name);
   }
   bool flush(std::chrono::milliseconds) override { return true; }
 
   std::atomic<int> chunks{0};
-  std::vector<std::string> names;  // written by the finishing thread only in these tests
+  std::mutex mutex;
+  std::vector<std::string> names;         // read once the finishing threads are done
+  std::atomic<int>* spans_out = nullptr;  // also counts spans there, if set
 };
 
 class SegmentLifetimeTest : public ::testing::Test {
@@ -148,6 +153,39 @@ TEST_F(SegmentLifetimeTest, PartialFlushThenLastHandle) {
     tracer.reset();
   }
   EXPECT_TRUE(all_released());
+}
+
+// The core is kept by the segments' per-thread counts (segment_ref_count.h), not by a
+// shared_ptr per segment: traces created on several threads, finished there while the
+// Tracer is destroyed, are all delivered, and the core goes with the last of them.
+TEST_F(SegmentLifetimeTest, CoreOutlivesSegmentsFinishedOnManyThreads) {
+  auto tracer = make_tracer();
+  std::atomic<int> delivered{0};  // outlives the collector, which goes with the core
+  collector_->spans_out = &delivered;
+  constexpr int kThreads = 4;
+  constexpr int kTraces = 50;
+  std::vector<std::vector<Span>> spans(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kTraces; ++i) spans[t].push_back(tracer->create_span({.name = "root"}));
+  }
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      while (!go.load()) std::this_thread::yield();
+      // New traces on this thread too, while the Tracer may be going.
+      for (Span& root : spans[t]) {
+        Span child = root.create_child({.name = "child"});
+        child.finish();
+        root = Span();
+      }
+    });
+  }
+  go = true;
+  tracer.reset();
+  for (auto& thread : threads) thread.join();
+  EXPECT_TRUE(all_released());
+  EXPECT_EQ(delivered.load(), 2 * kThreads * kTraces);
 }
 
 }  // namespace
