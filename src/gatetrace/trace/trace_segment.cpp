@@ -9,22 +9,12 @@
 
 namespace gatetrace {
 
-namespace {
-
-// set_initial_tags() past `env`: out of line, so that the usual span (no DD_TAGS, no
-// tags in its SpanConfig) pays neither for the loops nor for the registers they save.
-[[gnu::noinline]] void set_listed_tags(SpanData& span, const FinalizedTracerConfig& defaults,
-                                       const SpanConfig& config) {
+// Out of line, so that the usual span (no DD_TAGS, no tags in its SpanConfig) pays
+// neither for the loops nor for the registers they save.
+void set_listed_tags(SpanData& span, const FinalizedTracerConfig& defaults,
+                     const SpanConfig& config) {
   for (const auto& [key, value] : defaults.tags) span.meta.set(key, value);
   for (const auto& [key, value] : config.tags) span.meta.set(key, value);
-}
-
-}  // namespace
-
-void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
-                      const SpanConfig& config) {
-  if (!defaults.environment.empty()) span.meta.set_known(span_keys::kEnv, defaults.environment);
-  if (!defaults.tags.empty() || !config.tags.empty()) set_listed_tags(span, defaults, config);
 }
 
 namespace {
@@ -75,29 +65,6 @@ TraceSegment::~TraceSegment() {
   }
   // Last: the core may go with it.
   if (core_->segment_refs.release(core_shard_)) delete core_;
-}
-
-void TraceSegment::add_span(SpanData* span) {
-  std::lock_guard<SpinLock> lock(lock_);
-  add_span_locked(span);
-}
-
-void TraceSegment::add_root_span(SpanData* span) {
-  // No other thread can see this segment yet: no lock needed.
-  add_span_locked(span);
-}
-
-void TraceSegment::add_span_locked(SpanData* span) {
-  ++handles_;
-  if (spans_.empty() && !root_delivered_ && local_root_ == nullptr) {
-    local_root_ = span;
-    trace_id_ = span->trace_id;
-  }
-  if (spans_.size() < kMaxSpansPerSegment) {
-    spans_.push_back(Entry(span));
-    return;
-  }
-  refuse_span();
 }
 
 namespace {

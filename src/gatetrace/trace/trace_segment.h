@@ -30,7 +30,9 @@
 #include "gatetrace/sampling/trace_sampler.h"
 #include "gatetrace/span_config.h"
 #include "gatetrace/span_data.h"
+#include "gatetrace/span_keys.h"
 #include "gatetrace/trace/segment_pool.h"
+#include "gatetrace/tracer_config.h"
 
 namespace gatetrace {
 
@@ -44,9 +46,17 @@ class TracerCore;
 constexpr std::size_t kMaxSpansPerSegment = 100'000;
 struct SpanConfig;
 
+// set_initial_tags() past `env`: DD_TAGS, then the SpanConfig's own tags.
+void set_listed_tags(SpanData& span, const FinalizedTracerConfig& defaults,
+                     const SpanConfig& config);
+
 // The tags every new span starts with: `env`, DD_TAGS, then the SpanConfig's own.
-void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
-                      const SpanConfig& config);
+// Inline, since most spans only get `env`: the span creators pay no call for it.
+inline void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
+                             const SpanConfig& config) {
+  if (!defaults.environment.empty()) span.meta.set_known(span_keys::kEnv, defaults.environment);
+  if (!defaults.tags.empty() || !config.tags.empty()) set_listed_tags(span, defaults, config);
+}
 
 class TraceSegment final {
  public:
@@ -133,5 +143,30 @@ class TraceSegment final {
   std::vector<SpanLink> links_;
   TagList baggage_;
 };
+
+// add_span() and add_root_span() are inline: a child span's creation then makes no call
+// for them.
+inline void TraceSegment::add_span(SpanData* span) {
+  std::lock_guard<SpinLock> lock(lock_);
+  add_span_locked(span);
+}
+
+inline void TraceSegment::add_root_span(SpanData* span) {
+  // No other thread can see this segment yet: no lock needed.
+  add_span_locked(span);
+}
+
+inline void TraceSegment::add_span_locked(SpanData* span) {
+  ++handles_;
+  if (spans_.empty() && !root_delivered_ && local_root_ == nullptr) {
+    local_root_ = span;
+    trace_id_ = span->trace_id;
+  }
+  if (spans_.size() < kMaxSpansPerSegment) {
+    spans_.push_back(Entry(span));
+    return;
+  }
+  refuse_span();
+}
 
 }  // namespace gatetrace
