@@ -20,6 +20,15 @@ std::shared_ptr<TracerCore> start(const FinalizedTracerConfig& config) {
   return core;
 }
 
+// A segment for headers without a trace to continue: only their baggage carries over.
+// Out of line, so that other root spans do not build and destroy an ExtractedContext.
+[[gnu::noinline]] TraceSegment* new_segment_with_baggage_of(TracerCore& core,
+                                                            ExtractedContext& extracted) {
+  ExtractedContext baggage_only;
+  baggage_only.baggage = std::move(extracted.baggage);
+  return new TraceSegment(core, &baggage_only);
+}
+
 }  // namespace
 
 Tracer::Tracer(const FinalizedTracerConfig& config) : core_(start(config)) {}
@@ -54,13 +63,9 @@ Span make_root_span(const std::shared_ptr<TracerCore>& core, const SpanConfig& c
   }
   set_initial_tags(*span, core->config, config);
 
-  // Without a trace to continue, only the baggage carries over.
-  ExtractedContext baggage_only;
-  if (extracted != nullptr && !extracted->has_trace()) {
-    baggage_only.baggage = std::move(extracted->baggage);
-    extracted = &baggage_only;
-  }
-  auto* segment = new TraceSegment(*core, extracted);
+  auto* segment = extracted == nullptr || extracted->has_trace()
+                      ? new TraceSegment(*core, extracted)
+                      : new_segment_with_baggage_of(*core, *extracted);
   segment->add_root_span(span);
   return Span(span, segment);
 }
