@@ -54,7 +54,11 @@ class GATETRACE_API HttpServerSpan {
   ~HttpServerSpan();
 
   // The server span: the parent of the application's spans.
-  Span& span() { return server_; }
+  Span& span() {
+    // Whoever holds it may tag it: finishing then reads its error tags back.
+    span_shared_ = true;
+    return server_;
+  }
   // The inferred gateway span, or null when the request did not come through one.
   const Span* inferred_span() const { return inferred_.empty() ? nullptr : &inferred_; }
 
@@ -75,13 +79,22 @@ class GATETRACE_API HttpServerSpan {
   struct Arrival;
   HttpServerSpan(Tracer& tracer, const HttpServerRequest& request, const Arrival& arrival);
 
-  std::shared_ptr<TracerCore> core_;
+  // Not owned: the server span's trace segment keeps the core alive for as long as this
+  // object holds that span (a shared_ptr copy here cost two atomic read-modify-writes on
+  // a cache line all request threads share, per request). Null once moved from.
+  TracerCore* core_ = nullptr;
   Span inferred_;
   Span server_;
   std::string method_;
   std::optional<int> status_;
   int uncaught_at_start_ = 0;
   bool finished_ = false;
+  // Whether the server span can hold error.message/type/stack tags, which finishing
+  // copies to the inferred span: once span() has handed it out or set_error() tagged it
+  // (or DD_TAGS / DD_TRACE_HEADER_TAGS may name those keys). Until then only this object
+  // has tagged it, and finishing skips looking them up.
+  bool span_shared_ = false;
+  bool error_tagged_ = false;
 };
 
 }  // namespace gatetrace

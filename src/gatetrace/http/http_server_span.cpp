@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <typeinfo>
+#include <utility>
 
 #include "gatetrace/http/client_ip.h"
 #include "gatetrace/http/query_obfuscator.h"
@@ -24,25 +25,38 @@ namespace {
 
 constexpr std::size_t kUrlCap = 2048;
 
+// Whether `url` can change under the tracer's obfuscation pattern. With Datadog's
+// default pattern, a URL this thread just found unchangeable is settled without the
+// obfuscator (one compare, no call_once); `obfuscator` is then left null.
+bool url_may_change(const TracerCore& core, std::string_view url,
+                    const QueryObfuscator*& obfuscator) {
+  if (!core.config.query_string_obfuscation_regex && known_unchanged_by_default_pattern(url)) {
+    return false;
+  }
+  obfuscator = &query_obfuscator(core);
+  return obfuscator->may_change(url);
+}
+
 // http.url: the target when it is an absolute URL, else "http://" + Host + target; the
 // query string obfuscated. Joined in a per-thread string that keeps its capacity (and
 // is what the obfuscator rewrites), then handed to `set_tag`, which copies it into the
 // span's recycled storage. The view points into the target or that string.
-std::string_view server_url(const HttpServerRequest& request, const HeaderIndex& headers,
-                            const QueryObfuscator& obfuscator) {
+std::string_view server_url(const TracerCore& core, const HttpServerRequest& request,
+                            const HeaderIndex& headers) {
   thread_local std::string url;
+  const QueryObfuscator* obfuscator = nullptr;
   const std::string_view target = request.target.substr(0, kUrlCap);
   if (!target.empty() && target.front() != '/') {
-    if (!obfuscator.may_change(target)) return target;
+    if (!url_may_change(core, target, obfuscator)) return target;
     url.assign(target);
   } else {
     const std::string_view host = headers.get(IndexedHeader::kHost).value_or("").substr(0, 255);
     join_into(url, {"http://", host, target});
     // obfuscate_url looks from the first '?' (even one in the Host header) and changes
     // nothing without one; nor, with the default pattern, in most queries.
-    if (!obfuscator.may_change(url)) return url;
+    if (!url_may_change(core, url, obfuscator)) return url;
   }
-  obfuscator.obfuscate_url(url);
+  obfuscator->obfuscate_url(url);
   return url;
 }
 
@@ -184,7 +198,7 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
 // The spans are created straight into the members (no Span moved in and destroyed).
 HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request,
                                const Arrival& arrival)
-    : core_(tracer.core()),
+    : core_(tracer.core().get()),
       inferred_(arrival.proxy.valid ? create_inferred_span(tracer, arrival.headers,
                                                            arrival.proxy.fields, arrival.now)
                                     : Span()),
@@ -198,7 +212,7 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request,
   server_.set_tag("span.kind", "server");
   server_.set_tag("component", request.component);
   server_.set_tag("http.method", request.method);
-  server_.set_tag("http.url", server_url(request, headers, query_obfuscator(core)));
+  server_.set_tag("http.url", server_url(core, request, headers));
   if (config.client_ip_enabled) {
     if (auto ip = resolve_client_ip(headers, request.peer_address)) {
       server_.set_tag("http.client_ip", *ip);
@@ -212,13 +226,15 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request,
 }
 
 HttpServerSpan::HttpServerSpan(HttpServerSpan&& other) noexcept
-    : core_(std::move(other.core_)),
+    : core_(std::exchange(other.core_, nullptr)),
       inferred_(std::move(other.inferred_)),
       server_(std::move(other.server_)),
       method_(std::move(other.method_)),
       status_(other.status_),
       uncaught_at_start_(other.uncaught_at_start_),
-      finished_(other.finished_) {
+      finished_(other.finished_),
+      span_shared_(other.span_shared_),
+      error_tagged_(other.error_tagged_) {
   other.finished_ = true;
 }
 
@@ -245,6 +261,7 @@ void HttpServerSpan::set_exception(const std::exception& exception) {
 }
 
 void HttpServerSpan::set_error(std::string_view type, std::string_view message) {
+  error_tagged_ = true;
   server_.set_error_type(type);
   server_.set_error_message(message);
 }
@@ -265,13 +282,18 @@ void HttpServerSpan::tag_response_headers(const DictReader& response_headers) {
 void HttpServerSpan::finish() {
   if (finished_ || !core_) return;
   finished_ = true;
+  const FinalizedTracerConfig& config = core_->config;
   const TimePoint end = core_->clock->now();
-  if (!inferred_.empty() && !core_->config.partial_flush_enabled) {
+  // Tags that only the tracer's defaults, the header tags, the application (through
+  // span()) or set_error() can have put there.
+  const bool may_have_error_tags =
+      span_shared_ || error_tagged_ || !config.tags.empty() || !config.header_tags.empty();
+  if (!inferred_.empty() && !config.partial_flush_enabled) {
     // The inferred span takes status and error state while the server span is still
     // open, straight from its tags. Nothing can see the inferred span in between: the
     // trace is delivered once both are finished (the inferred span is its root), and
     // only a partial flush would deliver, and decide sampling, at the server span's end.
-    copy_server_outcome(inferred_, server_, status_, core_->config);
+    copy_server_outcome(inferred_, server_, status_, config, may_have_error_tags);
     server_.set_end_time(end);
     server_.finish();
     inferred_.set_end_time(end);
@@ -283,7 +305,7 @@ void HttpServerSpan::finish() {
   outcome.error = server_.error();
   // Copied before the server span finishes (its tags then belong to the exporter), and
   // only for an inferred span to copy them to.
-  if (!inferred_.empty()) {
+  if (!inferred_.empty() && may_have_error_tags) {
     using namespace std::string_view_literals;
     for (auto [key, out] : {std::pair{"error.message"sv, &outcome.error_message},
                             std::pair{"error.type"sv, &outcome.error_type},
@@ -294,7 +316,7 @@ void HttpServerSpan::finish() {
   outcome.end = end;
   server_.set_end_time(outcome.end);
   server_.finish();
-  if (!inferred_.empty()) finish_inferred_span(inferred_, outcome, core_->config);
+  if (!inferred_.empty()) finish_inferred_span(inferred_, outcome, config);
 }
 
 }  // namespace gatetrace

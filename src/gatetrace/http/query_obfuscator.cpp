@@ -215,6 +215,10 @@ thread_local UnchangedUrlCache unchanged_url;
 
 }  // namespace
 
+bool known_unchanged_by_default_pattern(std::string_view url) noexcept {
+  return unchanged_url.holds(url);
+}
+
 bool QueryObfuscator::may_change(std::string_view url) const {
   if (!regex_) return false;
   if (!default_pattern_) return !query_of(url).empty();

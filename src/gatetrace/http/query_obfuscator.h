@@ -68,6 +68,12 @@ bool may_match_default_pattern(std::string_view query) noexcept;
 // scan where SSE2 is not available.
 bool may_match_default_pattern_bytewise(std::string_view query) noexcept;
 
+// Whether `url` is the URL this thread last found unchangeable by Datadog's default
+// pattern (see QueryObfuscator::may_change). A caller whose tracer uses the default
+// pattern (DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP unset) then knows the answer without
+// the obfuscator, and without query_obfuscator()'s synchronization on first use.
+bool known_unchanged_by_default_pattern(std::string_view url) noexcept;
+
 // The tracer's obfuscator, compiled on first use and cached in the core.
 const QueryObfuscator& query_obfuscator(const TracerCore& core);
 

@@ -71,9 +71,10 @@ void copy_status(Span& inferred, std::optional<int> status, const FinalizedTrace
 }  // namespace
 
 void copy_server_outcome(Span& inferred, const Span& server, std::optional<int> status,
-                         const FinalizedTracerConfig& config) {
+                         const FinalizedTracerConfig& config, bool read_error_tags) {
   copy_status(inferred, status, config);
   if (server.error()) inferred.set_error(true);
+  if (!read_error_tags) return;
   if (auto message = server.lookup_tag("error.message")) inferred.set_error_message(*message);
   if (auto type = server.lookup_tag("error.type")) inferred.set_error_type(*type);
   if (auto stack = server.lookup_tag("error.stack")) inferred.set_error_stack(*stack);

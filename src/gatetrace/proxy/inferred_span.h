@@ -70,8 +70,10 @@ class StatusText {
 // them (the application may have set them itself), in the order finish_inferred_span
 // writes them. The values are read as views and written at once: no copies. The caller
 // then finishes the server span and the inferred span (at the same end).
+// `read_error_tags`: false when the caller knows the server span holds none of the three
+// (nothing but the caller has tagged it), which skips looking them up.
 void copy_server_outcome(Span& inferred, const Span& server, std::optional<int> status,
-                         const FinalizedTracerConfig& config);
+                         const FinalizedTracerConfig& config, bool read_error_tags = true);
 
 // What the server span ended with.
 struct ServerOutcome {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -243,6 +244,7 @@ class InferredOutcomeTest : public ::testing::TestWithParam<bool> {
       config.partial_flush_enabled = true;
       config.partial_flush_min_spans = 1;
     }
+    if (configure_) configure_(config);
     Tracer tracer(config);
     const HeaderListReader::Headers headers = {
         {"x-dd-proxy", "azure-apim"},
@@ -274,6 +276,7 @@ class InferredOutcomeTest : public ::testing::TestWithParam<bool> {
   }
 
   testing::TestTracerSetup setup_;
+  std::function<void(TracerConfig&)> configure_;
 };
 
 TEST_P(InferredOutcomeTest, StatusCodes) {
@@ -351,6 +354,63 @@ TEST_P(InferredOutcomeTest, ExceptionUnwindingThroughTheHelper) {
   EXPECT_EQ(outcome_tags(r.inferred),
             (Entries{{"error.message", "the request handler exited with an exception"},
                      {"error.type", "exception"}}));
+}
+
+// Finishing skips looking up the server span's error tags while only the helper has
+// tagged it; every way they can get there must still reach the inferred span.
+TEST_P(InferredOutcomeTest, NoErrorTagsWhileOnlyTheHelperTagged) {
+  for (int status : {200, 404, 500}) {
+    Result r = serve([status](HttpServerSpan& span) { span.set_status(status); });
+    EXPECT_EQ(outcome_tags(r.inferred), (Entries{{"http.status_code", std::to_string(status)}}));
+    EXPECT_EQ(r.inferred.error, status == 500);
+    EXPECT_EQ(tag(r.server, "error.message"), "<absent>");
+  }
+}
+
+TEST_P(InferredOutcomeTest, ErrorTagsFromSetErrorAndExceptions) {
+  Result r = serve([](HttpServerSpan& span) {
+    span.set_exception(std::out_of_range("no such widget"));
+    span.set_status(404);
+  });
+  EXPECT_TRUE(r.inferred.error);
+  EXPECT_EQ(outcome_tags(r.inferred), (Entries{{"http.status_code", "404"},
+                                               {"error.message", "no such widget"},
+                                               {"error.type", "std::out_of_range"}}));
+  Result empty = serve([](HttpServerSpan& span) { span.set_error("", ""); });
+  EXPECT_EQ(outcome_tags(empty.inferred), (Entries{{"error.message", ""}, {"error.type", ""}}));
+}
+
+TEST_P(InferredOutcomeTest, ErrorTagsThroughASpanHandedOutBeforeAMove) {
+  Result r = serve([](HttpServerSpan& span) {
+    span.span().set_tag("error.stack", "frame");
+    HttpServerSpan moved(std::move(span));  // takes what span() handed out along
+    moved.set_status(200);
+  });
+  EXPECT_TRUE(r.inferred.error);
+  EXPECT_EQ(outcome_tags(r.inferred),
+            (Entries{{"http.status_code", "200"}, {"error.stack", "frame"}}));
+}
+
+TEST_P(InferredOutcomeTest, ErrorTagsFromTheTracersDefaultTags) {
+  configure_ = [](TracerConfig& config) {
+    config.tags = std::vector<std::pair<std::string, std::string>>{{"error.type", "cfg"}};
+  };
+  Result r = serve([](HttpServerSpan& span) { span.set_status(200); });
+  EXPECT_TRUE(r.inferred.error) << "set_error_type marks the inferred span";
+  EXPECT_EQ(tag(r.inferred, "error.type"), "cfg");
+  EXPECT_FALSE(r.server.error);
+}
+
+TEST_P(InferredOutcomeTest, ErrorTagsFromHeaderTags) {
+  configure_ = [](TracerConfig& config) {
+    config.header_tags =
+        std::vector<std::pair<std::string, std::string>>{{"user-agent", "error.message"}};
+  };
+  Result r = serve([](HttpServerSpan& span) { span.set_status(201); });
+  EXPECT_TRUE(r.inferred.error);
+  EXPECT_EQ(outcome_tags(r.inferred),
+            (Entries{{"error.message", "curl/8.0"}, {"http.status_code", "201"}}))
+      << "the inferred span's own header tag keeps its place";
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, InferredOutcomeTest, ::testing::Bool(), [](const auto& info) {
