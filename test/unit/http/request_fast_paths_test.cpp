@@ -178,6 +178,63 @@ TEST(UnchangedUrlCache, HelperSeesEveryChangeBetweenRequests) {
   }
 }
 
+TEST(UnchangedUrlCache, KnownUnchangedIsTheDefaultPatternsLastAnswer) {
+  const QueryObfuscator by_default(std::nullopt, nullptr);
+  const QueryObfuscator custom(std::string("sort=[a-z]+"), nullptr);
+  EXPECT_FALSE(by_default.may_change("http://h/k?sort=asc"));
+  EXPECT_TRUE(known_unchanged_by_default_pattern("http://h/k?sort=asc"));
+  EXPECT_FALSE(known_unchanged_by_default_pattern("http://h/k?sort=asd"));
+  EXPECT_FALSE(known_unchanged_by_default_pattern("http://h/k?sort=as"));
+  EXPECT_TRUE(custom.may_change("http://h/k?sort=asd"));
+  EXPECT_TRUE(known_unchanged_by_default_pattern("http://h/k?sort=asc"))
+      << "a custom pattern neither fills nor clears it";
+  EXPECT_TRUE(by_default.may_change("http://h/k?token=1"));
+  EXPECT_TRUE(known_unchanged_by_default_pattern("http://h/k?sort=asc"));
+  bool other_thread = true;
+  std::thread([&] {
+    other_thread = known_unchanged_by_default_pattern("http://h/k?sort=asc");
+  }).join();
+  EXPECT_FALSE(other_thread);
+}
+
+// The helper settles a URL from that cache only for a tracer on the default pattern:
+// tracers with another pattern, none, or an invalid one (which falls back to the
+// default) serve the same URL on the same thread in between.
+TEST(UnchangedUrlCache, HelperUsesItOnlyForTheDefaultPattern) {
+  struct Case {
+    std::optional<std::string> pattern;
+    std::string url;
+  };
+  const std::string target = "/p?fields=name&sort=asc";
+  const Case cases[] = {
+      {std::nullopt, "http://h/p?fields=name&sort=asc"},
+      {std::string("sort=[a-z]+"), "http://h/p?fields=name&<redacted>"},
+      {std::string(""), "http://h/p?fields=name&sort=asc"},
+      {std::string("("), "http://h/p?fields=name&sort=asc"},
+      {std::nullopt, "http://h/p?fields=name&sort=asc"},
+      {std::string("fields"), "http://h/p?<redacted>=name&sort=asc"},
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (const Case& c : cases) {
+      testing::TestTracerSetup setup;
+      auto config = setup.config();
+      config.startup_logs = false;
+      config.query_string_obfuscation_regex = c.pattern;
+      Tracer tracer(config);
+      const HeaderListReader::Headers headers = {{"host", "h"}};
+      HeaderListReader reader(headers);
+      for (int i = 0; i < 2; ++i) {
+        { HttpServerSpan span(tracer, {"GET", target, "", &reader}); }
+        EXPECT_EQ(tag(setup.collector->spans_by_name()["web.request"], "http.url"), c.url)
+            << c.pattern.value_or("<default>");
+      }
+      // An absolute target goes through the same check.
+      { HttpServerSpan span(tracer, {"GET", "http://h" + target, "", &reader}); }
+      EXPECT_EQ(tag(setup.collector->spans_by_name()["web.request"], "http.url"), c.url);
+    }
+  }
+}
+
 // The per-thread SpanConfigs are written over from request to request: every resource,
 // longer or shorter than the last, non-ASCII or past the inline copies' sizes, is the
 // request's own.
