@@ -79,10 +79,15 @@ class GATETRACE_API HttpServerSpan {
   struct Arrival;
   HttpServerSpan(Tracer& tracer, const HttpServerRequest& request, const Arrival& arrival);
 
-  // Not owned: the server span's trace segment keeps the core alive for as long as this
-  // object holds that span (a shared_ptr copy here cost two atomic read-modify-writes on
-  // a cache line all request threads share, per request). Null once moved from.
-  TracerCore* core_ = nullptr;
+  // The tracer's core while either span is held here, else null. Not owned: the spans'
+  // trace segment keeps the core alive for as long as a handle on it exists (a
+  // shared_ptr copy here cost two atomic read-modify-writes per request on a cache line
+  // all request threads share). Both spans can be gone while the core is too: moved
+  // from, or the application moved the server span out of span() (and there is no
+  // inferred span).
+  TracerCore* live_core() const { return server_.empty() && inferred_.empty() ? nullptr : core_; }
+
+  TracerCore* core_ = nullptr;  // see live_core()
   Span inferred_;
   Span server_;
   std::string method_;

@@ -253,7 +253,8 @@ void HttpServerSpan::set_route(std::string_view route) {
 void HttpServerSpan::set_status(int status) {
   status_ = status;
   server_.set_tag("http.status_code", StatusText(status).view());
-  if (core_->config.http_server_error_statuses.contains(status)) server_.set_error(true);
+  const TracerCore* core = live_core();
+  if (core && core->config.http_server_error_statuses.contains(status)) server_.set_error(true);
 }
 
 void HttpServerSpan::set_exception(const std::exception& exception) {
@@ -267,7 +268,9 @@ void HttpServerSpan::set_error(std::string_view type, std::string_view message) 
 }
 
 void HttpServerSpan::tag_response_headers(const DictReader& response_headers) {
-  for (const auto& [header, tag] : core_->config.header_tags) {
+  const TracerCore* core = live_core();
+  if (!core) return;
+  for (const auto& [header, tag] : core->config.header_tags) {
     if (auto value = response_headers.lookup(header)) {
       const std::string response_tag =
           tag.rfind("http.request.headers.", 0) == 0
@@ -280,10 +283,11 @@ void HttpServerSpan::tag_response_headers(const DictReader& response_headers) {
 }
 
 void HttpServerSpan::finish() {
-  if (finished_ || !core_) return;
+  const TracerCore* core = live_core();
+  if (finished_ || !core) return;
   finished_ = true;
-  const FinalizedTracerConfig& config = core_->config;
-  const TimePoint end = core_->clock->now();
+  const FinalizedTracerConfig& config = core->config;
+  const TimePoint end = core->clock->now();
   // Tags that only the tracer's defaults, the header tags, the application (through
   // span()) or set_error() can have put there.
   const bool may_have_error_tags =
