@@ -74,14 +74,14 @@ namespace {
 // thread_local vector would be used after its destruction by a span finished then).
 // Taken by swapping, so that a collector that itself finishes spans (re-entering) gets
 // a list of its own.
-std::vector<SpanData*> take_ready_list() {
+// `pool`: this thread's (null while it exits), found once for both calls.
+std::vector<SpanData*> take_ready_list(SegmentPool* pool) {
   std::vector<SpanData*> out;
-  if (SegmentPool* pool = segment_pool()) out.swap(pool->spare_ready);
+  if (pool != nullptr) out.swap(pool->spare_ready);
   return out;
 }
-void give_back_ready_list(std::vector<SpanData*>& used) {
+void give_back_ready_list(SegmentPool* pool, std::vector<SpanData*>& used) {
   if (used.capacity() > SegmentPool::kMaxSpareCapacity) return;  // one huge trace: let it go
-  SegmentPool* pool = segment_pool();
   if (pool == nullptr || pool->spare_ready.capacity() >= used.capacity()) return;
   used.clear();
   pool->spare_ready.swap(used);
@@ -154,7 +154,8 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   // which writes them together with the root's sampling metrics.
   const bool decided_now = !decision_ && make_decision_locked();
   // Move the finished spans out, root first, keeping the unfinished ones in place.
-  ready = take_ready_list();
+  SegmentPool* const pool = segment_pool();
+  ready = take_ready_list(pool);
   ready.reserve(finished_);
   std::size_t kept = 0;
   for (const Entry& entry : spans_) {
@@ -177,7 +178,7 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   const int priority = tag_first_span_locked(*ready.front(), contains_root, decided_now);
   lock.unlock();
   deliver(ready, contains_root, priority);
-  give_back_ready_list(ready);
+  give_back_ready_list(pool, ready);
   // Only now: delivering reads this segment, which the handle keeps alive.
   if (release_handle) this->release_handle();
 }
