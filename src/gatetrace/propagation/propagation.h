@@ -21,6 +21,7 @@
 #include "gatetrace/dict_writer.h"
 #include "gatetrace/error.h"
 #include "gatetrace/expected.h"
+#include "gatetrace/propagation/w3c_members.h"
 #include "gatetrace/span_data.h"
 #include "gatetrace/trace_id.h"
 #include "gatetrace/tracer_config.h"
@@ -61,7 +62,9 @@ struct ExtractedContext {
   // Propagating trace tags (`_dd.p.*` only; `_dd.p.tid` is folded into trace_id.high).
   TagList trace_tags;
   // W3C tracestate members of other vendors, comma-joined in their original order.
-  std::optional<std::string> additional_w3c_tracestate;
+  // Used like the std::optional<std::string> it was (see w3c_members.h), without
+  // allocating for the usual one or two members.
+  W3cMembersText additional_w3c_tracestate;
   // Unknown subkeys of tracestate's dd= member, ';'-joined, kept for re-injection.
   std::optional<std::string> additional_datadog_w3c_tracestate;
   // tracestate `p:` (16 hex digits): the last Datadog span upstream; becomes the root's
@@ -90,7 +93,8 @@ struct InjectionContext {
   int sampling_priority = 1;
   const std::string* origin = nullptr;  // may be null
   const TagList* trace_tags = nullptr;  // `_dd.p.*`, without `_dd.p.tid`
-  const std::string* additional_w3c_tracestate = nullptr;
+  // A std::string or an extracted W3cMembersText (may be null).
+  W3cMembersRef additional_w3c_tracestate = nullptr;
   const std::string* additional_datadog_w3c_tracestate = nullptr;
   const TagList* baggage = nullptr;
 };

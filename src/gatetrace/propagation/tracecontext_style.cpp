@@ -270,7 +270,7 @@ void extract_tracecontext(const StyleHeaders& headers, ExtractionRole role, Styl
       context.datadog_last_parent_id = std::move(parsed.last_parent_id);
       context.trace_tags = std::move(parsed.trace_tags);
       if (!parsed.additional_w3c.empty()) {
-        context.additional_w3c_tracestate = std::move(parsed.additional_w3c);
+        context.additional_w3c_tracestate.take(std::move(parsed.additional_w3c));
       }
       if (!parsed.additional_datadog.empty()) {
         context.additional_datadog_w3c_tracestate = std::move(parsed.additional_datadog);

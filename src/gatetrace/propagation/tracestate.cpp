@@ -481,6 +481,31 @@ bool append_tidy_members(std::string_view others, ValueBuffer& out) {
   return true;
 }
 
+// The last non-empty list of other vendors' members that append_tidy_members took on
+// this thread. A trace injects the same members into every outgoing request, so their
+// check (a pass over every byte) is done once per text: a list equal to this one byte
+// for byte is tidy too. Trivial, so that the thread_local needs no initialization guard.
+struct TidyListMemo {
+  static constexpr std::size_t kCapacity = 64;
+  std::size_t size = 0;  // 0: none
+  char text[kCapacity];
+};
+
+thread_local TidyListMemo tidy_list_memo;
+
+bool is_last_tidy_list(std::string_view others) noexcept {
+  const TidyListMemo& memo = tidy_list_memo;
+  return others.size() == memo.size && others.size() != 0 &&
+         std::memcmp(others.data(), memo.text, others.size()) == 0;
+}
+
+void remember_tidy_list(std::string_view others) noexcept {
+  if (others.empty() || others.size() > TidyListMemo::kCapacity) return;
+  TidyListMemo& memo = tidy_list_memo;
+  std::memcpy(memo.text, others.data(), others.size());
+  memo.size = others.size();
+}
+
 // Any other list: its valid members, but `dd` and repeated keys, 31 at most.
 void append_valid_members(std::string_view others, ValueBuffer& out) {
   MemberKey keys[kTracestateMaxMembers];
@@ -553,8 +578,14 @@ void encode_tracestate(const InjectionContext& context, const char* span_hex, Va
   }
 
   if (context.additional_w3c_tracestate == nullptr) return;
-  if (!append_tidy_members(*context.additional_w3c_tracestate, out)) {
-    append_valid_members(*context.additional_w3c_tracestate, out);
+  const std::string_view others = *context.additional_w3c_tracestate;
+  if (is_last_tidy_list(others)) {
+    out.push_back(',');
+    out.append(others);
+  } else if (append_tidy_members(others, out)) {
+    remember_tidy_list(others);
+  } else {
+    append_valid_members(others, out);
   }
 }
 

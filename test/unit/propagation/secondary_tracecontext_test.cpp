@@ -158,7 +158,9 @@ TEST(SecondaryTracecontext, MergesOtherVendorsFromTidyAndOtherLists) {
       EXPECT_EQ(context.style, PropagationStyle::kDatadog);
       EXPECT_EQ(context.trace_id.high, 0x0af7651916cd43ddu);
       EXPECT_EQ(context.parent_id, 0xb7ad6b7169203331u);
-      EXPECT_EQ(context.additional_w3c_tracestate, c.others);
+      // As the std::optional<std::string> the trace segment keeps.
+      std::optional<std::string> others = context.additional_w3c_tracestate;
+      EXPECT_EQ(others, c.others);
       EXPECT_EQ(context.additional_datadog_w3c_tracestate, c.unknown_dd);
       EXPECT_TRUE(context.span_links.empty());
     }
