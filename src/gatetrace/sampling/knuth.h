@@ -30,6 +30,23 @@ inline bool knuth_keep(std::uint64_t id, double rate) {
   return knuth_hash(id) <= threshold;
 }
 
+// knuth_keep(id, rate) for one fixed rate, its threshold computed once (a sampler's
+// rules keep their rates, so a decision need not scale the rate again).
+class KnuthRate {
+ public:
+  explicit KnuthRate(double rate)
+      : threshold_(rate >= 1.0  ? ~std::uint64_t{0}
+                   : rate > 0.0 ? static_cast<std::uint64_t>(std::ldexp(rate, 64))
+                                : 0),
+        keeps_any_(rate > 0.0) {}
+
+  bool keeps(std::uint64_t id) const { return keeps_any_ && knuth_hash(id) <= threshold_; }
+
+ private:
+  std::uint64_t threshold_;
+  bool keeps_any_;  // false for rates <= 0 and NaN, which keep nothing (not even hash 0)
+};
+
 // `_dd.p.ksr`'s text: fixed-point with at most 6 decimals, rounded, trailing zeros
 // and a trailing dot removed, never an exponent ("0.5", "1", "0.333333", "0.000001";
 // 1e-7 is "0"). Rates outside [0, 1] are clamped.

@@ -3,14 +3,16 @@
 // trying each rule's SpanMatcher in turn; it is only cheaper:
 //   - rules are taken 64 at a time (a `Group`), one bit per rule. Each distinct
 //     condition on the service, name or resource is tested once per decision, for all
-//     the group's rules that state it, and only while one of those rules can still
-//     match; ANDing the fields' answers leaves the rules whose three globs match (a
-//     glob of only stars is no condition). Tags are then tried rule by rule, lowest
-//     bit first, so the first of those whose tags also match is the answer;
+//     the group's rules that state it. A rule states at most one condition per field,
+//     so a failed test rules out exactly its rules: the tests of all three fields run
+//     in one flat pass that collects the rules ruled out (a glob of only stars is no
+//     condition). Tags are then tried rule by rule, lowest bit first, among the rules
+//     left, so the first of those whose tags also match is the answer;
 //   - a literal of up to 16 bytes (a glob's exact, prefix and suffix classes, `?`
 //     included) compares with two masked words against the subject's first or last
 //     16 bytes, loaded once per decision (edge_words.h);
-//   - a tag key named by several rules is looked up in `meta` once per decision.
+//   - a tag key named by several rules is looked up in `meta` once per decision, by
+//     the intern id taken when compiling (one 4-byte compare per entry).
 //
 // Compiled once from configuration; `first_match` neither allocates nor locks.
 #pragma once
@@ -57,7 +59,6 @@ class RuleList {
     const Glob* glob = nullptr;
     How how = How::kGlob;
 
-    bool uses_words() const { return how != How::kGlob; }
     // `words` are `subject`'s (unused for kGlob).
     bool holds(std::string_view subject, const EdgeWords& words) const {
       if (how == How::kLiteral) return literal.holds_bytes(words);
@@ -65,64 +66,87 @@ class RuleList {
       return glob->match(subject);
     }
   };
-  // A distinct glob on one field, and the group's rules that state it.
+
+  // A plain literal on a field, compared with the field's edge words: `words_at` and
+  // `size_at` are byte offsets into the decision's EdgeWords array (the field's head or
+  // tail words, and its size), so that a test needs no per-field arithmetic.
+  struct WordTest {
+    EdgeLiteral literal;
+    std::uint64_t rules = 0;  // the group's rules that state this glob
+    std::uint32_t words_at = 0;
+    std::uint32_t size_at = 0;
+  };
+  // Any other glob on a field (with `?`, longer than 16 bytes, or general).
   struct FieldTest {
-    std::uint64_t rules = 0;
     Test test;
+    std::uint64_t rules = 0;
+    std::uint32_t field = 0;
+  };
+  // Where a field's distinct glob went when compiled, to find a repeated one.
+  enum class List : std::uint8_t { kShown, kSized, kOther };
+  struct FieldGlob {
+    std::string pattern;
+    List list;
+    std::uint32_t index;
   };
   struct TagTest {
-    std::uint32_t key = 0;        // index in `tag_keys_`
-    std::uint32_t cache_bit = 0;  // the key's bit in TagValues, 0 if not cached
     Test test;
+    std::uint32_t key = 0;        // index in `tag_keys_`
+    std::uint32_t key_id = 0;     // the key's intern id, 0 if the table did not take it
+    std::uint32_t cache_bit = 0;  // the key's bit in TagValues, 0 if not cached
+    std::uint32_t slot = 0;       // its slot in TagValues (kCachedKeys if not cached)
   };
   struct Group {
     std::size_t first_rule = 0;  // the index of bit 0's rule
     std::size_t count = 0;
-    // By field: the rules without a condition on it, and the field's distinct tests.
-    std::uint64_t unconstrained[kFields] = {0, 0, 0};
-    std::vector<FieldTest> field_tests[kFields];
-    // The patterns of `field_tests`, to find a repeated one when compiling.
-    std::vector<std::string> field_patterns[kFields];
-    // `field_tests` as evaluated, each kind in a tight loop without dispatch: the
-    // kLiteral ones whose bytes answer for the subject's size (edge_words.h), against
-    // the head words or the tail words, then the other kLiteral ones (with a size
-    // check), then the others.
-    std::vector<FieldTest> head_tests[kFields];
-    std::vector<FieldTest> tail_tests[kFields];
-    std::vector<FieldTest> literal_tests[kFields];
-    std::vector<FieldTest> other_tests[kFields];
+    std::uint64_t all = 0;  // a bit for each of the group's rules
+    // The distinct field globs, by how they are evaluated: literals whose bytes answer
+    // for the subject's size (edge_words.h), the other plain literals (with a size
+    // check), the rest. As compiled, by field (FieldGlob::index points there)...
+    std::vector<WordTest> shown_by_field[kFields];
+    std::vector<WordTest> sized_by_field[kFields];
+    std::vector<FieldGlob> field_globs[kFields];
+    // ... and as evaluated: the service's literals first, always compared (few of them
+    // can be skipped), then the name's and the resource's from `*_checked_from` on,
+    // skipped once all their rules are out (with many rules, most are out by then).
+    std::vector<WordTest> shown_tests;
+    std::vector<WordTest> sized_tests;
+    std::size_t shown_checked_from = 0;
+    std::size_t sized_checked_from = 0;
+    std::vector<FieldTest> other_tests;
     // Rule r's tag tests are tag_tests[tag_begin[r] .. tag_begin[r + 1]).
     std::vector<TagTest> tag_tests;
-    std::vector<std::uint32_t> tag_begin = {0};
+    std::uint32_t tag_begin[kGroupRules + 1] = {0};
   };
 
   // The `meta` values of the first kCachedKeys tag keys, looked up at most once per
-  // decision (null: not in `meta`). Slots are only read once their `looked_up` bit is set.
+  // decision; the last slot holds the value of a key past those, for one test. Only
+  // the slots whose `looked_up` bit is set are read, so they are left uninitialized
+  // (zeroing them would cost more than the lookups).
   static constexpr std::size_t kCachedKeys = 32;
   struct TagValues {
     std::uint32_t looked_up = 0;
-    TagLookup value[kCachedKeys];
+    std::uint32_t found = 0;  // among looked_up: in `meta`
+    const char* data[kCachedKeys + 1];
+    std::size_t size[kCachedKeys + 1];
   };
 
   Test compile(std::string_view pattern);
-  // The group's rules among `candidates` whose service, name and resource globs match.
-  static std::uint64_t fields_match(const Group& group, const EdgeWords (&words)[kFields],
-                                    const std::string_view (&fields)[kFields],
-                                    std::uint64_t candidates);
-  bool tags_match(const Group& group, std::size_t rule, const SpanData& span,
-                  TagValues& values) const;
+  void add_field_glob(Group& group, std::size_t field, std::string_view pattern, std::uint64_t bit);
+  // The group's rules that some glob on their service, name or resource rules out.
+  static std::uint64_t ruled_out(const Group& group, const EdgeWords (&words)[kFields],
+                                 const std::string_view (&fields)[kFields]);
   bool tag_holds(const TagTest& tag, const SpanData& span, TagValues& values) const;
+  // The lookup of a key not looked up yet in this decision: true when found, its value
+  // then in its slot.
+  bool look_up(const TagTest& tag, const Meta& meta, TagValues& values) const;
+  // tag_holds' parts past its common case (a plain or `?` literal on a tag in `meta`
+  // with an ASCII value), out of line: the key's metric, and the glob's own match.
+  bool metric_holds(const TagTest& tag, const SpanData& span) const;
+  static bool glob_holds(const Test& test, std::string_view value);
 
   std::deque<Glob> globs_;  // stable addresses for Test::glob
-  // A tag key, with its intern id (span_string.h; 0 if the table did not take it): a
-  // span's meta is searched by id, one 4-byte compare per entry at most.
-  struct TagKey {
-    std::string text;
-    std::uint32_t id = 0;
-  };
-  static TagLookup find_value(const Meta& meta, const TagKey& key);
-
-  std::vector<TagKey> tag_keys_;
+  std::vector<std::string> tag_keys_;
   std::vector<Group> groups_;
   std::size_t size_ = 0;
 };

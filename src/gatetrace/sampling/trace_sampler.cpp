@@ -24,7 +24,7 @@ struct TraceSampler::State {
     rates_by_rule.reserve(config.trace_sampling_rules.size());
     for (const TraceSamplingRule& rule : config.trace_sampling_rules) {
       rules.add(rule.service, rule.name, rule.resource, rule.tags);
-      rates_by_rule.push_back(rule.sample_rate);
+      rates_by_rule.push_back({rule.sample_rate, KnuthRate(rule.sample_rate)});
     }
   }
 
@@ -34,7 +34,11 @@ struct TraceSampler::State {
   }
 
   RuleList rules;
-  std::vector<double> rates_by_rule;  // rules' sample rates, by index
+  struct RuleRate {
+    double rate;
+    KnuthRate knuth;  // the rate's threshold, computed once
+  };
+  std::vector<RuleRate> rates_by_rule;  // rules' sample rates, by index
   Limiter limiter;
   std::string environment;
 
@@ -55,11 +59,11 @@ SamplingDecision TraceSampler::decide(const SpanData& local_root) {
 
   const std::size_t rule = state_->rules.first_match(local_root);
   if (rule != RuleList::kNoMatch) {
-    const double rate = state_->rates_by_rule[rule];
+    const State::RuleRate& rate = state_->rates_by_rule[rule];
     decision.mechanism = SamplingMechanism::kRule;
-    decision.rule_rate = rate;
+    decision.rule_rate = rate.rate;
     decision.priority = -1;  // USER_REJECT
-    if (knuth_keep(id, rate)) {
+    if (rate.knuth.keeps(id)) {
       const Limiter::Result limited = state_->limiter.allow();
       decision.limiter_rate = limited.effective_rate;
       if (limited.allowed) decision.priority = 2;  // USER_KEEP

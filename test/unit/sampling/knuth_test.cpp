@@ -73,6 +73,48 @@ TEST(Knuth, KeepsTheRatesShareOfRandomIds) {
   }
 }
 
+// KnuthRate computes the threshold once; it must keep exactly the ids knuth_keep keeps,
+// at the edges too: hash 0 (id 0), the threshold itself and one past it, rates that
+// keep nothing (0, -0, negative, NaN) or everything (1 and above, infinity).
+TEST(Knuth, PrecomputedRateKeepsExactlyAsKnuthKeep) {
+  std::vector<double> rates = {0.0,
+                               -0.0,
+                               -0.5,
+                               std::numeric_limits<double>::quiet_NaN(),
+                               std::numeric_limits<double>::denorm_min(),
+                               1e-300,
+                               1e-9,
+                               0.25,
+                               0.5,
+                               1.0 / 3.0,
+                               std::nextafter(1.0, 0.0),
+                               1.0,
+                               1.5,
+                               std::numeric_limits<double>::infinity()};
+  std::mt19937_64 random(99);
+  for (int i = 0; i < 200; ++i)
+    rates.push_back(std::ldexp(static_cast<double>(random() >> 11), -53));
+  for (const double rate : rates) {
+    const KnuthRate precomputed(rate);
+    std::vector<std::uint64_t> ids = {0, 1, 2, kMax, kMax - 1};
+    // Ids whose hash is at, just under and just over the threshold (the hash is a
+    // bijection: the inverse of 1111111111111111111 mod 2^64 finds them).
+    if (rate > 0.0 && rate < 1.0) {
+      std::uint64_t inverse = 1;
+      for (int step = 0; step < 6; ++step) inverse *= 2 - kKnuthFactor * inverse;
+      const auto threshold = static_cast<std::uint64_t>(std::ldexp(rate, 64));
+      for (const std::uint64_t hash : {threshold - 1, threshold, threshold + 1}) {
+        ASSERT_EQ(knuth_hash(hash * inverse), hash);
+        ids.push_back(hash * inverse);
+      }
+    }
+    for (int i = 0; i < 200; ++i) ids.push_back(random());
+    for (const std::uint64_t id : ids) {
+      ASSERT_EQ(precomputed.keeps(id), knuth_keep(id, rate)) << rate << " " << id;
+    }
+  }
+}
+
 TEST(Knuth, FormatsTheRateAsDatadogTracersDo) {
   EXPECT_EQ(format_knuth_rate(0.5), "0.5");
   EXPECT_EQ(format_knuth_rate(1.0), "1");

@@ -533,5 +533,111 @@ TEST(RuleList, PrefixesAndSuffixesOnShortSubjectsAgree) {
   }
 }
 
+// The field tests of all three fields run in one pass that collects the rules they rule
+// out: one glob on different fields stays one test per field, and a glob repeated on one
+// field is one test for all its rules (in each of the compiled lists: literals whose
+// bytes show the size, literals with a size check, `?` literals and other globs).
+TEST(RuleList, OneGlobOnSeveralFieldsAndRules) {
+  for (const std::string pattern : {"web*", "web", "w?b", "w*b*", "web-backend-12345678*"}) {
+    const std::vector<RuleSpec> specs = {
+        {pattern, "x", "*", {}},         {"*", pattern, "y", {}}, {"*", "*", pattern, {}},
+        {pattern, pattern, "z", {}},     {pattern, "*", "*", {}}, {"*", pattern, "*", {}},
+        {pattern, pattern, pattern, {}}, {"*", "*", "*", {}},
+    };
+    const Reference reference(specs);
+    const std::vector<std::string> subjects = {"web",
+                                               "WEB",
+                                               "wab",
+                                               "x",
+                                               "y",
+                                               "z",
+                                               "web-backend-12345678",
+                                               "w\xc3\xa9"
+                                               "b",
+                                               ""};
+    for (const std::string& service : subjects) {
+      for (const std::string& name : subjects) {
+        for (const std::string& resource : subjects) {
+          const SpanData span = span_of(service, name, resource);
+          ASSERT_EQ(reference.list().first_match(span), reference.expected(span))
+              << pattern << ": " << service << " / " << name << " / " << resource;
+        }
+      }
+    }
+  }
+}
+
+// Keys past the per-decision cache share one slot: two of them in one rule, each with
+// its own value, must not see each other's.
+TEST(RuleList, UncachedKeysInOneRuleKeepTheirOwnValues) {
+  std::vector<RuleSpec> specs;
+  for (int i = 0; i < 36; ++i)
+    specs.push_back({"nope", "*", "*", {{"key" + std::to_string(i), "*"}}});
+  specs.push_back({"*", "*", "*", {{"key34", "a*"}, {"key35", "b*"}, {"key34", "*1"}}});
+  specs.push_back({"*", "*", "*", {{"key35", "b*"}, {"key0", "c"}}});
+  const Reference reference(specs);
+  SpanData span = span_of("s", "n", "r");
+  span.meta.set("key34", std::string("a1"));
+  span.meta.set("key35", std::string("b2"));
+  EXPECT_EQ(reference.list().first_match(span), 36u);
+  span.meta.set("key34", std::string("b1"));
+  EXPECT_EQ(reference.list().first_match(span), RuleList::kNoMatch);
+  span.meta.set("key0", std::string("C"));
+  EXPECT_EQ(reference.list().first_match(span), 37u);
+  span.meta.set("key35", std::string("a1"));
+  EXPECT_EQ(reference.list().first_match(span), reference.expected(span));
+  EXPECT_EQ(reference.list().first_match(span), RuleList::kNoMatch);
+}
+
+// A span may hold a rule's key as text rather than by intern id: set before the rules
+// interned it (the doorkeeper keeps a key seen once on a thread as text), or too long
+// for the table (never interned, so the rule has no id for it either). Both are found,
+// next to keys held by id, in `meta` and in `metrics`.
+TEST(RuleList, TagKeysHeldAsTextAreFound) {
+  static int fresh = 0;
+  const std::string long_key(300, 'k');
+  std::mt19937 random(5);
+  for (int round = 0; round < 100; ++round) {
+    const std::string text_key = "rule.list.text.key." + std::to_string(fresh++);
+    const std::string other_key = "rule.list.other.key." + std::to_string(fresh++);
+    const std::vector<std::string> keys = {text_key, other_key, long_key, "tier"};
+    std::vector<SpanData> spans(10);
+    for (SpanData& span : spans) {
+      span = span_of("s", "n", "r");
+      for (const std::string& key : keys) {
+        switch (random() % 3) {
+          case 0:
+            span.meta.set(key, std::string(random() % 2 ? "v1" : "w2"));
+            break;
+          case 1:
+            span.metrics.set(key, random() % 2 ? 1.0 : 2.0);
+            break;
+          default:
+            break;
+        }
+      }
+    }
+    // The rules come after the spans: text_key is interned only now.
+    std::vector<RuleSpec> specs;
+    for (std::size_t n = 1 + random() % 5; n > 0; --n) {
+      Tags tags;
+      for (std::size_t t = 1 + random() % 2; t > 0; --t) {
+        tags.emplace_back(keys[random() % keys.size()], random() % 2 ? "v*" : "*1");
+      }
+      specs.push_back({"*", "*", "*", tags});
+    }
+    const Reference reference(specs);
+    for (const SpanData& span : spans) {
+      ASSERT_EQ(reference.list().first_match(span), reference.expected(span)) << round;
+    }
+  }
+  RuleList list;
+  list.add("*", "*", "*", {{long_key, "v"}});
+  SpanData span = span_of("s", "n", "r");
+  EXPECT_EQ(list.first_match(span), RuleList::kNoMatch);
+  span.meta.set(long_key, std::string("V"));
+  EXPECT_EQ(list.first_match(span), 0u);
+}
+
 }  // namespace
 }  // namespace gatetrace
