@@ -1,11 +1,12 @@
 // Well-known tag and metric keys: the tracer's own (`env`, `version`, `_dd.*`, the
-// sampling metrics) have fixed intern ids, so that the code writing them on every span
-// or trace names the key by id and skips the intern lookup (see span_string.h). Their
+// sampling metrics) and the HTTP helper's have fixed intern ids, so that the code writing them on
+// every span or trace names the key by id and skips the intern lookup (see span_string.h). Their
 // records are constants of the library; the intern table starts with them, so
 // SpanString::intern("env") also gives span_keys::kEnv.
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 namespace gatetrace {
 namespace span_keys {
@@ -28,7 +29,51 @@ constexpr std::uint32_t kLimitRate = 15;         // "_dd.limit_psr"
 constexpr std::uint32_t kErrorMessage = 16;      // "error.message"
 constexpr std::uint32_t kErrorType = 17;         // "error.type"
 constexpr std::uint32_t kErrorStack = 18;        // "error.stack"
-constexpr std::uint32_t kCount = 18;             // ids 1..kCount
+// The HTTP helper's and the inferred span's keys, set on every traced request.
+constexpr std::uint32_t kComponent = 19;       // "component"
+constexpr std::uint32_t kSpanKind = 20;        // "span.kind"
+constexpr std::uint32_t kHttpMethod = 21;      // "http.method"
+constexpr std::uint32_t kHttpUrl = 22;         // "http.url"
+constexpr std::uint32_t kHttpClientIp = 23;    // "http.client_ip"
+constexpr std::uint32_t kHttpRoute = 24;       // "http.route"
+constexpr std::uint32_t kHttpUserAgent = 25;   // "http.useragent"
+constexpr std::uint32_t kHttpStatusCode = 26;  // "http.status_code"
+constexpr std::uint32_t kCount = 26;           // ids 1..kCount
+// A fixed key's bit in Meta's key filter is its id: at most 31 fixed keys, so that
+// no two of them share a bit (a span's tags of these keys never collide).
+static_assert(kCount < 32, "one key-filter bit per fixed key");
+
+// The fixed keys' texts by id (kTexts[0] is id 0's, the empty text): code that names a
+// key by a constant id knows its length at compile time.
+constexpr std::string_view kTexts[kCount + 1] = {
+    "",
+    "env",
+    "version",
+    "language",
+    "runtime-id",
+    "_dd.origin",
+    "_dd.p.tid",
+    "_dd.p.dm",
+    "_dd.propagation_error",
+    "_dd.parent_id",
+    "_sampling_priority_v1",
+    "_dd.base_service",
+    "process_id",
+    "_dd.agent_psr",
+    "_dd.rule_psr",
+    "_dd.limit_psr",
+    "error.message",
+    "error.type",
+    "error.stack",
+    "component",
+    "span.kind",
+    "http.method",
+    "http.url",
+    "http.client_ip",
+    "http.route",
+    "http.useragent",
+    "http.status_code",
+};
 
 }  // namespace span_keys
 }  // namespace gatetrace

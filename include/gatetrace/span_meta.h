@@ -5,12 +5,15 @@
 // (span_string.h: keys are few and repeat across spans, so their text is stored once
 // per process) and its value by offset and length in the area. A key the intern table
 // does not take (too long, the table full, or not yet seen twice by the doorkeeper) is
-// stored in the area too, before its value; lookups compare ids (one 4-byte compare
-// per entry), and texts only while the map holds such a key. The first kInlineBytes of area are
-// inside the Meta itself, so inside the SpanData: a span with a handful of short tags allocates
-// nothing for them. A larger area is one heap block, which a recycled span keeps (see span_pool.h).
-// Text that is overwritten or erased stays in place until the area is next copied (when it grows),
-// which keeps only the live text: the area stays within about twice what is live.
+// stored in the area too, before its value. An entry's key word holds the id and the
+// key's length, so a lookup compares one word per entry (and text only for keys kept in
+// the area of the same length), after a 32-bit filter of the keys present, by a bit of
+// each key's text (the tracer's and the HTTP helper's keys each have their own). The
+// first kInlineBytes of area are inside the Meta itself, so inside the SpanData: a span
+// with a handful of short tags allocates nothing for them. A larger area is one heap
+// block, which a recycled span keeps (see span_pool.h). Text that is overwritten or
+// erased stays in place until the area is next copied (when it grows), which keeps only
+// the live text: the area stays within about twice what is live.
 //
 // Reading: `for (const auto& [key, value] : meta)` gives string_views;
 // `if (auto value = meta.find(key)) use(*value);` (see TagLookup).
@@ -25,6 +28,7 @@
 #include <string_view>
 #include <utility>
 
+#include "gatetrace/span_keys.h"
 #include "gatetrace/span_string.h"
 #include "gatetrace/text_copy.h"
 
@@ -117,9 +121,9 @@ class GATETRACE_API Meta {
     char* const area = this->area();
     const std::size_t used = size_ * sizeof(Entry);
     if (value.size() <= kInlineValueBytes && text_start_ >= used + sizeof(Entry) + value.size()) {
-      const std::uint32_t id = recycled_id(area + used, key);
-      if (id != 0 && (key_bits_ & key_bit(id)) == 0) {
-        append(area, id, value);
+      const detail::StringRecord* record = recycled_record(area + used, key);
+      if (record != nullptr && (key_bits_ & key_bit(record)) == 0) {
+        append(area, key_word(record->id, key.size()), key_bit(record), value);
         return;
       }
     }
@@ -127,24 +131,31 @@ class GATETRACE_API Meta {
   }
   // set() for a key of span_keys.h, or any id SpanString::intern() gave (no lookup).
   void set_known(std::uint32_t known_key, std::string_view value) {
-    set_by_id(known_key, SpanString::interned(known_key)->view(), value);
+    // Inline for a new key and a short value with room for it; for a constant fixed
+    // key, the key's word and bit are constants too.
+    const std::uint32_t bit = known_key_bit(known_key);
+    if ((key_bits_ & bit) == 0 && value.size() <= kInlineValueBytes &&
+        free_bytes() >= sizeof(Entry) + value.size()) {
+      append(area(), known_key_word(known_key), bit, value);
+      return;
+    }
+    set_known_slow(known_key, value);
   }
 
   // The value of `key`, if present (its text is valid until the map next changes).
   TagLookup find(std::string_view key) const {
-    const std::size_t i = index_of(SpanString::lookup(key), key);
+    const std::size_t i = index_of_text(key);
     if (i == kNotFound) return nullptr;
     return TagLookup(value_of(entry(i)));
   }
   // find() for a key of span_keys.h, or any id SpanString::intern() gave.
   TagLookup find_known(std::uint32_t known_key) const {
-    const std::size_t i = index_of(known_key, SpanString::interned(known_key)->view());
+    if ((key_bits_ & known_key_bit(known_key)) == 0) return nullptr;
+    const std::size_t i = index_of(known_key, ~std::uint32_t{0}, known_text(known_key));
     if (i == kNotFound) return nullptr;
     return TagLookup(value_of(entry(i)));
   }
-  bool contains(std::string_view key) const {
-    return index_of(SpanString::lookup(key), key) != kNotFound;
-  }
+  bool contains(std::string_view key) const { return index_of_text(key) != kNotFound; }
   // Removes `key`; true if it was present. The others keep their order.
   bool erase(std::string_view key);
 
@@ -180,8 +191,64 @@ class GATETRACE_API Meta {
         f(std::string_view(area + offset, key_size),
           std::string_view(area + offset + key_size, size));
       } else {
-        const detail::StringRecord* record = SpanString::interned(key);
+        const detail::StringRecord* record = SpanString::interned(key & kIdMask);
         f(std::string_view(record->text(), record->size), std::string_view(area + offset, size));
+      }
+    }
+  }
+
+  // For the encoder, which writes a key from its intern record (see span_encoder.cpp).
+  // A tag's key word: kInlineKey | the key's size for a key kept in the area, else
+  // interned_key_word(its id, its size).
+  static constexpr std::uint32_t kInlineKey = 0x80000000u;
+  static constexpr std::uint32_t interned_key_word(std::uint32_t id, std::size_t size) noexcept {
+    return key_word(id, size);
+  }
+  // At least the bytes of all keys and values (for the encoder's bound): the area's text,
+  // live or not, and each interned key's length from its entry's key word (a key kept
+  // in the area counts up to 255 bytes more there).
+  std::size_t text_bytes_bound() const noexcept {
+    std::size_t bytes = capacity() - text_start_;
+    const char* area = this->area();
+    const char* end = area + size_ * sizeof(Entry);
+    for (const char* entry = area; entry != end; entry += sizeof(Entry)) {
+      std::uint32_t key;
+      std::memcpy(&key, entry, sizeof key);
+      bytes += (key >> kKeySizeShift) & 0xff;
+    }
+    return bytes;
+  }
+  // Calls f(key_word) for each tag, reading the entries only.
+  template <typename F>
+  void for_each_key_word(F&& f) const {
+    const char* area = this->area();
+    const char* end = area + size_ * sizeof(Entry);
+    for (const char* entry = area; entry != end; entry += sizeof(Entry)) {
+      std::uint32_t key;
+      std::memcpy(&key, entry, sizeof key);
+      f(key);
+    }
+  }
+  // Calls f(key_record, key_text, value) for each tag, in order: key_record is the key's
+  // intern record, or null for a key kept in the area, whose text key_text then is.
+  template <typename F>
+  void for_each_raw(F&& f) const {
+    // The end computed once: f's writes through char pointers may alias the map.
+    const char* area = this->area();
+    const char* end = area + size_ * sizeof(Entry);
+    for (const char* entry = area; entry != end; entry += sizeof(Entry)) {
+      std::uint32_t key, offset, size;
+      std::memcpy(&key, entry, sizeof key);
+      std::memcpy(&offset, entry + 4, sizeof offset);
+      std::memcpy(&size, entry + 8, sizeof size);
+      if (key & kInlineKey) {
+        const std::uint32_t key_size = key & ~kInlineKey;
+        f(static_cast<const detail::StringRecord*>(nullptr),
+          std::string_view(area + offset, key_size),
+          std::string_view(area + offset + key_size, size));
+      } else {
+        f(SpanString::interned(key & kIdMask), std::string_view(),
+          std::string_view(area + offset, size));
       }
     }
   }
@@ -192,14 +259,23 @@ class GATETRACE_API Meta {
   }
 
  private:
-  // `key`: an intern id, or kInlineKey | the key's length when its text is in the area,
-  // at `offset`, before the value. `size`: the value's length.
+  // `key`: key_word(intern id, key's length), or kInlineKey | the key's length when its
+  // text is in the area, at `offset`, before the value. `size`: the value's length.
   struct Entry {
     std::uint32_t key;
     std::uint32_t offset;
     std::uint32_t size;
   };
-  static constexpr std::uint32_t kInlineKey = 0x80000000u;
+  static constexpr std::uint32_t kIdMask = 0xffff;
+  static constexpr unsigned kKeySizeShift = 16;
+  // An interned key's word: its id, and its length above it (interned texts are at most
+  // 200 bytes, so bit 31 stays clear), so that finding a key compares one word with
+  // both. With id 0 (a key not interned) no entry has the word: only the id's bits are
+  // zero, and the length is cut to 8 bits so that it never reaches kInlineKey.
+  static constexpr std::uint32_t key_word(std::uint32_t id, std::size_t size) noexcept {
+    static_assert(detail::kMaxInternedStrings <= kIdMask + 1, "ids fit below the length");
+    return id | (static_cast<std::uint32_t>(size & 0xff) << kKeySizeShift);
+  }
   static constexpr std::size_t kNotFound = ~std::size_t{0};
   // Values up to this size are copied inline by set() (detail::move_chars calls memmove
   // beyond it).
@@ -226,47 +302,74 @@ class GATETRACE_API Meta {
     return capacity;
   }
   std::size_t free_bytes() const noexcept { return text_start_ - size_ * sizeof(Entry); }
-  // One of 32 bits for an id; key_bits_ holds those of the keys present (all of them
-  // while a key is kept in the area), so that setting a new tag, or looking up an
-  // absent one, usually skips the scan.
-  static std::uint32_t key_bit(std::uint32_t id) noexcept { return std::uint32_t{1} << (id & 31); }
+  // One of 32 bits for a key's text; key_bits_ holds those of the keys present, so that
+  // setting a new tag, or looking up an absent one, usually skips the scan. The bit
+  // belongs to the text, not to the id, so that a key kept in the area (no id) has the
+  // bit it will have once interned: the fixed keys each have their own (span_keys.h),
+  // the others one from a hash of their text (StringRecord::key_info).
+  static std::uint32_t key_bit(const detail::StringRecord* record) noexcept {
+    return std::uint32_t{1} << record->filter_bit();
+  }
+  // The text, bit and key word of a key of span_keys.h (constants for a constant id), or
+  // of any id SpanString::intern() gave.
+  static std::string_view known_text(std::uint32_t known_key) noexcept {
+    return known_key <= span_keys::kCount ? span_keys::kTexts[known_key]
+                                          : SpanString::interned(known_key)->view();
+  }
+  static std::uint32_t known_key_bit(std::uint32_t known_key) noexcept {
+    return known_key <= span_keys::kCount ? std::uint32_t{1} << known_key
+                                          : key_bit(SpanString::interned(known_key));
+  }
+  static std::uint32_t known_key_word(std::uint32_t known_key) noexcept {
+    return key_word(known_key, known_text(known_key).size());
+  }
+  // The bit of `key`, whose intern id is `id` (0 when it is not interned).
+  static std::uint32_t key_bit(std::uint32_t id, std::string_view key) noexcept {
+    return id != 0 ? key_bit(SpanString::interned(id))
+                   : std::uint32_t{1} << SpanString::key_bit_of(key);
+  }
   static std::uint32_t inline_key_size(const Entry& e) noexcept {
     return (e.key & kInlineKey) ? (e.key & ~kInlineKey) : 0;
   }
   std::string_view key_of(const Entry& e) const noexcept {
     if (e.key & kInlineKey) return {area() + e.offset, e.key & ~kInlineKey};
-    return SpanString::interned(e.key)->view();
+    return SpanString::interned(e.key & kIdMask)->view();
   }
   std::string_view value_of(const Entry& e) const noexcept {
     return {area() + e.offset + inline_key_size(e), e.size};
   }
-  // The id of `key` when the next entry's place still holds it from before the last
-  // clear(), else 0. A recycled span is usually tagged as it was the last time, key by
+  // The record of `key` when the next entry's place still names it from before the last
+  // clear(), else null. A recycled span is usually tagged as it was the last time, key by
   // key in the same order: the old entry names the key, and comparing its text costs
   // less than the intern lookup. The place may hold anything (an older entry, old
   // text, zeros): any id whose record holds `key` is `key`'s id.
   // `next`: the next entry's place, inside the free space.
-  static std::uint32_t recycled_id(const char* next, std::string_view key) noexcept {
-    std::uint32_t id;
-    std::memcpy(&id, next, sizeof id);
-    const detail::StringRecord* record = SpanString::interned_or_null(id);
-    // Keys over 32 bytes take the lookup: same_text() would call memcmp for them.
-    if (record == nullptr || record->size != key.size() || key.size() > 32 ||
+  static const detail::StringRecord* recycled_record(const char* next,
+                                                     std::string_view key) noexcept {
+    std::uint32_t word;
+    std::memcpy(&word, next, sizeof word);
+    const std::uint32_t id = word & kIdMask;
+    const detail::StringRecord* record = SpanString::interned(id);
+    // Keys over 32 bytes take the lookup: same_text() would call memcmp for them. So does
+    // the empty key (never interned: id 0's record, the empty text, must not name it).
+    if (record == nullptr || record->size != key.size() || key.size() - 1 >= 32 ||
         !detail::same_text(record->text(), key)) {
-      return 0;
+      return nullptr;
     }
-    return id;
+    return record;
   }
-  // The entry of `key`, whose intern id is `id` (0 when it is not interned).
-  std::size_t index_of(std::uint32_t id, std::string_view key) const noexcept {
-    if ((key_bits_ & key_bit(id)) == 0) return kNotFound;
+  // The entry of `key`, whose intern id is `id` (0 when it is not interned) and whose
+  // filter bit is `bit`.
+  std::size_t index_of(std::uint32_t id, std::uint32_t bit, std::string_view key) const noexcept {
+    if ((key_bits_ & bit) == 0) return kNotFound;
     const char* area = this->area();
+    const std::uint32_t word = key_word(id, key.size());
     const std::uint32_t inline_key = kInlineKey | static_cast<std::uint32_t>(key.size());
     for (std::size_t i = 0; i < size_; ++i) {
       const char* entry = area + i * sizeof(Entry);
       std::uint32_t stored;
       std::memcpy(&stored, entry, sizeof stored);
-      if (stored == id) return i;
+      if (stored == word) return i;
       // A key kept in the area (of the same size) has no id (nor has `key` when it is
       // not interned, or was not when that entry was written): only its text can tell.
       if (stored == inline_key) {
@@ -278,34 +381,42 @@ class GATETRACE_API Meta {
     return kNotFound;
   }
 
-  void set_by_id(std::uint32_t id, std::string_view key, std::string_view value) {
-    const std::size_t found = index_of(id, key);
+  // The entry of `key`, found by its text.
+  std::size_t index_of_text(std::string_view key) const;
+
+  void set_by_id(std::uint32_t id, std::uint32_t bit, std::string_view key,
+                 std::string_view value) {
+    const std::size_t found = index_of(id, bit, key);
     // The common case, inline: a new key the table knows, and room for it.
     if (found == kNotFound && id != 0 && free_bytes() >= sizeof(Entry) + value.size()) {
-      append(area(), id, value);
+      append(area(), key_word(id, key.size()), bit, value);
       return;
     }
-    set_other(id, found, key, value);
+    set_other(id, bit, found, key, value);
   }
-  // Adds a tag of interned key `id` (not present); the caller checked for room.
-  void append(char* area, std::uint32_t id, std::string_view value) noexcept {
+  // Adds a tag of an interned key (not present), whose key word is `word` and filter bit
+  // `bit`; the caller checked for room.
+  void append(char* area, std::uint32_t word, std::uint32_t bit, std::string_view value) noexcept {
     const auto size = static_cast<std::uint32_t>(value.size());
     text_start_ -= size;
     // Free space: it cannot overlap `value`, even when `value` is this map's text.
     detail::move_chars(area + text_start_, value.data(), size);
     // The entry as a word (key, offset) and the size: two stores.
     static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "Entry written as words");
-    const std::uint64_t head = id | (std::uint64_t{text_start_} << 32);
+    const std::uint64_t head = word | (std::uint64_t{text_start_} << 32);
     char* entry = area + size_ * sizeof(Entry);
     std::memcpy(entry, &head, sizeof head);
     std::memcpy(entry + sizeof head, &size, sizeof size);
     ++size_;
-    key_bits_ |= key_bit(id);
+    key_bits_ |= bit;
   }
   // set() past its inline case: the key's id from the intern table, then set_by_id().
   void set_slow(std::string_view key, std::string_view value);
+  // set_known() past its inline case.
+  void set_known_slow(std::uint32_t known_key, std::string_view value);
   // set() for the rest: an existing key (at `found`), a key kept in the area, or no room.
-  void set_other(std::uint32_t id, std::size_t found, std::string_view key, std::string_view value);
+  void set_other(std::uint32_t id, std::uint32_t bit, std::size_t found, std::string_view key,
+                 std::string_view value);
   // Makes room for `entries` more entries and `text` more bytes of text, moving the
   // live tags to a larger heap block if needed.
   void reserve_room(std::size_t entries, std::size_t text);
@@ -329,7 +440,7 @@ class GATETRACE_API Meta {
   std::uint32_t text_start_ = kInlineBytes;  // the text, live or not, is at [text_start_, capacity)
   std::uint32_t size_ = 0;                   // entries
   std::uint32_t key_bits_ = 0;               // see key_bit()
-  char inline_[kInlineBytes] = {};           // zeroed: recycled_id() may read its free space
+  char inline_[kInlineBytes] = {};           // zeroed: recycled_record() reads its free space
 };
 
 }  // namespace gatetrace

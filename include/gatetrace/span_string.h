@@ -36,17 +36,53 @@
 namespace gatetrace {
 namespace detail {
 
+constexpr std::uint32_t kMaxInternedStrings = 1u << 16;
+
+// A text shorter than this is written to msgpack as a fixstr: one header byte, then the text.
+constexpr std::uint32_t kFixstrLimit = 32;
+
 // A length-prefixed, NUL-terminated text. `id` is its index in the intern table, or 0
 // for a text owned by one handle.
+//
+// A text shorter than kFixstrLimit is stored as its msgpack encoding: `msgpack_header`
+// (0xa0 | size) sits right before the text, and the record holds kFixstrLimit bytes from
+// there (zeros past the NUL). The encoder writes such a text, header included, as one
+// fixed-size copy from fixstr_run() (see MsgpackWriter::put_fixstr_run), with no length
+// dispatch: tag keys, names and services are almost always this short.
 struct StringRecord {
   std::uint32_t size;
-  std::uint32_t id;
+  std::uint16_t id;  // ids stay below kMaxInternedStrings
+  // The low 5 bits: the text's bit in Meta's key filter, its id for a fixed key
+  // (span_keys.h), else SpanString::key_bit_of(text), which a key not interned gets too.
+  // The high 3: one of the k*KeyFlag below on the keys of the tags the encoder adds to
+  // every span unless present, so that it learns which a span has while writing them.
+  std::uint8_t key_info;
+  std::uint8_t msgpack_header;  // 0xa0 | size when size < kFixstrLimit, else 0
   // The text follows the record (allocated with it).
   const char* text() const { return reinterpret_cast<const char*>(this + 1); }
   std::string_view view() const { return {text(), size}; }
+  unsigned filter_bit() const { return key_info & 31u; }
+  // The fixstr header and the text, readable for kFixstrLimit bytes; size < kFixstrLimit.
+  const char* fixstr_run() const { return text() - 1; }
 };
+static_assert(sizeof(StringRecord) == 8, "the text follows an 8-byte header");
 
-constexpr std::uint32_t kMaxInternedStrings = 1u << 16;
+// StringRecord::key_info flags of the process tags' keys.
+constexpr std::uint8_t kLanguageKeyFlag = 0x20;     // "language"
+constexpr std::uint8_t kRuntimeIdKeyFlag = 0x40;    // "runtime-id"
+constexpr std::uint8_t kBaseServiceKeyFlag = 0x80;  // "_dd.base_service"
+
+// The bytes a record of a `size`-byte text takes (header, text, NUL), at least enough for
+// a short text's fixstr run.
+constexpr std::size_t string_record_bytes(std::size_t size) {
+  const std::size_t exact = sizeof(StringRecord) + size + 1;
+  const std::size_t run = sizeof(StringRecord) - 1 + kFixstrLimit;
+  return exact > run ? exact : run;
+}
+// The msgpack_header of a record of a `size`-byte text.
+constexpr std::uint8_t fixstr_header(std::size_t size) {
+  return size < kFixstrLimit ? static_cast<std::uint8_t>(0xa0 | size) : 0;
+}
 
 // Whether `stored` (at least text.size() bytes) holds `text`. Keys and names are
 // usually at most 32 bytes: overlapping word compares each way, no memcmp call.
@@ -148,6 +184,12 @@ class GATETRACE_API SpanString {
   const char* end() const noexcept { return data() + size(); }
   char operator[](std::size_t i) const noexcept { return data()[i]; }
 
+  // The record behind the handle (null when empty): for the encoder, which writes a
+  // short text from its fixstr_run().
+  const detail::StringRecord* record() const noexcept {
+    return reinterpret_cast<const detail::StringRecord*>(bits_ & ~kOwnedBit);
+  }
+
   // The intern table's id of the text, 0 when owned or empty: equal non-zero ids mean
   // equal texts, and different non-zero ids different texts.
   std::uint32_t id() const noexcept { return record() ? record()->id : 0; }
@@ -163,6 +205,8 @@ class GATETRACE_API SpanString {
   static std::uint32_t intern_guarded(std::string_view text);
   // The id of `text` if it is interned, else 0; never adds.
   static std::uint32_t lookup(std::string_view text);
+  // The key-filter bit (0..31) of a text that is not a fixed key (see StringRecord::key_info).
+  static std::uint8_t key_bit_of(std::string_view text);
   // The record of a non-zero id that intern() returned (or a span_keys.h id). Written
   // once per id, under the table's lock, before the id is published (with release
   // order) in the table's index; read without a lock through ids that were handed out
@@ -190,10 +234,6 @@ class GATETRACE_API SpanString {
 
  private:
   static constexpr std::uintptr_t kOwnedBit = 1;
-
-  const detail::StringRecord* record() const noexcept {
-    return reinterpret_cast<const detail::StringRecord*>(bits_ & ~kOwnedBit);
-  }
   void reset() noexcept {
     if (owned()) free_owned_record(record());
     bits_ = 0;

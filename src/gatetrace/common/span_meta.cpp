@@ -13,7 +13,7 @@ constexpr std::size_t kMinHeapBytes = 384;
 }  // namespace
 
 char* Meta::new_area(std::size_t capacity) {
-  // Zeroed: Meta::recycled_id() may read the free space.
+  // Zeroed: Meta::recycled_record() reads the free space.
   char* block = new char[kHeapHeader + capacity]();
   const auto stored = static_cast<std::uint32_t>(capacity);
   std::memcpy(block, &stored, sizeof stored);
@@ -92,8 +92,13 @@ void Meta::copy_live(const Meta& other) {
   key_bits_ = other.key_bits_;
 }
 
+std::size_t Meta::index_of_text(std::string_view key) const {
+  const std::uint32_t id = SpanString::lookup(key);
+  return index_of(id, key_bit(id, key), key);
+}
+
 bool Meta::erase(std::string_view key) {
-  const std::size_t i = index_of(SpanString::lookup(key), key);
+  const std::size_t i = index_of_text(key);
   if (i == kNotFound) return false;
   // The entries after it move up one; its text stays behind until the area is copied.
   char* area = this->area();
@@ -125,10 +130,15 @@ void Meta::reserve_room(std::size_t entries, std::size_t text) {
 }
 
 void Meta::set_slow(std::string_view key, std::string_view value) {
-  set_by_id(SpanString::intern_guarded(key), key, value);
+  const std::uint32_t id = SpanString::intern_guarded(key);
+  set_by_id(id, key_bit(id, key), key, value);
 }
 
-void Meta::set_other(std::uint32_t id, std::size_t found, std::string_view key,
+void Meta::set_known_slow(std::uint32_t known_key, std::string_view value) {
+  set_by_id(known_key, known_key_bit(known_key), known_text(known_key), value);
+}
+
+void Meta::set_other(std::uint32_t id, std::uint32_t bit, std::size_t found, std::string_view key,
                      std::string_view value) {
   if (found != kNotFound) {
     Entry e = entry(found);
@@ -144,7 +154,7 @@ void Meta::set_other(std::uint32_t id, std::size_t found, std::string_view key,
     if (free_bytes() < key_size + value.size()) {
       if (holds(value)) {
         const std::string copy(value);  // growing frees the text `value` points into
-        set_other(id, found, key, copy);
+        set_other(id, bit, found, key, copy);
         return;
       }
       reserve_room(0, key_size + value.size());
@@ -167,7 +177,7 @@ void Meta::set_other(std::uint32_t id, std::size_t found, std::string_view key,
     if (holds(value) || holds(key)) {
       const std::string key_copy(key);
       const std::string value_copy(value);
-      set_other(id, found, key_copy, value_copy);
+      set_other(id, bit, found, key_copy, value_copy);
       return;
     }
     reserve_room(1, text);
@@ -177,10 +187,10 @@ void Meta::set_other(std::uint32_t id, std::size_t found, std::string_view key,
   const std::uint32_t offset = text_start_;
   if (key_size != 0) std::memcpy(area + offset, key.data(), key_size);
   if (!value.empty()) std::memcpy(area + offset + key_size, value.data(), value.size());
-  put_entry(size_++, Entry{id != 0 ? id : (kInlineKey | key_size), offset,
+  put_entry(size_++, Entry{id != 0 ? key_word(id, key.size()) : (kInlineKey | key_size), offset,
                            static_cast<std::uint32_t>(value.size())});
-  // A key kept in the area has no id: every lookup then scans (see index_of).
-  key_bits_ |= id != 0 ? key_bit(id) : ~std::uint32_t{0};
+  // A key kept in the area has the bit its text will have once interned.
+  key_bits_ |= bit;
 }
 
 }  // namespace gatetrace

@@ -16,56 +16,70 @@ using detail::same_text;
 using detail::StringRecord;
 
 // The records of span_keys.h's ids, constants of the library (room for keys of up to
-// 31 bytes).
+// 31 bytes, and for their fixstr runs).
 struct FixedRecord {
   StringRecord header;
-  char text[32];
+  char text[detail::kFixstrLimit];
 };
 
-constexpr FixedRecord fixed(std::uint32_t id, std::string_view text) {
-  FixedRecord record{{static_cast<std::uint32_t>(text.size()), id}, {}};
+constexpr FixedRecord fixed(std::uint32_t id, std::uint8_t flag = 0) {
+  const std::string_view text = span_keys::kTexts[id];
+  // A fixed key's filter bit is its id (span_keys.h).
+  FixedRecord record{{static_cast<std::uint32_t>(text.size()), static_cast<std::uint16_t>(id),
+                      static_cast<std::uint8_t>(id | flag), detail::fixstr_header(text.size())},
+                     {}};
   for (std::size_t i = 0; i < text.size(); ++i) record.text[i] = text[i];
   return record;
 }
 
 // In span_keys.h's order: kFixed[i] has id i + 1.
 constexpr FixedRecord kFixed[] = {
-    fixed(span_keys::kEnv, "env"),
-    fixed(span_keys::kVersion, "version"),
-    fixed(span_keys::kLanguage, "language"),
-    fixed(span_keys::kRuntimeId, "runtime-id"),
-    fixed(span_keys::kOrigin, "_dd.origin"),
-    fixed(span_keys::kTraceIdHigh, "_dd.p.tid"),
-    fixed(span_keys::kDecisionMaker, "_dd.p.dm"),
-    fixed(span_keys::kPropagationError, "_dd.propagation_error"),
-    fixed(span_keys::kParentId, "_dd.parent_id"),
-    fixed(span_keys::kSamplingPriority, "_sampling_priority_v1"),
-    fixed(span_keys::kBaseService, "_dd.base_service"),
-    fixed(span_keys::kProcessId, "process_id"),
-    fixed(span_keys::kAgentRate, "_dd.agent_psr"),
-    fixed(span_keys::kRuleRate, "_dd.rule_psr"),
-    fixed(span_keys::kLimitRate, "_dd.limit_psr"),
-    fixed(span_keys::kErrorMessage, "error.message"),
-    fixed(span_keys::kErrorType, "error.type"),
-    fixed(span_keys::kErrorStack, "error.stack"),
+    fixed(span_keys::kEnv),
+    fixed(span_keys::kVersion),
+    fixed(span_keys::kLanguage, detail::kLanguageKeyFlag),
+    fixed(span_keys::kRuntimeId, detail::kRuntimeIdKeyFlag),
+    fixed(span_keys::kOrigin),
+    fixed(span_keys::kTraceIdHigh),
+    fixed(span_keys::kDecisionMaker),
+    fixed(span_keys::kPropagationError),
+    fixed(span_keys::kParentId),
+    fixed(span_keys::kSamplingPriority),
+    fixed(span_keys::kBaseService, detail::kBaseServiceKeyFlag),
+    fixed(span_keys::kProcessId),
+    fixed(span_keys::kAgentRate),
+    fixed(span_keys::kRuleRate),
+    fixed(span_keys::kLimitRate),
+    fixed(span_keys::kErrorMessage),
+    fixed(span_keys::kErrorType),
+    fixed(span_keys::kErrorStack),
+    fixed(span_keys::kComponent),
+    fixed(span_keys::kSpanKind),
+    fixed(span_keys::kHttpMethod),
+    fixed(span_keys::kHttpUrl),
+    fixed(span_keys::kHttpClientIp),
+    fixed(span_keys::kHttpRoute),
+    fixed(span_keys::kHttpUserAgent),
+    fixed(span_keys::kHttpStatusCode),
 };
 static_assert(sizeof kFixed / sizeof kFixed[0] == span_keys::kCount);
 
 // Id 0's record: the empty text, so that an empty slot of the per-thread cache (address
 // null, length 0, id 0) answers an empty text with 0 without a special case.
-constexpr StringRecord kEmptyRecord{0, 0};
+constexpr FixedRecord kEmptyRecord = fixed(0);
 
 }  // namespace
 
 // Constant-initialized: the fixed keys are readable before any code runs.
 std::atomic<const detail::StringRecord*> SpanString::records_[detail::kMaxInternedStrings] = {
-    &kEmptyRecord,      &kFixed[0].header,  &kFixed[1].header,  &kFixed[2].header,
-    &kFixed[3].header,  &kFixed[4].header,  &kFixed[5].header,  &kFixed[6].header,
-    &kFixed[7].header,  &kFixed[8].header,  &kFixed[9].header,  &kFixed[10].header,
-    &kFixed[11].header, &kFixed[12].header, &kFixed[13].header, &kFixed[14].header,
-    &kFixed[15].header, &kFixed[16].header, &kFixed[17].header,
+    &kEmptyRecord.header, &kFixed[0].header,  &kFixed[1].header,  &kFixed[2].header,
+    &kFixed[3].header,    &kFixed[4].header,  &kFixed[5].header,  &kFixed[6].header,
+    &kFixed[7].header,    &kFixed[8].header,  &kFixed[9].header,  &kFixed[10].header,
+    &kFixed[11].header,   &kFixed[12].header, &kFixed[13].header, &kFixed[14].header,
+    &kFixed[15].header,   &kFixed[16].header, &kFixed[17].header, &kFixed[18].header,
+    &kFixed[19].header,   &kFixed[20].header, &kFixed[21].header, &kFixed[22].header,
+    &kFixed[23].header,   &kFixed[24].header, &kFixed[25].header,
 };
-static_assert(span_keys::kCount == 18, "list every fixed record in records_");
+static_assert(span_keys::kCount == 26, "list every fixed record in records_");
 
 namespace {
 
@@ -103,8 +117,21 @@ Writer& writer() {
 }
 
 std::size_t record_bytes(std::size_t text_size) {
-  // Header, text, NUL; rounded up so that the next record stays 4-byte aligned.
-  return (sizeof(StringRecord) + text_size + 1 + 3) & ~std::size_t{3};
+  // Rounded up so that the next record stays 4-byte aligned.
+  return (detail::string_record_bytes(text_size) + 3) & ~std::size_t{3};
+}
+
+// Writes the record of `text` with `id` at `memory` (string_record_bytes(text.size()) bytes);
+// the bytes past the NUL are zeroed, so that a fixstr run copies only defined bytes.
+StringRecord* write_record(void* memory, std::string_view text, std::uint32_t id) {
+  auto* record = new (memory) StringRecord{
+      static_cast<std::uint32_t>(text.size()), static_cast<std::uint16_t>(id),
+      id != 0 ? SpanString::key_bit_of(text) : std::uint8_t{0}, detail::fixstr_header(text.size())};
+  char* chars = static_cast<char*>(memory) + sizeof(StringRecord);
+  if (!text.empty()) std::memcpy(chars, text.data(), text.size());
+  const std::size_t tail = detail::string_record_bytes(text.size()) - sizeof(StringRecord);
+  std::memset(chars + text.size(), 0, tail - text.size());
+  return record;
 }
 
 // A hash of the whole text (the index and the doorkeeper need one that separates texts
@@ -186,10 +213,7 @@ std::uint32_t add(std::string_view text, std::uint64_t hash,
     w.block = static_cast<char*>(::operator new(kBlockBytes));
     w.block_left = kBlockBytes;
   }
-  auto* record = new (w.block) StringRecord{static_cast<std::uint32_t>(text.size()), w.next_id};
-  char* chars = w.block + sizeof(StringRecord);
-  std::memcpy(chars, text.data(), text.size());
-  chars[text.size()] = '\0';
+  const StringRecord* record = write_record(w.block, text, w.next_id);
   w.block += bytes;
   w.block_left -= bytes;
   w.bytes += bytes;
@@ -290,13 +314,13 @@ std::uint32_t SpanString::lookup(std::string_view text) {
   return intern_miss(text, slot, Mode::kLookup, records_);
 }
 
+std::uint8_t SpanString::key_bit_of(std::string_view text) {
+  // The hash's top bits: texts that differ anywhere usually differ here.
+  return static_cast<std::uint8_t>(hash_text(text) >> 59);
+}
+
 const StringRecord* SpanString::make_owned_record(std::string_view text) {
-  void* memory = ::operator new(sizeof(StringRecord) + text.size() + 1);
-  auto* record = new (memory) StringRecord{static_cast<std::uint32_t>(text.size()), 0};
-  char* chars = static_cast<char*>(memory) + sizeof(StringRecord);
-  if (!text.empty()) std::memcpy(chars, text.data(), text.size());
-  chars[text.size()] = '\0';
-  return record;
+  return write_record(::operator new(detail::string_record_bytes(text.size())), text, 0);
 }
 
 void SpanString::free_owned_record(const StringRecord* record) noexcept {

@@ -296,6 +296,86 @@ TEST(SpanInternTest, ThreadsInternAndTagConcurrently) {
   }
 }
 
+TEST(SpanInternTest, KeyInternedElsewhereIsStoredByIdWhenSetOnceOnAFreshThread) {
+  // A sampling rule's key, interned when the rules were compiled, then set once on a
+  // request thread whose doorkeeper never saw it: found in the table, stored by id.
+  std::string key = unique_text("rule.key");
+  key.resize(30, 'k');
+  const std::uint32_t id = SpanString::intern(key);
+  ASSERT_NE(id, 0u);
+  std::string one_off = unique_text("one.off.key");
+  one_off.resize(30, 'o');
+  const std::string value(150, 'v');  // 12 + 150 fits the inline area, 12 + 30 + 150 not
+  bool by_id_inline = false, found_known = false, one_off_spilled = false, one_off_out = false;
+  std::thread([&] {
+    Meta meta;
+    meta.set(std::string(key), value);
+    by_id_inline = meta.heap_bytes() == 0;  // the key's text is not in the area
+    found_known = meta.find_known(id) && *meta.find_known(id) == value;
+    Meta other;
+    other.set(one_off, value);
+    one_off_spilled = other.heap_bytes() != 0;  // its text is
+    one_off_out = SpanString::lookup(one_off) == 0;
+  }).join();
+  EXPECT_TRUE(by_id_inline);
+  EXPECT_TRUE(found_known);
+  EXPECT_TRUE(one_off_spilled);
+  EXPECT_TRUE(one_off_out) << "the doorkeeper keeps a one-off text out of the table";
+}
+
+TEST(SpanInternTest, FixedKeysHaveOneFilterBitEach) {
+  std::uint32_t bits = 0;
+  for (std::uint32_t id = 1; id <= span_keys::kCount; ++id) {
+    const detail::StringRecord* record = SpanString::interned(id);
+    ASSERT_NE(record, nullptr);
+    EXPECT_EQ(record->filter_bit(), id);
+    EXPECT_EQ(bits & (1u << record->filter_bit()), 0u) << record->view();
+    bits |= 1u << record->filter_bit();
+  }
+  // The HTTP helper's keys are among them.
+  EXPECT_EQ(SpanString::lookup("http.status_code"), span_keys::kHttpStatusCode);
+  EXPECT_EQ(SpanString::lookup("component"), span_keys::kComponent);
+  EXPECT_EQ(SpanString::lookup("http.route"), span_keys::kHttpRoute);
+  EXPECT_EQ(SpanString::lookup("http.url"), span_keys::kHttpUrl);
+}
+
+TEST(SpanInternTest, OtherKeysFilterBitComesFromTheirText) {
+  // A key kept in the area has the bit it gets once interned.
+  const std::string key = unique_text("bit.from.text");
+  const std::uint8_t bit = SpanString::key_bit_of(key);
+  EXPECT_LT(bit, 32u);
+  const std::uint32_t id = SpanString::intern(key);
+  ASSERT_NE(id, 0u);
+  EXPECT_EQ(SpanString::interned(id)->filter_bit(), bit);
+}
+
+TEST(SpanInternTest, RecordsHoldTheirFixstrRun) {
+  for (std::size_t n = 0; n < 40; ++n) {
+    const std::string text = unique_text("run").substr(0, 4) + std::string(n, 'r');
+    const std::uint32_t id = SpanString::intern(text);
+    ASSERT_NE(id, 0u);
+    SpanString interned;
+    interned.assign(text);
+    SpanString owned;
+    owned.assign_guarded(unique_text("o") + std::string(n, 'o'));  // first sight: owned
+    ASSERT_TRUE(owned.owned());
+    for (const detail::StringRecord* r : {SpanString::interned(id), owned.record()}) {
+      if (r->size < detail::kFixstrLimit) {
+        EXPECT_EQ(static_cast<unsigned>(r->msgpack_header), 0xa0u | r->size);
+        EXPECT_EQ(std::string_view(r->fixstr_run() + 1, r->size), r->view());
+        // The whole run is readable and defined: zeros past the text.
+        for (std::size_t i = r->size + 1; i < detail::kFixstrLimit; ++i) {
+          EXPECT_EQ(r->fixstr_run()[i], '\0');
+        }
+      } else {
+        EXPECT_EQ(r->msgpack_header, 0u);
+      }
+    }
+    EXPECT_EQ(interned.record(), SpanString::interned(id));
+  }
+  EXPECT_EQ(SpanString().record(), nullptr);
+}
+
 // In a child process: filling the table would change what the other tests see.
 TEST(SpanInternDeathTest, FullTableGivesOwnedCopiesAndKeepsWhatItHas) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");

@@ -4,6 +4,7 @@
 // text, copies and moves; and the inline text helpers (text_copy.h).
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -35,6 +36,67 @@ TEST(SpanMetaKeys, CollidingKeysAreStillDistinct) {
   EXPECT_EQ(*meta.find("cb"), "two") << "erasing one colliding key keeps the other's bit";
   EXPECT_EQ(*meta.find("xb"), "3");
   EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{"cb", "xb"}));
+}
+
+TEST(SpanMetaKeys, KeysSharingAFilterBitInTheAreaAndInTheTable) {
+  // Keys whose texts share a filter bit, some interned (by id), some kept in the area
+  // (first sight, behind the doorkeeper), others absent: each is found by text and by
+  // id, overwritten in place, erased alone.
+  std::vector<std::string> same_bit;
+  const std::uint8_t bit = SpanString::key_bit_of("filter.bit.0");
+  for (int i = 0; same_bit.size() < 6; ++i) {
+    std::string key = "filter.bit." + std::to_string(i) + ".";
+    key += std::to_string(reinterpret_cast<std::uintptr_t>(&same_bit) & 0xffff);
+    if (SpanString::key_bit_of(key) == bit) same_bit.push_back(key);
+  }
+  const std::uint32_t id0 = SpanString::intern(same_bit[0]);
+  const std::uint32_t id2 = SpanString::intern(same_bit[2]);
+  ASSERT_NE(id0, 0u);
+  ASSERT_NE(id2, 0u);
+  Meta meta;
+  for (int i = 0; i < 4; ++i) meta.set(same_bit[i], "v" + std::to_string(i));
+  EXPECT_EQ(meta.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(*meta.find(same_bit[i]), "v" + std::to_string(i));
+  EXPECT_EQ(*meta.find_known(id0), "v0");
+  EXPECT_EQ(*meta.find_known(id2), "v2");
+  EXPECT_FALSE(meta.find(same_bit[4]));
+  EXPECT_FALSE(meta.contains(same_bit[5]));
+  meta.set(same_bit[1], std::string_view("one"));
+  meta.set_known(id2, "two");
+  EXPECT_EQ(meta.size(), 4u);
+  EXPECT_EQ(*meta.find(same_bit[1]), "one");
+  EXPECT_EQ(*meta.find(same_bit[2]), "two");
+  EXPECT_TRUE(meta.erase(same_bit[0]));
+  EXPECT_FALSE(meta.find_known(id0));
+  EXPECT_EQ(*meta.find(same_bit[3]), "v3");
+  // A key first kept in the area, interned since, is still that one tag.
+  const std::uint32_t id1 = SpanString::intern(same_bit[1]);
+  ASSERT_NE(id1, 0u);
+  EXPECT_EQ(*meta.find_known(id1), "one");
+  meta.set_known(id1, "uno");
+  EXPECT_EQ(meta.size(), 3u);
+  EXPECT_EQ(meta_keys(meta), (std::vector<std::string>{same_bit[1], same_bit[2], same_bit[3]}));
+  EXPECT_EQ(*meta.find(same_bit[1]), "uno");
+}
+
+TEST(SpanMetaKeys, TheHelpersKeysNeverShareAFilterBit) {
+  // A request's spans carry all of these: none takes the slow path for another.
+  Meta meta;
+  const char* keys[] = {
+      "env",           "version",        "component",   "span.kind",      "http.method",
+      "http.url",      "http.client_ip", "http.route",  "http.useragent", "http.status_code",
+      "error.message", "error.type",     "error.stack", "_dd.origin",     "_dd.p.tid",
+      "_dd.p.dm"};
+  std::uint32_t bits = 0;
+  for (const char* key : keys) {
+    const std::uint32_t id = SpanString::lookup(key);
+    ASSERT_NE(id, 0u) << key;
+    const std::uint32_t bit = 1u << SpanString::interned(id)->filter_bit();
+    EXPECT_EQ(bits & bit, 0u) << key;
+    bits |= bit;
+    meta.set(key, std::string_view(key));
+  }
+  for (const char* key : keys) EXPECT_EQ(*meta.find(key), key);
 }
 
 TEST(SpanMetaKeys, ErasedAndClearedKeysAreGone) {
