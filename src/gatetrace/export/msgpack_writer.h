@@ -147,10 +147,30 @@ class MsgpackWriter {
 
   static char* put_str(char* p, std::string_view value) {
     const std::size_t n = value.size();
-    if (n >= 32) return put_long_str(p, value);
-    p[0] = static_cast<char>(0xa0 | n);
-    copy_short(p + 1, value.data(), n);
-    return p + 1 + n;
+    if (n < 32) {
+      p[0] = static_cast<char>(0xa0 | n);
+      copy_short(p + 1, value.data(), n);
+      return p + 1 + n;
+    }
+    // Ids and UUIDs (the runtime id, request ids) are common values of 33-64 bytes: an
+    // inline copy costs less than the call.
+    if (n <= 64) {
+      p[0] = static_cast<char>(0xd9);
+      p[1] = static_cast<char>(n);
+      copy_medium(p + 2, value.data(), n);
+      return p + 2 + n;
+    }
+    return put_long_str(p, value);
+  }
+
+  // A string of fewer than 32 bytes from a run of 32 readable bytes that holds its
+  // fixstr header and then its text (detail::StringRecord::fixstr_run()): one
+  // fixed-size copy, no dispatch on the length. `p` needs room for 32 bytes: what follows
+  // the string is scratch, which the next value overwrites.
+  static constexpr std::size_t kFixstrRunBytes = 32;
+  static char* put_fixstr_run(char* p, const char* run, std::size_t size) {
+    std::memcpy(p, run, kFixstrRunBytes);
+    return p + 1 + size;
   }
 
   template <std::size_t N>
@@ -234,6 +254,22 @@ class MsgpackWriter {
       dst[n / 2] = src[n / 2];
       dst[n - 1] = src[n - 1];
     }
+  }
+
+  // Copies 32 <= n <= 64 bytes inline: two 16-byte blocks from each end, overlapping.
+  static void copy_medium(char* dst, const char* src, std::size_t n) {
+    struct Block16 {
+      std::uint64_t words[2];
+    };
+    Block16 a, b, c, d;
+    std::memcpy(&a, src, 16);
+    std::memcpy(&b, src + 16, 16);
+    std::memcpy(&c, src + n - 32, 16);
+    std::memcpy(&d, src + n - 16, 16);
+    std::memcpy(dst, &a, 16);
+    std::memcpy(dst + 16, &b, 16);
+    std::memcpy(dst + n - 32, &c, 16);
+    std::memcpy(dst + n - 16, &d, 16);
   }
 
   // Room for `bytes` more bytes at the cursor; callers then advance cur_ themselves.

@@ -6,13 +6,16 @@
 
 #include "gatetrace/export/byte_buffer.h"
 #include "gatetrace/export/msgpack_writer.h"
+#include "gatetrace/span_keys.h"
 
 namespace gatetrace {
 namespace {
 
-constexpr std::string_view kLanguageKey = "language";
-constexpr std::string_view kRuntimeIdKey = "runtime-id";
-constexpr std::string_view kBaseServiceKey = "_dd.base_service";
+// The process tags' keys as a span's meta holds them: their texts are fixed intern ids,
+// so every tag of that key carries the id (see span_keys.h).
+constexpr std::uint32_t kLanguageWord = Meta::interned_key_word(span_keys::kLanguage, 8);
+constexpr std::uint32_t kRuntimeIdWord = Meta::interned_key_word(span_keys::kRuntimeId, 10);
+constexpr std::uint32_t kBaseServiceWord = Meta::interned_key_word(span_keys::kBaseService, 16);
 constexpr std::string_view kProcessIdKey = "process_id";
 
 // W3C flags travel with bit 31 set, which tells the agent that the flags are known
@@ -36,6 +39,33 @@ constexpr std::size_t kSpanFixedBound =
     sizeof("_dd.base_service") + W::kMaxStrHeader + sizeof("process_id") + W::kFloat64;
 // Besides its key's and value's bytes.
 constexpr std::size_t kMetaEntryBound = 2 * W::kMaxStrHeader;
+// A short string is written as a fixed-size run, which may write scratch past its end.
+constexpr std::size_t kRunSlack = W::kFixstrRunBytes;
+
+// Which process tags a span's meta gets from the encoder.
+struct ProcessTags {
+  bool language = false;
+  bool runtime_id = false;
+  bool base_service = false;
+  std::uint32_t count() const { return language + runtime_id + base_service; }
+};
+
+// An interned text: a short one (almost always) as one copy of its record's fixstr run.
+[[gnu::always_inline]] inline char* put_key(char* p, const detail::StringRecord& record) {
+  if (record.size < detail::kFixstrLimit) {
+    return W::put_fixstr_run(p, record.fixstr_run(), record.size);
+  }
+  return W::put_str(p, record.view());
+}
+
+// A span's string field (null when empty).
+[[gnu::always_inline]] inline char* put_record(char* p, const detail::StringRecord* record) {
+  if (record == nullptr) {
+    *p = static_cast<char>(0xa0);  // the empty fixstr
+    return p + 1;
+  }
+  return put_key(p, *record);
+}
 constexpr std::size_t kMetricEntryBound = W::kMaxStrHeader + W::kFloat64;
 
 // Whether `key`, whose size is known to be key.size(), is `name`: one fixed-size
@@ -87,43 +117,25 @@ void encode_chunk_into(Output& out, const TraceChunk& chunk, const EncodeContext
 }  // namespace
 
 void encode_span(MsgpackWriter& writer, const SpanData& span, const EncodeContext& context) {
-  const std::string_view name = span.name;
-  const std::string_view service = span.service;
-  const std::string_view type = span.type;
-  const std::string_view resource = span.resource.empty() ? name : span.resource.view();
-  std::size_t bound = kSpanFixedBound + name.size() + service.size() + resource.size() +
-                      type.size() + context.runtime_id.size() + context.default_service.size();
-
-  // One pass over the span's meta sizes it and finds which process tags it carries.
-  bool has_language = false;
-  bool has_runtime_id = false;
-  bool has_base_service = false;
-  span.meta.for_each([&](std::string_view key, std::string_view value) {
-    bound += key.size() + value.size() + kMetaEntryBound;
-    switch (key.size()) {
-      case kLanguageKey.size():
-        has_language |= same_key(key, kLanguageKey);
-        break;
-      case kRuntimeIdKey.size():
-        has_runtime_id |= same_key(key, kRuntimeIdKey);
-        break;
-      case kBaseServiceKey.size():
-        has_base_service |= same_key(key, kBaseServiceKey);
-        break;
-      default:
-        break;
-    }
-  });
+  const detail::StringRecord* name = span.name.record();
+  const detail::StringRecord* service = span.service.record();
+  const detail::StringRecord* type = span.type.record();
+  const detail::StringRecord* resource = span.resource.empty() ? name : span.resource.record();
+  const Meta& meta = span.meta;
+  std::size_t bound = kSpanFixedBound + kRunSlack + span.name.size() + span.service.size() +
+                      (span.resource.empty() ? span.name.size() : span.resource.size()) +
+                      span.type.size() + context.runtime_id.size() +
+                      context.default_service.size() + meta.text_bytes_bound() +
+                      meta.size() * kMetaEntryBound;
   bool has_process_id = false;
   for (const auto& entry : span.metrics) {
     const std::string_view key = entry.first;
     bound += key.size() + kMetricEntryBound;
     if (key.size() == kProcessIdKey.size()) has_process_id |= same_key(key, kProcessIdKey);
   }
-  const bool add_language = !has_language;
-  const bool add_runtime_id = !has_runtime_id && !context.runtime_id.empty();
-  const bool add_base_service =
-      !has_base_service && !context.default_service.empty() && service != context.default_service;
+  const bool may_add_runtime_id = !context.runtime_id.empty();
+  const bool may_add_base_service =
+      !context.default_service.empty() && !span.service.holds(context.default_service);
   const bool add_process_id = !has_process_id;
   const bool has_links = !span.links.empty();
 
@@ -136,13 +148,13 @@ void encode_span(MsgpackWriter& writer, const SpanData& span, const EncodeContex
   p = W::put_literal(p, "parent_id");
   p = W::put_uint(p, span.parent_id);
   p = W::put_literal(p, "name");
-  p = W::put_str(p, name);
+  p = put_record(p, name);
   p = W::put_literal(p, "service");
-  p = W::put_str(p, service);
+  p = put_record(p, service);
   p = W::put_literal(p, "resource");
-  p = W::put_str(p, resource);
+  p = put_record(p, resource);
   p = W::put_literal(p, "type");
-  p = W::put_str(p, type);
+  p = put_record(p, type);
   p = W::put_literal(p, "start");
   p = W::put_int(p, span.start.wall_ns);
   p = W::put_literal(p, "duration");
@@ -150,24 +162,58 @@ void encode_span(MsgpackWriter& writer, const SpanData& span, const EncodeContex
   p = W::put_literal(p, "error");
   *p++ = span.error ? 1 : 0;  // positive fixint
 
+  // The meta map: the span's tags, then the process tags it lacks. Which of those it has
+  // shows in its keys' records (key_info flags), read while writing the tags; the map's
+  // header, one byte while it counts under 16, is written after them. A span with more
+  // tags looks for the process tags' key words first.
   p = W::put_literal(p, "meta");
-  p = W::put_map_header(p, static_cast<std::uint32_t>(span.meta.size() + add_language +
-                                                      add_runtime_id + add_base_service));
-  span.meta.for_each([&p](std::string_view key, std::string_view value) {
-    p = W::put_str(p, key);
-    p = W::put_str(p, value);
-  });
-  if (add_language)
+  std::uint32_t flags = 0;
+  const auto write_tags = [&meta, &flags](char* p) {
+    meta.for_each_raw([&p, &flags](const detail::StringRecord* key, std::string_view inline_key,
+                                   std::string_view value) {
+      if (key != nullptr) {
+        flags |= key->key_info;
+        p = put_key(p, *key);
+      } else {
+        p = W::put_str(p, inline_key);
+      }
+      p = W::put_str(p, value);
+    });
+    return p;
+  };
+  const auto adds = [&](std::uint32_t flags) {
+    return ProcessTags{(flags & detail::kLanguageKeyFlag) == 0,
+                       may_add_runtime_id && (flags & detail::kRuntimeIdKeyFlag) == 0,
+                       may_add_base_service && (flags & detail::kBaseServiceKeyFlag) == 0};
+  };
+  ProcessTags add;
+  if (meta.size() + 3 < 16) {
+    char* header = p++;
+    p = write_tags(p);
+    add = adds(flags);
+    W::put_map_header(header, static_cast<std::uint32_t>(meta.size() + add.count()));
+  } else {
+    std::uint32_t present = 0;
+    meta.for_each_key_word([&present](std::uint32_t key) {
+      present |= key == kLanguageWord ? detail::kLanguageKeyFlag : 0;
+      present |= key == kRuntimeIdWord ? detail::kRuntimeIdKeyFlag : 0;
+      present |= key == kBaseServiceWord ? detail::kBaseServiceKeyFlag : 0;
+    });
+    add = adds(present);
+    p = W::put_map_header(p, static_cast<std::uint32_t>(meta.size() + add.count()));
+    p = write_tags(p);
+  }
+  if (add.language)
     p = W::put_bytes(p,
                      "\xa8"
                      "language"
                      "\xa3"
                      "cpp");
-  if (add_runtime_id) {
+  if (add.runtime_id) {
     p = W::put_literal(p, "runtime-id");
     p = W::put_str(p, context.runtime_id);
   }
-  if (add_base_service) {
+  if (add.base_service) {
     p = W::put_literal(p, "_dd.base_service");
     p = W::put_str(p, context.default_service);
   }

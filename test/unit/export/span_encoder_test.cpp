@@ -2,13 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "gatetrace/export/byte_buffer.h"
 #include "gatetrace/export/msgpack_writer.h"
+#include "gatetrace/span_keys.h"
 #include "support/msgpack_inspect.h"
 #include "support/span_factory.h"
 
@@ -310,6 +313,77 @@ TEST(SpanEncoder, KeysOfAProcessTagsLengthAreOnlyThatTagWhenEqual) {
   EXPECT_EQ(encoded.at("meta").at("_dd.base_service"), "web-backend");
   EXPECT_EQ(encoded.at("metrics").size(), 2u);
   EXPECT_EQ(encoded.at("metrics").at("process_id").get<double>(), 4242.0);
+}
+
+TEST(SpanEncoder, ShortTextsOfEveryLengthInternedOwnedAndKeptInTheArea) {
+  // Texts under 32 bytes are written as fixed-size runs from their records, which
+  // write scratch past their end: every length, interned or owned (fields) and interned
+  // or kept in the area (keys), comes back intact next to its neighbours.
+  static int round = 0;
+  ++round;
+  for (std::size_t length = 0; length <= 40; ++length) {
+    SCOPED_TRACE(length);
+    const std::string text = pattern(length, 'a');
+    // Unique per round and length: first sight on this thread, so kept in the area.
+    std::string fresh = "z" + std::to_string(round * 100 + length) + "-" + pattern(40, 'A');
+    fresh.resize(std::max<std::size_t>(length, 6));
+    SpanData span = make_span(0x1234, 0x5678, 0, text);  // interned service
+    span.name.assign_guarded(fresh);                     // owned (first sight)
+    span.resource = pattern(length, 'c');
+    span.type.assign_guarded(fresh + "t");
+    const std::string interned_key = "i" + pattern(length, 'k');
+    SpanString::intern(interned_key);
+    span.meta.set(interned_key, pattern(length, 'v'));
+    const std::string fresh_key = "k" + fresh;  // another first sight
+    span.meta.set(fresh_key, pattern(length, 'w'));
+    span.meta.set_known(span_keys::kEnv, pattern(length, 'e'));
+    const json encoded = encode_one(span);
+    EXPECT_EQ(encoded.at("service"), text);
+    EXPECT_EQ(encoded.at("name"), fresh);
+    EXPECT_EQ(encoded.at("resource"), length == 0 ? fresh : pattern(length, 'c'));  // or name
+    EXPECT_EQ(encoded.at("type"), fresh + "t");
+    const json& meta = encoded.at("meta");
+    EXPECT_EQ(meta.at(interned_key), pattern(length, 'v'));
+    EXPECT_EQ(meta.at(fresh_key), pattern(length, 'w'));
+    EXPECT_EQ(meta.at("env"), pattern(length, 'e'));
+    EXPECT_EQ(meta.size(), 6u);  // and language, runtime-id, _dd.base_service
+  }
+}
+
+TEST(SpanEncoder, ProcessTagsSetOnAFreshThreadByTextOrIdAreNotAddedTwice) {
+  // A process tag's key always carries its fixed id, however it was set: the encoder
+  // recognizes it by its key word.
+  json encoded;
+  std::thread([&] {
+    SpanData span = make_span(1, 2, 0, "other-service");
+    span.meta.set(std::string("language"), "rust");
+    span.meta.set_known(span_keys::kRuntimeId, "own-runtime");
+    span.meta.set(std::string("_dd.base_service"), "own-base");
+    span.metrics.set(std::string("process_id"), 7);
+    encoded = encode_one(span);
+  }).join();
+  EXPECT_EQ(encoded.at("meta").size(), 3u);
+  EXPECT_EQ(encoded.at("meta").at("language"), "rust");
+  EXPECT_EQ(encoded.at("meta").at("runtime-id"), "own-runtime");
+  EXPECT_EQ(encoded.at("meta").at("_dd.base_service"), "own-base");
+  EXPECT_EQ(encoded.at("metrics").size(), 1u);
+  EXPECT_EQ(encoded.at("metrics").at("process_id").get<double>(), 7.0);
+}
+
+TEST(SpanEncoder, EmptyKeyInAFreshAndARecycledArea) {
+  // A zeroed or recycled entry place reads as id 0, whose record is the empty text: the
+  // empty key must still be kept in the area (it has no id) and written as itself.
+  SpanData span = make_span(1, 2);
+  for (int round = 0; round < 2; ++round) {
+    span.meta.clear();
+    span.meta.set("", "empty-key");
+    span.meta.set("k", "v");
+    EXPECT_EQ(*span.meta.find(""), "empty-key");
+    const json encoded = encode_one(span);
+    EXPECT_EQ(encoded.at("meta").at(""), "empty-key");
+    EXPECT_EQ(encoded.at("meta").at("k"), "v");
+    EXPECT_EQ(encoded.at("meta").size(), 4u);  // and language, runtime-id
+  }
 }
 
 TEST(SpanEncoder, ManySpansIntoAReusedByteBufferMatchAFreshEncoding) {
