@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 #include "gatetrace/sampling/span_matcher.h"
 
@@ -113,6 +114,9 @@ void RuleList::add(std::string_view service, std::string_view name, std::string_
   };
   flatten(group.shown_by_field, group.shown_tests, group.shown_checked_from);
   flatten(group.sized_by_field, group.sized_tests, group.sized_checked_from);
+  group.check_later = group.shown_tests.size() - group.shown_checked_from +
+                          group.sized_tests.size() - group.sized_checked_from >
+                      kUncheckedTests;
   group.all |= bit;
   ++group.count;
   group.tag_begin[group.count] = static_cast<std::uint32_t>(group.tag_tests.size());
@@ -120,8 +124,9 @@ void RuleList::add(std::string_view service, std::string_view name, std::string_
 }
 
 // Inline into first_match: a call would save and restore its registers once more.
-inline std::uint64_t RuleList::ruled_out(const Group& group, const EdgeWords (&words)[kFields],
-                                         const std::string_view (&fields)[kFields]) {
+[[gnu::always_inline]] inline std::uint64_t RuleList::ruled_out(
+    const Group& group, const EdgeWords (&words)[kFields],
+    const std::string_view (&fields)[kFields]) {
   // Every test is pure, so their order does not matter: the cheap literal compares
   // first, then the others. Only the service's literals are made whatever the rules
   // (there, checking whether a test can still decide something would rarely skip one);
@@ -142,13 +147,21 @@ inline std::uint64_t RuleList::ruled_out(const Group& group, const EdgeWords (&w
   for (const WordTest* test = sized; test != sized + group.sized_checked_from; ++test) {
     if (sized_fails(*test)) out |= test->rules;
   }
-  for (const WordTest* test = shown + group.shown_checked_from;
-       test != shown + group.shown_tests.size(); ++test) {
-    if ((test->rules & ~out) != 0 && shown_fails(*test)) out |= test->rules;
-  }
-  for (const WordTest* test = sized + group.sized_checked_from;
-       test != sized + group.sized_tests.size(); ++test) {
-    if ((test->rules & ~out) != 0 && sized_fails(*test)) out |= test->rules;
+  // The name's and the resource's literals, checked or not (see Group::check_later).
+  const auto later_fields = [&](auto check) {
+    for (const WordTest* test = shown + group.shown_checked_from;
+         test != shown + group.shown_tests.size(); ++test) {
+      if ((!check || (test->rules & ~out) != 0) && shown_fails(*test)) out |= test->rules;
+    }
+    for (const WordTest* test = sized + group.sized_checked_from;
+         test != sized + group.sized_tests.size(); ++test) {
+      if ((!check || (test->rules & ~out) != 0) && sized_fails(*test)) out |= test->rules;
+    }
+  };
+  if (group.check_later) {
+    later_fields(std::true_type{});
+  } else {
+    later_fields(std::false_type{});
   }
   for (const FieldTest& test : group.other_tests) {
     if ((test.rules & ~out) == 0) continue;

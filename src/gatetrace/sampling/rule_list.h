@@ -47,6 +47,7 @@ class RuleList {
  private:
   static constexpr std::size_t kFields = 3;  // service, name, resource
   static constexpr std::size_t kGroupRules = 64;
+  static constexpr std::size_t kUncheckedTests = 8;
 
   // A glob on a subject: an EdgeLiteral when one applies, else the glob's own match.
   enum class How : std::uint8_t {
@@ -107,12 +108,15 @@ class RuleList {
     std::vector<WordTest> sized_by_field[kFields];
     std::vector<FieldGlob> field_globs[kFields];
     // ... and as evaluated: the service's literals first, always compared (few of them
-    // can be skipped), then the name's and the resource's from `*_checked_from` on,
-    // skipped once all their rules are out (with many rules, most are out by then).
+    // can be skipped), then the name's and the resource's from `*_checked_from` on.
+    // When these are more than kUncheckedTests (`check_later`), each is skipped once all
+    // its rules are out: with many rules most are out by then, and the check costs
+    // less than the compares it saves; with few it would cost more than it saves.
     std::vector<WordTest> shown_tests;
     std::vector<WordTest> sized_tests;
     std::size_t shown_checked_from = 0;
     std::size_t sized_checked_from = 0;
+    bool check_later = false;
     std::vector<FieldTest> other_tests;
     // Rule r's tag tests are tag_tests[tag_begin[r] .. tag_begin[r + 1]).
     std::vector<TagTest> tag_tests;

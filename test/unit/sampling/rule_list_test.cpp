@@ -567,6 +567,37 @@ TEST(RuleList, OneGlobOnSeveralFieldsAndRules) {
   }
 }
 
+// With more than a few literals on the name and the resource, each is skipped once its
+// rules are out (on an earlier field or test): the answer must not change, whichever
+// rule or field rules the others out, with few and with many such literals.
+TEST(RuleList, SkippedLaterFieldLiteralsAgree) {
+  for (const int count : {3, 9, 40, 64, 100}) {
+    std::vector<RuleSpec> specs;
+    for (int i = 0; i < count; ++i) {
+      const std::string n = std::to_string(i);
+      const std::string service = i % 4 == 0 ? "*" : "svc" + std::to_string(i % 5);
+      const std::string name = i % 3 == 0 ? "name" + n + "*" : "name" + n;
+      const std::string resource = i % 2 == 0 ? "*/r" + std::to_string(i % 7) : "GET /" + n;
+      specs.push_back({service, name, resource, {}});
+    }
+    const Reference reference(specs);
+    int matched = 0;
+    for (int s = 0; s < 5; ++s) {
+      for (int i = 0; i < count + 5; ++i) {
+        for (const std::string& resource :
+             {"GET /" + std::to_string(i), "x/r" + std::to_string(i % 7), std::string("none")}) {
+          const SpanData span =
+              span_of("svc" + std::to_string(s), "name" + std::to_string(i), resource);
+          const std::size_t expected = reference.expected(span);
+          matched += expected != RuleList::kNoMatch;
+          ASSERT_EQ(reference.list().first_match(span), expected) << count << " " << i;
+        }
+      }
+    }
+    EXPECT_GT(matched, count / 2) << count;
+  }
+}
+
 // Keys past the per-decision cache share one slot: two of them in one rule, each with
 // its own value, must not see each other's.
 TEST(RuleList, UncachedKeysInOneRuleKeepTheirOwnValues) {
