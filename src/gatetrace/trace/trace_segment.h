@@ -136,7 +136,7 @@ class TraceSegment final {
   bool decision_from_upstream_ = false;
   TagList trace_tags_;
   std::optional<std::string> origin_;
-  std::optional<std::string> additional_w3c_tracestate_;
+  W3cMembersText additional_w3c_tracestate_;  // other vendors' members, usually inline
   std::optional<std::string> additional_datadog_w3c_tracestate_;
   std::optional<std::string> datadog_last_parent_id_;
   std::optional<std::string> propagation_error_;
