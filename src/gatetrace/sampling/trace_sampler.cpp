@@ -1,5 +1,7 @@
 #include "gatetrace/sampling/trace_sampler.h"
 
+#include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <string_view>
 #include <utility>
@@ -16,6 +18,44 @@ std::shared_ptr<const Clock> or_default(std::shared_ptr<const Clock> clock) {
   return clock ? std::move(clock) : default_clock();
 }
 
+// The agent's rates as this thread last read them, and from which sampler and version:
+// a decision by agent rates (every trace no rule matches: all of them without rules)
+// used to lock the sampler's mutex and copy its shared_ptr, two writes per trace to
+// lines every request thread shares. Now a thread locks only when the flush thread has
+// replaced the rates since its last look (or it decides for another sampler).
+struct RatesSeenByThread {
+  std::uint64_t sampler = 0;  // TraceSampler::State::serial; 0: none yet
+  std::uint64_t version = 0;
+  std::shared_ptr<const AgentRates> rates;  // keeps them alive while this thread uses them
+  ~RatesSeenByThread();
+};
+
+// Trivially destructible, so that a decision made by a thread's exiting destructors
+// (after the cache went) can tell, and read under the lock instead.
+enum class RatesCacheState : unsigned char { kUnused, kAlive, kDestroyed };
+thread_local RatesCacheState rates_cache_state = RatesCacheState::kUnused;
+thread_local RatesSeenByThread* rates_cache = nullptr;
+
+RatesSeenByThread::~RatesSeenByThread() {
+  rates_cache_state = RatesCacheState::kDestroyed;
+  rates_cache = nullptr;
+}
+
+RatesSeenByThread* rates_seen_by_this_thread() noexcept {
+  if (rates_cache != nullptr) return rates_cache;
+  if (rates_cache_state == RatesCacheState::kDestroyed) return nullptr;
+  thread_local RatesSeenByThread instance;
+  rates_cache_state = RatesCacheState::kAlive;
+  rates_cache = &instance;
+  return &instance;
+}
+
+// Never 0, never reused: a new sampler at a freed one's address is still another.
+std::uint64_t next_sampler_serial() noexcept {
+  static std::atomic<std::uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 }  // namespace
 
 struct TraceSampler::State {
@@ -28,9 +68,25 @@ struct TraceSampler::State {
     }
   }
 
-  std::shared_ptr<const AgentRates> load_rates() {
-    std::lock_guard<std::mutex> lock(rates_mutex);
-    return rates;
+  // The current rates (null before the agent's first answer), valid until this thread's
+  // next call; `held` keeps them alive when this thread has no cache any more.
+  const AgentRates* current_rates(std::shared_ptr<const AgentRates>& held) {
+    RatesSeenByThread* seen = rates_seen_by_this_thread();
+    if (seen == nullptr) {
+      std::lock_guard<std::mutex> lock(rates_mutex);
+      held = rates;
+      return held.get();
+    }
+    // A replacement racing with this load is seen by the next decision, as it was when
+    // every decision took the lock.
+    if (seen->sampler != serial || seen->version != version.load(std::memory_order_acquire)) {
+      std::shared_ptr<const AgentRates> previous;  // freed after the lock is released
+      std::lock_guard<std::mutex> lock(rates_mutex);
+      previous = std::exchange(seen->rates, rates);
+      seen->version = version.load(std::memory_order_relaxed);
+      seen->sampler = serial;
+    }
+    return seen->rates.get();
   }
 
   RuleList rules;
@@ -42,10 +98,13 @@ struct TraceSampler::State {
   Limiter limiter;
   std::string environment;
 
-  // Replaced whole by the flush thread; readers only copy the pointer under the mutex,
-  // so the lock is held for a reference-count increment, never for a lookup.
+  // Replaced whole by the flush thread, which then counts up `version` (under the
+  // mutex); a reader copies the pointer under the mutex only when `version` moved, so
+  // the lock is held for a reference-count increment, never for a lookup.
   std::mutex rates_mutex;
   std::shared_ptr<const AgentRates> rates;  // null until the agent first answers
+  std::atomic<std::uint64_t> version{0};
+  const std::uint64_t serial = next_sampler_serial();
 };
 
 TraceSampler::TraceSampler(const FinalizedTracerConfig& config, std::shared_ptr<const Clock> clock)
@@ -71,7 +130,8 @@ SamplingDecision TraceSampler::decide(const SpanData& local_root) {
     return decision;
   }
 
-  if (const std::shared_ptr<const AgentRates> rates = state_->load_rates()) {
+  std::shared_ptr<const AgentRates> held;
+  if (const AgentRates* rates = state_->current_rates(held)) {
     const auto env_tag = local_root.meta.find("env");
     const std::string_view env = env_tag ? *env_tag : std::string_view(state_->environment);
     std::optional<double> rate = rates->find(local_root.service, env);
@@ -99,6 +159,7 @@ void TraceSampler::update_agent_rates(
   {
     std::lock_guard<std::mutex> lock(state_->rates_mutex);
     old = std::exchange(state_->rates, std::move(fresh));
+    state_->version.fetch_add(1, std::memory_order_release);
   }
   // `old` may be the last reference: it is freed here, after the lock is released.
 }
