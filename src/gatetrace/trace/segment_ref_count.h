@@ -7,7 +7,7 @@
 // Instead each thread counts its segments in a shard of its own (a cache line apart
 // from the others): a segment adds one to its creating thread's shard and takes it
 // back from the same shard when it is freed, on whatever thread that happens. While
-// the core has an owner (a Tracer, a request helper: the shared_ptr), only the owner's
+// the core has an owner (a Tracer, an HttpClientSpan: the shared_ptr), only the owner's
 // release can free the core, so nothing needs summing. When the owners are gone,
 // close() moves what the shards hold into one count that later releases decrement; the
 // release that brings it to zero frees the core. A large bias keeps that count from

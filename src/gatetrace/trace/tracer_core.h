@@ -1,6 +1,6 @@
 // TracerCore: everything a tracer's spans share: the finalized configuration, the
-// samplers, the collector, the clock and id generator. Its owners (a Tracer, the request
-// helpers) hold it by shared_ptr; trace segments count themselves in `segment_refs`
+// samplers, the collector, the clock and id generator. Its owners (a Tracer, an
+// HttpClientSpan) hold it by shared_ptr; trace segments count themselves in `segment_refs`
 // instead (no shared atomic written per trace), and the core is freed when both are
 // gone, so a span that outlives its Tracer is still safe to finish (its trace is then
 // delivered if the collector still runs).
