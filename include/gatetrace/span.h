@@ -101,6 +101,8 @@ class GATETRACE_API Span {
   friend Span make_root_span(const std::shared_ptr<TracerCore>&, const SpanConfig&,
                              struct ExtractedContext*);
   friend class TraceSegment;
+  // The library's own tag writes (src/gatetrace/trace/span_tag_writer.h), not API.
+  friend class SpanTagWriter;
   // Takes the handle that `segment->add_span(data)` counted.
   Span(SpanData* data, TraceSegment* segment);
   // Finishes the span if it is not yet, and gives up the handle (the segment is freed

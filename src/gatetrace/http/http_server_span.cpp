@@ -18,6 +18,7 @@
 #include "gatetrace/proxy/proxy_headers.h"
 #include "gatetrace/proxy/put_reusing.h"
 #include "gatetrace/span_data.h"
+#include "gatetrace/trace/span_tag_writer.h"
 #include "gatetrace/trace/tracer_core.h"
 
 namespace gatetrace {
@@ -159,7 +160,7 @@ Span create_inferred_span(Tracer& tracer, const HeaderIndex& headers,
   describe_inferred_span(fields, config, inferred_config);
   Span inferred = tracer.extract_or_create_span(headers, inferred_config);
   set_inferred_span_tags(inferred, fields);
-  inferred.set_metric("_dd.inferred_span", 1);
+  SpanTagWriter(inferred).set_metric("_dd.inferred_span", 1);
   if (!config.header_tags.empty()) tag_request_headers(config, headers, inferred);
   return inferred;
 }
@@ -209,18 +210,20 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request,
   const TracerCore& core = *core_;
   const FinalizedTracerConfig& config = core.config;
   const HeaderIndex& headers = arrival.headers;
-  server_.set_tag("span.kind", "server");
-  server_.set_tag("component", request.component);
-  server_.set_tag("http.method", request.method);
-  server_.set_tag("http.url", server_url(core, request, headers));
+  // The helper's keys by id, into the span's storage found once.
+  SpanTagWriter tags(server_);
+  tags.set_known<span_keys::kSpanKind>("server");
+  tags.set_known<span_keys::kComponent>(request.component);
+  tags.set_known<span_keys::kHttpMethod>(request.method);
+  tags.set_known<span_keys::kHttpUrl>(server_url(core, request, headers));
   if (config.client_ip_enabled) {
     if (auto ip = resolve_client_ip(headers, request.peer_address)) {
-      server_.set_tag("http.client_ip", *ip);
+      tags.set_known<span_keys::kHttpClientIp>(*ip);
     }
   }
-  if (!request.route.empty()) server_.set_tag("http.route", request.route);
+  if (!request.route.empty()) tags.set_known<span_keys::kHttpRoute>(request.route);
   if (auto agent = headers.get(IndexedHeader::kUserAgent)) {
-    server_.set_tag("http.useragent", agent->substr(0, 512));
+    tags.set_known<span_keys::kHttpUserAgent>(agent->substr(0, 512));
   }
   if (!config.header_tags.empty()) tag_request_headers(config, headers, server_);
 }
@@ -246,13 +249,13 @@ HttpServerSpan::~HttpServerSpan() {
 }
 
 void HttpServerSpan::set_route(std::string_view route) {
-  server_.set_tag("http.route", route);
+  SpanTagWriter(server_).set_known<span_keys::kHttpRoute>(route);
   server_.set_resource(JoinedValue({method_, " ", route}).view());
 }
 
 void HttpServerSpan::set_status(int status) {
   status_ = status;
-  server_.set_tag("http.status_code", StatusText(status).view());
+  SpanTagWriter(server_).set_known<span_keys::kHttpStatusCode>(StatusText(status).view());
   const TracerCore* core = live_core();
   if (core && core->config.http_server_error_statuses.contains(status)) server_.set_error(true);
 }

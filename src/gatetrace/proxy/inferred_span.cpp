@@ -4,6 +4,7 @@
 
 #include "gatetrace/proxy/joined_value.h"
 #include "gatetrace/proxy/put_reusing.h"
+#include "gatetrace/trace/span_tag_writer.h"
 
 namespace gatetrace {
 
@@ -36,26 +37,29 @@ void describe_inferred_span(const ProxyHeaderFields& request, const FinalizedTra
 
 void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request) {
   const ProxyKind& kind = *request.kind;
-  span.set_tag("component", kind.header_value);
-  span.set_tag("span.kind", "server");
-  if (!request.method.empty()) span.set_tag("http.method", request.method);
+  // The span's storage found once; the HTTP keys by id.
+  SpanTagWriter tags(span);
+  tags.set_known<span_keys::kComponent>(kind.header_value);
+  tags.set_known<span_keys::kSpanKind>("server");
+  if (!request.method.empty()) tags.set_known<span_keys::kHttpMethod>(request.method);
   if (!request.domain.empty()) {
-    span.set_tag(
-        "http.url",
+    tags.set_known<span_keys::kHttpUrl>(
         JoinedValue({"https://", request.domain, request.path_prefix(), request.path}).view());
   }
-  if (!request.resource_path.empty()) span.set_tag("http.route", request.resource_path);
-  if (!request.user_agent.empty()) span.set_tag("http.useragent", request.user_agent);
-  if (!request.region.empty()) span.set_tag("region", request.region);
-  if (!request.stage.empty()) span.set_tag("stage", request.stage);
+  if (!request.resource_path.empty()) {
+    tags.set_known<span_keys::kHttpRoute>(request.resource_path);
+  }
+  if (!request.user_agent.empty()) tags.set_known<span_keys::kHttpUserAgent>(request.user_agent);
+  if (!request.region.empty()) tags.set("region", request.region);
+  if (!request.stage.empty()) tags.set("stage", request.stage);
   if (kind.aws_tags) {
-    if (!request.account_id.empty()) span.set_tag("account_id", request.account_id);
-    if (!request.api_id.empty()) span.set_tag("apiid", request.api_id);
-    if (!request.user.empty()) span.set_tag("aws_user", request.user);
+    if (!request.account_id.empty()) tags.set("account_id", request.account_id);
+    if (!request.api_id.empty()) tags.set("apiid", request.api_id);
+    if (!request.user.empty()) tags.set("aws_user", request.user);
     if (!kind.resource_key_infix.empty() && !request.region.empty() && !request.api_id.empty()) {
-      span.set_tag("dd_resource_key", JoinedValue({"arn:aws:apigateway:", request.region,
-                                                   kind.resource_key_infix, request.api_id})
-                                          .view());
+      tags.set("dd_resource_key", JoinedValue({"arn:aws:apigateway:", request.region,
+                                               kind.resource_key_infix, request.api_id})
+                                      .view());
     }
   }
 }
@@ -64,7 +68,7 @@ namespace {
 
 void copy_status(Span& inferred, std::optional<int> status, const FinalizedTracerConfig& config) {
   if (!status) return;
-  inferred.set_tag("http.status_code", StatusText(*status).view());
+  SpanTagWriter(inferred).set_known<span_keys::kHttpStatusCode>(StatusText(*status).view());
   if (config.http_server_error_statuses.contains(*status)) inferred.set_error(true);
 }
 

@@ -1,0 +1,61 @@
+// SpanTagWriter: the library's own way to write a run of tags on one open span, as the
+// request helper and the inferred span do on every traced request. The span's tag
+// storage is found once for the run; keys of span_keys.h are written by id, inline
+// (Meta::set_known: no intern lookup, constant key word and filter bit), and other keys
+// through Meta::set inline, instead of one out-of-line Span::set_tag call per tag.
+//
+// It writes exactly what Span::set_tag / set_metric would: those store the tag and do
+// nothing else, except for the keys that set the trace's sampling decision
+// (manual.keep, manual.drop). A fixed key that were one of those would not compile
+// here; a key given as text that is one of them goes through Span::set_tag.
+//
+// Not public API: a user sets tags through Span. Use a writer for writes with nothing
+// in between that could finish or move the span (it reads the span's storage once).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "gatetrace/span.h"
+#include "gatetrace/span_data.h"
+#include "gatetrace/span_keys.h"
+
+namespace gatetrace {
+
+class SpanTagWriter {
+ public:
+  // Writes nothing when `span` is empty or finished, like Span's setters.
+  explicit SpanTagWriter(Span& span) noexcept : span_(span), data_(span.data_) {}
+
+  // Span::set_tag(span_keys::kTexts[kKey], value).
+  template <std::uint32_t kKey>
+  void set_known(std::string_view value) {
+    static_assert(kKey >= 1 && kKey <= span_keys::kCount, "a fixed key of span_keys.h");
+    static_assert(!sets_sampling(span_keys::kTexts[kKey]), "Span::set_tag does more for it");
+    if (data_ != nullptr) data_->meta.set_known(kKey, value);
+  }
+
+  // Span::set_tag(key, value).
+  void set(std::string_view key, std::string_view value) {
+    if (data_ == nullptr) return;
+    if (sets_sampling(key)) return span_.set_tag(key, value);
+    data_->meta.set(key, value);
+  }
+
+  // Span::set_metric(key, value).
+  void set_metric(std::string_view key, double value) {
+    if (data_ != nullptr) data_->metrics.set(key, value);
+  }
+
+ private:
+  // The keys for which Span::set_tag sets the trace's sampling priority instead of
+  // storing a tag (a constant key folds this away).
+  static constexpr bool sets_sampling(std::string_view key) noexcept {
+    return key.size() == 11 && (key == "manual.keep" || key == "manual.drop");
+  }
+
+  Span& span_;
+  SpanData* data_;  // null for an empty or finished span
+};
+
+}  // namespace gatetrace
