@@ -150,8 +150,20 @@ class GATETRACE_API Meta {
   }
   // find() for a key of span_keys.h, or any id SpanString::intern() gave.
   TagLookup find_known(std::uint32_t known_key) const {
-    if ((key_bits_ & known_key_bit(known_key)) == 0) return nullptr;
-    const std::size_t i = index_of(known_key, ~std::uint32_t{0}, known_text(known_key));
+    // A fixed key's bit and text are constants; another id's come from one read of its
+    // record (the sampler looks up its rules' keys this way on every decision).
+    std::uint32_t bit;
+    std::string_view text;
+    if (known_key <= span_keys::kCount) {
+      bit = std::uint32_t{1} << known_key;
+      text = span_keys::kTexts[known_key];
+    } else {
+      const detail::StringRecord* record = SpanString::interned(known_key);
+      bit = key_bit(record);
+      text = record->view();
+    }
+    if ((key_bits_ & bit) == 0) return nullptr;
+    const std::size_t i = index_of(known_key, ~std::uint32_t{0}, text);
     if (i == kNotFound) return nullptr;
     return TagLookup(value_of(entry(i)));
   }
@@ -175,26 +187,13 @@ class GATETRACE_API Meta {
   const_iterator begin() const noexcept { return const_iterator(this, 0); }
   const_iterator end() const noexcept { return const_iterator(this, size_); }
   // Calls f(key, value) for each tag, in order, with the area and the entries read
-  // once: what the encoder uses (cheaper than the iterator, which finds the area and
-  // copies the entry per step).
+  // once (cheaper than the iterator, which finds the area and copies the entry per step).
   template <typename F>
   void for_each(F&& f) const {
-    const char* area = this->area();
-    for (const char* entry = area; entry != area + size_ * sizeof(Entry); entry += sizeof(Entry)) {
-      // Field by field, into registers (a whole Entry would go through the stack).
-      std::uint32_t key, offset, size;
-      std::memcpy(&key, entry, sizeof key);
-      std::memcpy(&offset, entry + 4, sizeof offset);
-      std::memcpy(&size, entry + 8, sizeof size);
-      if (key & kInlineKey) {
-        const std::uint32_t key_size = key & ~kInlineKey;
-        f(std::string_view(area + offset, key_size),
-          std::string_view(area + offset + key_size, size));
-      } else {
-        const detail::StringRecord* record = SpanString::interned(key & kIdMask);
-        f(std::string_view(record->text(), record->size), std::string_view(area + offset, size));
-      }
-    }
+    for_each_raw(
+        [&f](const detail::StringRecord* record, std::string_view key, std::string_view value) {
+          f(record != nullptr ? record->view() : key, value);
+        });
   }
 
   // For the encoder, which writes a key from its intern record (see span_encoder.cpp).

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gatetrace/span_data.h"
@@ -154,6 +155,23 @@ TEST(SpanMetaKeys, CopiesAndMovesKeepLookupsWorking) {
   move_assigned = std::move(moved);
   EXPECT_EQ(*move_assigned.find("k2"), "v2");
   EXPECT_FALSE(moved.find("k2"));  // NOLINT(bugprone-use-after-move)
+}
+
+TEST(SpanMetaKeys, ForEachVisitsWhatIterationVisits) {
+  Meta meta;
+  meta.set("env", "prod");                      // a fixed key
+  meta.set(std::string(40, 'k'), "long key");   // kept as text or interned
+  meta.set("a.key.seen.once.only.here", "");    // likely kept as text
+  meta.set("http.url", std::string(300, 'u'));  // a heap area
+  std::vector<std::pair<std::string, std::string>> by_iteration;
+  for (const auto& [key, value] : meta) by_iteration.emplace_back(key, value);
+  std::vector<std::pair<std::string, std::string>> by_for_each;
+  meta.for_each(
+      [&](std::string_view key, std::string_view value) { by_for_each.emplace_back(key, value); });
+  ASSERT_EQ(by_iteration.size(), 4u);
+  EXPECT_EQ(by_for_each, by_iteration);
+  EXPECT_EQ(by_for_each[0].first, "env");
+  EXPECT_EQ(by_for_each[3].second, std::string(300, 'u'));
 }
 
 TEST(SpanMetaOverwrite, ShorterAndLongerValuesOverOldText) {
