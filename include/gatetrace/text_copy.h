@@ -16,6 +16,20 @@ struct Chars16 {
   std::uint64_t words[2];
 };
 
+// memmove of 32 <= n <= 64 bytes: two 16-byte blocks from each end, overlapping, all
+// loaded before any is stored (so `from` may overlap `to`).
+inline void move_32_to_64_chars(char* to, const char* from, std::size_t n) {
+  Chars16 a, b, c, d;
+  std::memcpy(&a, from, 16);
+  std::memcpy(&b, from + 16, 16);
+  std::memcpy(&c, from + n - 32, 16);
+  std::memcpy(&d, from + n - 16, 16);
+  std::memcpy(to, &a, 16);
+  std::memcpy(to + 16, &b, 16);
+  std::memcpy(to + n - 32, &c, 16);
+  std::memcpy(to + n - 16, &d, 16);
+}
+
 // memmove for the short strings of tags, inline: the loads come before the stores, so
 // `from` may overlap `to`. Texts over 64 bytes go to the library's memmove (ids and
 // URLs of 33-64 bytes are common tag values, and a call costs more than the copy).
@@ -23,15 +37,7 @@ inline void move_chars(char* to, const char* from, std::size_t n) {
   if (n > 64) {
     std::memmove(to, from, n);
   } else if (n > 32) {
-    Chars16 a, b, c, d;
-    std::memcpy(&a, from, 16);
-    std::memcpy(&b, from + 16, 16);
-    std::memcpy(&c, from + n - 32, 16);
-    std::memcpy(&d, from + n - 16, 16);
-    std::memcpy(to, &a, 16);
-    std::memcpy(to + 16, &b, 16);
-    std::memcpy(to + n - 32, &c, 16);
-    std::memcpy(to + n - 16, &d, 16);
+    move_32_to_64_chars(to, from, n);
   } else if (n > 16) {
     std::uint64_t a, b, c, d;
     std::memcpy(&a, from, 8);

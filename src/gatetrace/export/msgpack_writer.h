@@ -29,6 +29,7 @@
 #include <string_view>
 
 #include "gatetrace/export/byte_buffer.h"
+#include "gatetrace/text_copy.h"
 
 namespace gatetrace {
 
@@ -157,7 +158,7 @@ class MsgpackWriter {
     if (n <= 64) {
       p[0] = static_cast<char>(0xd9);
       p[1] = static_cast<char>(n);
-      copy_medium(p + 2, value.data(), n);
+      detail::move_32_to_64_chars(p + 2, value.data(), n);
       return p + 2 + n;
     }
     return put_long_str(p, value);
@@ -254,22 +255,6 @@ class MsgpackWriter {
       dst[n / 2] = src[n / 2];
       dst[n - 1] = src[n - 1];
     }
-  }
-
-  // Copies 32 <= n <= 64 bytes inline: two 16-byte blocks from each end, overlapping.
-  static void copy_medium(char* dst, const char* src, std::size_t n) {
-    struct Block16 {
-      std::uint64_t words[2];
-    };
-    Block16 a, b, c, d;
-    std::memcpy(&a, src, 16);
-    std::memcpy(&b, src + 16, 16);
-    std::memcpy(&c, src + n - 32, 16);
-    std::memcpy(&d, src + n - 16, 16);
-    std::memcpy(dst, &a, 16);
-    std::memcpy(dst + 16, &b, 16);
-    std::memcpy(dst + n - 32, &c, 16);
-    std::memcpy(dst + n - 16, &d, 16);
   }
 
   // Room for `bytes` more bytes at the cursor; callers then advance cur_ themselves.
