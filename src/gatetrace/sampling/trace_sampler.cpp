@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "gatetrace/common/thread_exit_safe.h"
 #include "gatetrace/sampling/agent_rates.h"
 #include "gatetrace/sampling/knuth.h"
 #include "gatetrace/sampling/limiter.h"
@@ -27,28 +28,7 @@ struct RatesSeenByThread {
   std::uint64_t sampler = 0;  // TraceSampler::State::serial; 0: none yet
   std::uint64_t version = 0;
   std::shared_ptr<const AgentRates> rates;  // keeps them alive while this thread uses them
-  ~RatesSeenByThread();
 };
-
-// Trivially destructible, so that a decision made by a thread's exiting destructors
-// (after the cache went) can tell, and read under the lock instead.
-enum class RatesCacheState : unsigned char { kUnused, kAlive, kDestroyed };
-thread_local RatesCacheState rates_cache_state = RatesCacheState::kUnused;
-thread_local RatesSeenByThread* rates_cache = nullptr;
-
-RatesSeenByThread::~RatesSeenByThread() {
-  rates_cache_state = RatesCacheState::kDestroyed;
-  rates_cache = nullptr;
-}
-
-RatesSeenByThread* rates_seen_by_this_thread() noexcept {
-  if (rates_cache != nullptr) return rates_cache;
-  if (rates_cache_state == RatesCacheState::kDestroyed) return nullptr;
-  thread_local RatesSeenByThread instance;
-  rates_cache_state = RatesCacheState::kAlive;
-  rates_cache = &instance;
-  return &instance;
-}
 
 // Never 0, never reused: a new sampler at a freed one's address is still another.
 std::uint64_t next_sampler_serial() noexcept {
@@ -71,7 +51,8 @@ struct TraceSampler::State {
   // The current rates (null before the agent's first answer), valid until this thread's
   // next call; `held` keeps them alive when this thread has no cache any more.
   const AgentRates* current_rates(std::shared_ptr<const AgentRates>& held) {
-    RatesSeenByThread* seen = rates_seen_by_this_thread();
+    // Null while the thread exits, after its copy went: then read under the lock.
+    RatesSeenByThread* seen = ThreadExitSafe<RatesSeenByThread>::get();
     if (seen == nullptr) {
       std::lock_guard<std::mutex> lock(rates_mutex);
       held = rates;

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "gatetrace/common/thread_exit_safe.h"
+
 namespace gatetrace {
 namespace {
 
@@ -13,32 +15,14 @@ constexpr std::size_t kMaxRetainedBytes = 4096;
 struct Pool {
   std::vector<SpanData*> spans;
   Pool() { spans.reserve(kMaxPooledSpans); }
-  ~Pool();
+  ~Pool() {
+    for (SpanData* span : spans) delete span;
+  }
 };
 
-// Trivially destructible, so it can still be read while the thread's destructors run:
-// a span released after the pool is gone is simply freed. `current_pool` is the fast
-// path (a plain thread-local pointer, no initialization guard).
-enum class PoolState : unsigned char { kUnused, kAlive, kDestroyed };
-thread_local PoolState pool_state = PoolState::kUnused;
-thread_local Pool* current_pool = nullptr;
-
-Pool::~Pool() {
-  pool_state = PoolState::kDestroyed;
-  current_pool = nullptr;
-  for (SpanData* span : spans) delete span;
-}
-
-// Null once this thread's pool has been destroyed.
-Pool* create_pool() {
-  if (pool_state == PoolState::kDestroyed) return nullptr;
-  thread_local Pool instance;
-  pool_state = PoolState::kAlive;
-  current_pool = &instance;
-  return &instance;
-}
-
-Pool* pool() { return current_pool != nullptr ? current_pool : create_pool(); }
+// This thread's pool; null once it has been destroyed (a span released by the thread's
+// exiting destructors is then simply freed).
+Pool* pool() { return ThreadExitSafe<Pool>::get(); }
 
 bool worth_keeping(const SpanData& span) {
   return span.meta.heap_bytes() + span.metrics.heap_bytes() <= kMaxRetainedBytes;
