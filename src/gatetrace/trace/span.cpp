@@ -2,6 +2,7 @@
 
 #include "gatetrace/span_data.h"
 #include "gatetrace/span_keys.h"
+#include "gatetrace/trace/manual_sampling_keys.h"
 #include "gatetrace/trace/span_pool.h"
 #include "gatetrace/trace/trace_segment.h"
 #include "gatetrace/trace/tracer_core.h"
@@ -110,13 +111,13 @@ void Span::set_type(std::string_view type) {
 
 namespace {
 
-// Keys of 11 bytes, which `manual.keep` / `manual.drop` have: out of line, so that
+// Keys of the manual sampling keys' size (manual_sampling_keys.h): out of line, so that
 // set_tag()'s usual path makes no call but tail calls, and saves no registers.
 [[gnu::noinline]] void set_tag_of_11_bytes(TraceSegment* segment, SpanData* data,
                                            std::string_view key, std::string_view value) {
-  if (key == "manual.keep") {
+  if (key == kManualKeepKey) {
     segment->set_manual_priority(2);
-  } else if (key == "manual.drop") {
+  } else if (key == kManualDropKey) {
     segment->set_manual_priority(-1);
   } else {
     data->meta.set(key, value);
@@ -127,7 +128,7 @@ namespace {
 
 void Span::set_tag(std::string_view key, std::string_view value) {
   if (!data_) return;
-  if (key.size() == 11) return set_tag_of_11_bytes(segment_, data_, key, value);
+  if (key.size() == kManualKeepKey.size()) return set_tag_of_11_bytes(segment_, data_, key, value);
   data_->meta.set(key, value);
 }
 

@@ -6,7 +6,7 @@
 //
 // It writes exactly what Span::set_tag / set_metric would: those store the tag and do
 // nothing else, except for the keys that set the trace's sampling decision
-// (manual.keep, manual.drop). A fixed key that were one of those would not compile
+// (manual_sampling_keys.h). A fixed key that were one of those would not compile
 // here; a key given as text that is one of them goes through Span::set_tag.
 //
 // Not public API: a user sets tags through Span. Use a writer for writes with nothing
@@ -19,6 +19,7 @@
 #include "gatetrace/span.h"
 #include "gatetrace/span_data.h"
 #include "gatetrace/span_keys.h"
+#include "gatetrace/trace/manual_sampling_keys.h"
 
 namespace gatetrace {
 
@@ -31,14 +32,15 @@ class SpanTagWriter {
   template <std::uint32_t kKey>
   void set_known(std::string_view value) {
     static_assert(kKey >= 1 && kKey <= span_keys::kCount, "a fixed key of span_keys.h");
-    static_assert(!sets_sampling(span_keys::kTexts[kKey]), "Span::set_tag does more for it");
+    static_assert(!is_manual_sampling_key(span_keys::kTexts[kKey]),
+                  "Span::set_tag does more for it");
     if (data_ != nullptr) data_->meta.set_known(kKey, value);
   }
 
   // Span::set_tag(key, value).
   void set(std::string_view key, std::string_view value) {
     if (data_ == nullptr) return;
-    if (sets_sampling(key)) return span_.set_tag(key, value);
+    if (is_manual_sampling_key(key)) return span_.set_tag(key, value);
     data_->meta.set(key, value);
   }
 
@@ -48,12 +50,6 @@ class SpanTagWriter {
   }
 
  private:
-  // The keys for which Span::set_tag sets the trace's sampling priority instead of
-  // storing a tag (a constant key folds this away).
-  static constexpr bool sets_sampling(std::string_view key) noexcept {
-    return key.size() == 11 && (key == "manual.keep" || key == "manual.drop");
-  }
-
   Span& span_;
   SpanData* data_;  // null for an empty or finished span
 };
