@@ -19,7 +19,8 @@ namespace {
 using testing::meta_keys;
 
 TEST(SpanMetaKeys, CollidingKeysAreStillDistinct) {
-  // Same length and last byte: the same key bit.
+  // Short keys of one length (KeysSharingAFilterBit... below finds keys whose filter bits
+  // collide; these may or may not).
   Meta meta;
   meta.set("ab", std::string_view("1"));
   meta.set("cb", std::string_view("2"));
