@@ -235,12 +235,15 @@ class GATETRACE_API SpanString {
  private:
   static constexpr std::uintptr_t kOwnedBit = 1;
   void reset() noexcept {
-    if (owned()) free_owned_record(record());
+    if (owned()) free_owned();
     bits_ = 0;
   }
   // A heap record holding a copy of `text` (id 0), for a handle to own.
   static const detail::StringRecord* make_owned_record(std::string_view text);
-  static void free_owned_record(const detail::StringRecord* record) noexcept;
+  // Frees the owned record (owned() is true). A member without parameters: it is
+  // exported for reset(), and a detail:: type in an exported signature would put an
+  // internal name in the shared library's symbols (test/consumer/check_symbols.sh).
+  void free_owned() noexcept;
 
   // By id; null for ids not handed out. Atomic (plain loads and stores on the usual
   // targets) because interned_or_null() may read an id another thread is adding.

@@ -323,8 +323,8 @@ const StringRecord* SpanString::make_owned_record(std::string_view text) {
   return write_record(::operator new(detail::string_record_bytes(text.size())), text, 0);
 }
 
-void SpanString::free_owned_record(const StringRecord* record) noexcept {
-  ::operator delete(const_cast<StringRecord*>(record));
+void SpanString::free_owned() noexcept {
+  ::operator delete(const_cast<StringRecord*>(record()));
 }
 
 void SpanString::assign_owned(std::string_view text) {
