@@ -38,7 +38,8 @@ constexpr std::uint32_t kHttpClientIp = 23;    // "http.client_ip"
 constexpr std::uint32_t kHttpRoute = 24;       // "http.route"
 constexpr std::uint32_t kHttpUserAgent = 25;   // "http.useragent"
 constexpr std::uint32_t kHttpStatusCode = 26;  // "http.status_code"
-constexpr std::uint32_t kCount = 26;           // ids 1..kCount
+constexpr std::uint32_t kInferredSpan = 27;    // "_dd.inferred_span" (a metric)
+constexpr std::uint32_t kCount = 27;           // ids 1..kCount
 // A fixed key's bit in Meta's key filter is its id: at most 31 fixed keys, so that
 // no two of them share a bit (a span's tags of these keys never collide).
 static_assert(kCount < 32, "one key-filter bit per fixed key");
@@ -73,6 +74,7 @@ constexpr std::string_view kTexts[kCount + 1] = {
     "http.route",
     "http.useragent",
     "http.status_code",
+    "_dd.inferred_span",
 };
 
 }  // namespace span_keys

@@ -39,6 +39,9 @@ class GATETRACE_API Metrics {
 
   // Adds the metric, or replaces the value of an existing one (keeping its place).
   void set(std::string_view key, double value);
+  // set() for a key of span_keys.h, or any id SpanString::intern() gave: a new entry
+  // takes the key's record without an intern lookup.
+  void set_known(std::uint32_t known_key, double value);
   const double* find(std::string_view key) const noexcept {
     const value_type* entry = find_entry(key);
     return entry ? &entry->second : nullptr;
@@ -83,6 +86,9 @@ class GATETRACE_API Metrics {
     }
     return nullptr;
   }
+  // The entry of `key`, or a new one at the end holding `value` with an empty key for
+  // the caller to name; null for an existing entry, whose value is then set.
+  value_type* set_or_append(std::string_view key, double value);
   void grow();
   // erase() once the map has entries.
   bool erase_present(std::string_view key);

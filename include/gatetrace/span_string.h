@@ -160,6 +160,13 @@ class GATETRACE_API SpanString {
   void assign_guarded(std::string_view text) {
     if (!holds(text)) assign_id(text, intern_guarded(text));
   }
+  // Holds the text of `id`, a key of span_keys.h or an id intern() gave: no lookup.
+  void assign_known(std::uint32_t id) noexcept {
+    const detail::StringRecord* known = interned(id);
+    if (record() == known) return;
+    reset();
+    bits_ = reinterpret_cast<std::uintptr_t>(known);
+  }
   // True when the handle's text is `text`.
   bool holds(std::string_view text) const noexcept {
     const detail::StringRecord* r = record();

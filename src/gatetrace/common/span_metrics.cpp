@@ -21,17 +21,27 @@ Metrics& Metrics::operator=(const Metrics& other) {
   return *this;
 }
 
-void Metrics::set(std::string_view key, double value) {
+Metrics::value_type* Metrics::set_or_append(std::string_view key, double value) {
   for (value_type* entry = block_ ? block_->entries() : nullptr; entry != end(); ++entry) {
     if (entry->first.holds(key)) {
       entry->second = value;
-      return;
+      return nullptr;
     }
   }
   if (block_ == nullptr || block_->size == block_->capacity) grow();
   value_type* entry = new (block_->entries() + block_->size) value_type(SpanString(), value);
-  entry->first.assign_guarded(key);  // a key may be of high cardinality: the doorkeeper's
   ++block_->size;
+  return entry;
+}
+
+void Metrics::set(std::string_view key, double value) {
+  // A key may be of high cardinality: the doorkeeper's.
+  if (value_type* added = set_or_append(key, value)) added->first.assign_guarded(key);
+}
+
+void Metrics::set_known(std::uint32_t known_key, double value) {
+  const std::string_view key = SpanString::interned(known_key)->view();
+  if (value_type* added = set_or_append(key, value)) added->first.assign_known(known_key);
 }
 
 bool Metrics::erase_present(std::string_view key) {

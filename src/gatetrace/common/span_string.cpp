@@ -60,6 +60,7 @@ constexpr FixedRecord kFixed[] = {
     fixed(span_keys::kHttpRoute),
     fixed(span_keys::kHttpUserAgent),
     fixed(span_keys::kHttpStatusCode),
+    fixed(span_keys::kInferredSpan),
 };
 static_assert(sizeof kFixed / sizeof kFixed[0] == span_keys::kCount);
 
@@ -77,9 +78,9 @@ std::atomic<const detail::StringRecord*> SpanString::records_[detail::kMaxIntern
     &kFixed[11].header,   &kFixed[12].header, &kFixed[13].header, &kFixed[14].header,
     &kFixed[15].header,   &kFixed[16].header, &kFixed[17].header, &kFixed[18].header,
     &kFixed[19].header,   &kFixed[20].header, &kFixed[21].header, &kFixed[22].header,
-    &kFixed[23].header,   &kFixed[24].header, &kFixed[25].header,
+    &kFixed[23].header,   &kFixed[24].header, &kFixed[25].header, &kFixed[26].header,
 };
-static_assert(span_keys::kCount == 26, "list every fixed record in records_");
+static_assert(span_keys::kCount == 27, "list every fixed record in records_");
 
 namespace {
 
@@ -323,9 +324,7 @@ const StringRecord* SpanString::make_owned_record(std::string_view text) {
   return write_record(::operator new(detail::string_record_bytes(text.size())), text, 0);
 }
 
-void SpanString::free_owned() noexcept {
-  ::operator delete(const_cast<StringRecord*>(record()));
-}
+void SpanString::free_owned() noexcept { ::operator delete(const_cast<StringRecord*>(record())); }
 
 void SpanString::assign_owned(std::string_view text) {
   // Copied before the old record is freed: `text` may be this handle's own text.

@@ -160,7 +160,7 @@ Span create_inferred_span(Tracer& tracer, const HeaderIndex& headers,
   describe_inferred_span(fields, config, inferred_config);
   Span inferred = tracer.extract_or_create_span(headers, inferred_config);
   set_inferred_span_tags(inferred, fields);
-  SpanTagWriter(inferred).set_metric("_dd.inferred_span", 1);
+  SpanTagWriter(inferred).set_known_metric<span_keys::kInferredSpan>(1);
   if (!config.header_tags.empty()) tag_request_headers(config, headers, inferred);
   return inferred;
 }

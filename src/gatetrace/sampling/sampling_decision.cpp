@@ -1,19 +1,17 @@
 // Writing a sampling decision into the local root's tags (see trace_sampler.h).
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "gatetrace/sampling/knuth.h"
 #include "gatetrace/sampling/trace_sampler.h"
+#include "gatetrace/span_keys.h"
 
 namespace gatetrace {
 namespace {
 
-constexpr std::string_view kSamplingPriority = "_sampling_priority_v1";
-constexpr std::string_view kAgentRate = "_dd.agent_psr";
-constexpr std::string_view kRuleRate = "_dd.rule_psr";
-constexpr std::string_view kLimiterRate = "_dd.limit_psr";
 constexpr std::string_view kDecisionMaker = "_dd.p.dm";
 constexpr std::string_view kKnuthRate = "_dd.p.ksr";
 
@@ -33,12 +31,13 @@ void erase_tag(TagList& tags, std::string_view key) {
              tags.end());
 }
 
-void set_or_erase_metric(Metrics& metrics, std::string_view key,
+// `known_key`: a metric key of span_keys.h.
+void set_or_erase_metric(Metrics& metrics, std::uint32_t known_key,
                          const std::optional<double>& value) {
   if (value) {
-    metrics.set(key, *value);
+    metrics.set_known(known_key, *value);
   } else {
-    metrics.erase(key);
+    metrics.erase(span_keys::kTexts[known_key]);
   }
 }
 
@@ -46,12 +45,13 @@ void set_or_erase_metric(Metrics& metrics, std::string_view key,
 
 void apply_sampling_decision(const SamplingDecision& decision, SpanData& local_root,
                              TagList& trace_tags) {
-  local_root.metrics.set(kSamplingPriority, static_cast<double>(decision.priority));
+  local_root.metrics.set_known(span_keys::kSamplingPriority,
+                               static_cast<double>(decision.priority));
   // A decision replaces any earlier one (e.g. a manual keep after a rule's drop): rates
   // it does not carry would describe a decision that no longer holds.
-  set_or_erase_metric(local_root.metrics, kAgentRate, decision.agent_rate);
-  set_or_erase_metric(local_root.metrics, kRuleRate, decision.rule_rate);
-  set_or_erase_metric(local_root.metrics, kLimiterRate, decision.limiter_rate);
+  set_or_erase_metric(local_root.metrics, span_keys::kAgentRate, decision.agent_rate);
+  set_or_erase_metric(local_root.metrics, span_keys::kRuleRate, decision.rule_rate);
+  set_or_erase_metric(local_root.metrics, span_keys::kLimitRate, decision.limiter_rate);
 
   if (decision.priority > 0) {
     set_tag(trace_tags, kDecisionMaker, "-" + std::to_string(static_cast<int>(decision.mechanism)));

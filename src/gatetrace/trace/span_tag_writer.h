@@ -44,6 +44,13 @@ class SpanTagWriter {
     data_->meta.set(key, value);
   }
 
+  // Span::set_metric(span_keys::kTexts[kKey], value).
+  template <std::uint32_t kKey>
+  void set_known_metric(double value) {
+    static_assert(kKey >= 1 && kKey <= span_keys::kCount, "a fixed key of span_keys.h");
+    if (data_ != nullptr) data_->metrics.set_known(kKey, value);
+  }
+
   // Span::set_metric(key, value).
   void set_metric(std::string_view key, double value) {
     if (data_ != nullptr) data_->metrics.set(key, value);

@@ -260,7 +260,7 @@ int TraceSegment::tag_first_span_locked(SpanData& first, bool contains_root, boo
     }
   } else {
     if (decided_now) apply_to_trace_tags_locked();
-    first.metrics.set("_sampling_priority_v1", static_cast<double>(decision.priority));
+    first.metrics.set_known(span_keys::kSamplingPriority, static_cast<double>(decision.priority));
   }
   for (const auto& [key, value] : trace_tags_) first.meta.set(key, value);
   return decision.priority;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gatetrace/span_data.h"
+#include "gatetrace/span_keys.h"
 #include "gatetrace/trace/span_pool.h"
 #include "gatetrace/tracer.h"
 #include "meta_keys.h"
@@ -236,6 +237,31 @@ TEST(SpanMetaStorage, SpanOutlivingTheRestOfItsTrace) {
   EXPECT_EQ(*data.meta.find("kept"), std::string(300, 'k'));
   EXPECT_EQ(*data.meta.find("late"), "tag");
   EXPECT_EQ(*spans.at("sibling").meta.find("gone"), "soon");
+}
+
+TEST(SpanMetricsStorage, KnownKeysShareTheEntryOfTheirText) {
+  // By id first, then by text: one entry, named by the fixed record.
+  Metrics metrics;
+  metrics.set_known(span_keys::kSamplingPriority, 1);
+  metrics.set("_sampling_priority_v1", 2);
+  ASSERT_EQ(metrics.size(), 1u);
+  EXPECT_EQ(metrics.begin()->first.id(), span_keys::kSamplingPriority);
+  EXPECT_EQ(*metrics.find("_sampling_priority_v1"), 2);
+  // By text first, then by id.
+  metrics.set("_dd.agent_psr", 0.5);
+  metrics.set_known(span_keys::kAgentRate, 0.25);
+  ASSERT_EQ(metrics.size(), 2u);
+  EXPECT_EQ(*metrics.find("_dd.agent_psr"), 0.25);
+  // A fixed key added for the request helper reads as its text, and interns to its id.
+  metrics.set_known(span_keys::kInferredSpan, 1);
+  EXPECT_EQ(std::string_view((metrics.end() - 1)->first), "_dd.inferred_span");
+  EXPECT_EQ(SpanString::intern("_dd.inferred_span"), span_keys::kInferredSpan);
+  EXPECT_TRUE(metrics.erase("_dd.inferred_span"));
+  EXPECT_EQ(metrics.size(), 2u);
+  // A recycled map (cleared, block kept) takes known keys again.
+  metrics.clear();
+  metrics.set_known(span_keys::kRuleRate, 1);
+  EXPECT_EQ(*metrics.find("_dd.rule_psr"), 1);
 }
 
 TEST(SpanLinksStorage, EmptyUntilUsedAndCopiedDeeply) {
