@@ -34,7 +34,9 @@ class SpanTagWriterTest : public ::testing::Test {
   // Tags of the span named `name`, as delivered.
   Tags delivered_tags(const std::string& name) const {
     Tags tags;
-    for (const auto& [key, value] : setup_.collector->spans_by_name().at(name).meta) {
+    // Kept: a range-for over a member of the temporary map would outlive the map.
+    const auto spans = setup_.collector->spans_by_name();
+    for (const auto& [key, value] : spans.at(name).meta) {
       tags.emplace_back(key, value);
     }
     return tags;
