@@ -2,6 +2,7 @@
 // the service directly can send them. Lines named `fuzz-allowed-domain` are not
 // headers gatetrace reads; they become the domain allowlist
 // (GATETRACE_INFERRED_PROXY_ALLOWED_DOMAINS), so the fuzzer explores it too.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -55,8 +56,12 @@ void check_timestamp(std::string_view text) {
   }
 }
 
-// A field is its header's trimmed value, or a prefix of it of at most `cap` bytes cut
-// on a UTF-8 boundary (the byte after the cut does not continue a sequence).
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// A field is its header's trimmed value, or a prefix of it of at most `cap` bytes: cut
+// on a UTF-8 boundary (the byte after the cut does not continue a sequence) at most 3
+// bytes before the cap, or at the cap when the 4 bytes up to it all continue one (not
+// UTF-8: no sequence to keep whole).
 void check_field(const gatetrace::DictReader& headers, const std::string& field,
                  std::string_view name, std::size_t cap) {
   GATETRACE_FUZZ_CHECK(field.size() <= cap);
@@ -69,7 +74,19 @@ void check_field(const gatetrace::DictReader& headers, const std::string& field,
   GATETRACE_FUZZ_CHECK(trimmed.substr(0, field.size()) == field);
   if (field.size() < trimmed.size()) {
     GATETRACE_FUZZ_CHECK(trimmed.size() > cap);
-    GATETRACE_FUZZ_CHECK((static_cast<unsigned char>(trimmed[field.size()]) & 0xC0) != 0x80);
+    GATETRACE_FUZZ_CHECK(field.size() + 3 >= cap);
+    bool run_of_four = cap >= 3;
+    for (std::size_t i = cap - std::min<std::size_t>(cap, 3); i <= cap; ++i) {
+      run_of_four = run_of_four && is_continuation(trimmed[i]);
+    }
+    if (run_of_four) {
+      GATETRACE_FUZZ_CHECK(field.size() == cap);
+    } else {
+      GATETRACE_FUZZ_CHECK(!is_continuation(trimmed[field.size()]));
+      for (std::size_t i = field.size() + 1; i <= cap; ++i) {
+        GATETRACE_FUZZ_CHECK(is_continuation(trimmed[i]));
+      }
+    }
   }
 }
 

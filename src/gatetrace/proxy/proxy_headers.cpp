@@ -25,10 +25,16 @@ std::string_view trim_blanks(std::string_view text) {
   return text;
 }
 
-// `text` cut to `cap` bytes (never inside a UTF-8 sequence).
+bool is_continuation(char byte) { return (static_cast<unsigned char>(byte) & 0xC0) == 0x80; }
+
+// `text` cut to `cap` bytes, never inside a UTF-8 sequence: the cut moves back over at
+// most 3 continuation bytes (a sequence has at most 3 after its lead byte). More in a
+// row are not UTF-8, so there is no sequence to keep whole: the cut stays at `cap`
+// rather than dropping the whole value.
 [[gnu::noinline]] std::string_view cut_to_cap(std::string_view text, std::size_t cap) {
   std::size_t cut = cap;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  while (cut > 0 && cap - cut < 3 && is_continuation(text[cut])) --cut;
+  if (is_continuation(text[cut])) cut = cap;
   return text.substr(0, cut);
 }
 

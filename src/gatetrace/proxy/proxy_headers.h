@@ -7,6 +7,9 @@
 // reach the backend directly can forge these headers):
 //   domain 253 bytes (a DNS name's maximum), path and resource path 1024, user agent 512,
 //   every other value 128.
+// A cut never splits a UTF-8 sequence: a character straddling the cap is dropped whole.
+// Bytes that are not UTF-8 (more than 3 continuation bytes in a row at the cap) are cut
+// at the cap itself.
 //
 // The request path reads the headers as views (`read_proxy_header_fields`), so that
 // validating them copies nothing; the values are copied once, into the inferred span.

@@ -117,5 +117,34 @@ TEST(ProxyValues, ValuesAtAndAboveTheirCap) {
   EXPECT_EQ(fields.user_agent, std::string(511, 'u'));
 }
 
+// The cut backs over a straddling character of 2, 3 or 4 bytes whole, and never over
+// more than 3 continuation bytes: a longer run is not UTF-8, and dropping it would empty
+// a value (as it did before: a fuzzed value of 130 continuation bytes came out empty).
+TEST(ProxyValues, CutsKeepUtf8WholeAndNotUtf8AtTheCap) {
+  const auto cut_method = [](std::string value) {
+    return std::string(fields_with(value, "r", "a").method);
+  };
+  const std::string four_byte = "\xf0\x9f\x98\x80";  // U+1F600
+  for (std::size_t before = 124; before <= 128; ++before) {
+    // The character starts at `before`: kept only when it ends within the 128 bytes.
+    const std::string value = std::string(before, 'm') + four_byte + "tail";
+    const std::string expected =
+        before + 4 <= 128 ? value.substr(0, 128) : std::string(before, 'm');
+    EXPECT_EQ(cut_method(value), expected) << before;
+  }
+  const std::string three_byte = "\xe2\x82\xac";  // U+20AC
+  EXPECT_EQ(cut_method(std::string(126, 'm') + three_byte), std::string(126, 'm'));
+  EXPECT_EQ(cut_method(std::string(125, 'm') + three_byte + "x"),
+            std::string(125, 'm') + three_byte);
+  // Only continuation bytes, or a run of 4 of them at the cap: no sequence to keep.
+  const std::string garbage(200, '\x80');
+  EXPECT_EQ(cut_method(garbage), std::string(128, '\x80'));
+  const std::string run = std::string(124, 'm') + std::string(10, '\xbf');
+  EXPECT_EQ(cut_method(run), run.substr(0, 128));
+  // A lead byte followed by too many continuation bytes: cut at the cap too.
+  const std::string overlong = std::string(123, 'm') + "\xf0" + std::string(8, '\x9f');
+  EXPECT_EQ(cut_method(overlong), overlong.substr(0, 128));
+}
+
 }  // namespace
 }  // namespace gatetrace
