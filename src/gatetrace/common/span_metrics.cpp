@@ -40,8 +40,28 @@ void Metrics::set(std::string_view key, double value) {
 }
 
 void Metrics::set_known(std::uint32_t known_key, double value) {
-  const std::string_view key = SpanString::interned(known_key)->view();
-  if (value_type* added = set_or_append(key, value)) added->first.assign_known(known_key);
+  // By record, not by text: every handle holding an interned text holds its one record,
+  // so the key's entry is the one holding `known`, unless the key was set by text before
+  // it was interned (the doorkeeper's first sighting): an owned copy, which only set()'s
+  // search by text finds. The usual map (the sampling metrics, `_dd.inferred_span`, all
+  // by id) compares one word per entry.
+  const detail::StringRecord* const known = SpanString::interned(known_key);
+  const std::uint32_t size = block_ != nullptr ? block_->size : 0;
+  value_type* const entries = size != 0 ? block_->entries() : nullptr;
+  bool owned_keys = false;
+  for (std::uint32_t i = 0; i < size; ++i) {
+    if (entries[i].first.record() == known) {
+      entries[i].second = value;
+      return;
+    }
+    owned_keys |= entries[i].first.owned();
+  }
+  // set() by text finds an owned copy, or adds the key as interned (its record).
+  if (owned_keys) return set(known->view(), value);
+  if (block_ == nullptr || block_->size == block_->capacity) grow();
+  value_type* added = new (block_->entries() + block_->size) value_type(SpanString(), value);
+  ++block_->size;
+  added->first.assign_known(known_key);
 }
 
 bool Metrics::erase_present(std::string_view key) {

@@ -30,21 +30,36 @@ bool worth_keeping(const SpanData& span) {
 
 }  // namespace
 
-SpanData* acquire_span_data(std::string_view name, std::string_view service,
-                            std::string_view resource, std::string_view type) {
-  Pool* p = pool();
-  SpanData* span;
-  if (p == nullptr || p->spans.empty()) {
-    span = new SpanData();
-  } else {
-    span = p->spans.back();
-    p->spans.pop_back();
-  }
+namespace {
+
+// acquire_span_data() past its usual case: a new span, or a recycled one whose texts
+// differ from the ones asked for. Out of line, so that the usual case saves no
+// registers for these calls.
+[[gnu::noinline]] SpanData* name_span(SpanData* span, std::string_view name,
+                                      std::string_view service, std::string_view resource,
+                                      std::string_view type) {
+  if (span == nullptr) span = new SpanData();
   span->name.assign_guarded(name);
   span->service.assign_guarded(service);
   span->resource.assign_guarded(resource);
   span->type.assign_guarded(type);
   return span;
+}
+
+}  // namespace
+
+SpanData* acquire_span_data(std::string_view name, std::string_view service,
+                            std::string_view resource, std::string_view type) {
+  Pool* p = pool();
+  if (p == nullptr || p->spans.empty()) return name_span(nullptr, name, service, resource, type);
+  SpanData* span = p->spans.back();
+  p->spans.pop_back();
+  // Most spans are named like the one recycled: its texts compared, nothing written.
+  if (span->name.holds(name) && span->service.holds(service) && span->resource.holds(resource) &&
+      span->type.holds(type)) {
+    return span;
+  }
+  return name_span(span, name, service, resource, type);
 }
 
 namespace {

@@ -46,15 +46,22 @@ TraceSegment::TraceSegment(TracerCore& core, ExtractedContext* extracted)
         SamplingDecision{*extracted->sampling_priority, SamplingMechanism::kDefault, {}, {}, {}};
     decision_from_upstream_ = true;
   }
-  // (An empty list would drop the spare's capacity.)
+  // Each member is still empty: only what the request carried is moved (most requests
+  // carry none of these), and an empty list would drop the spare's capacity.
   if (!extracted->trace_tags.empty()) trace_tags_ = std::move(extracted->trace_tags);
-  origin_ = std::move(extracted->origin);
-  additional_w3c_tracestate_ = std::move(extracted->additional_w3c_tracestate);
-  additional_datadog_w3c_tracestate_ = std::move(extracted->additional_datadog_w3c_tracestate);
-  datadog_last_parent_id_ = std::move(extracted->datadog_last_parent_id);
-  propagation_error_ = std::move(extracted->propagation_error);
-  links_ = std::move(extracted->span_links);
-  baggage_ = std::move(extracted->baggage);
+  if (extracted->origin) origin_ = std::move(extracted->origin);
+  if (extracted->additional_w3c_tracestate) {
+    additional_w3c_tracestate_ = std::move(extracted->additional_w3c_tracestate);
+  }
+  if (extracted->additional_datadog_w3c_tracestate) {
+    additional_datadog_w3c_tracestate_ = std::move(extracted->additional_datadog_w3c_tracestate);
+  }
+  if (extracted->datadog_last_parent_id) {
+    datadog_last_parent_id_ = std::move(extracted->datadog_last_parent_id);
+  }
+  if (extracted->propagation_error) propagation_error_ = std::move(extracted->propagation_error);
+  if (!extracted->span_links.empty()) links_ = std::move(extracted->span_links);
+  if (!extracted->baggage.empty()) baggage_ = std::move(extracted->baggage);
 }
 
 TraceSegment::~TraceSegment() {
@@ -176,11 +183,21 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   }
   // The trace-level state is read in this same critical section, not in another.
   const int priority = tag_first_span_locked(*ready.front(), contains_root, decided_now);
+  // The finishing Span's handle, when it is the last one, is given up in this same
+  // critical section: no other handle is left to reach the segment, so delivering
+  // below still reads it safely (a trace ended by its root's handle going away: one
+  // lock, not two).
+  const bool last = release_handle && handles_ == 1;
+  if (last) handles_ = 0;
   lock.unlock();
   deliver(ready, contains_root, priority);
   give_back_ready_list(pool, ready);
-  // Only now: delivering reads this segment, which the handle keeps alive.
-  if (release_handle) this->release_handle();
+  if (last) {
+    delete this;
+  } else if (release_handle) {
+    // Only now: delivering reads this segment, which the handle keeps alive.
+    this->release_handle();
+  }
 }
 
 void TraceSegment::release_handle() {

@@ -190,3 +190,79 @@ TEST_F(SegmentLifetimeTest, CoreOutlivesSegmentsFinishedOnManyThreads) {
 
 }  // namespace
 }  // namespace gatetrace
+
+namespace gatetrace {
+namespace {
+
+// A complete trace goes out root first, the others in the order they were created,
+// whichever finishes last; the segment goes with its last handle, whether that is the
+// span finishing the trace or an earlier one's.
+TEST_F(SegmentLifetimeTest, CompleteTraceOrderAndLastHandleInAnyFinishingOrder) {
+  auto tracer = make_tracer();
+  // Each case: the order in which root (0) and children (1..3) finish, by release.
+  const std::vector<std::vector<int>> orders = {
+      {1, 2, 3, 0}, {0, 1, 2, 3}, {3, 2, 1, 0}, {2, 0, 3, 1}, {0, 3, 2, 1}};
+  for (const auto& order : orders) {
+    collector_->names.clear();
+    const int chunks = collector_->chunks.load();
+    std::vector<Span> spans;
+    spans.push_back(tracer->create_span({.name = "root"}));
+    for (int i = 1; i <= 3; ++i)
+      spans.push_back(spans[0].create_child({.name = "c" + std::to_string(i)}));
+    for (int index : order) spans[index] = Span();
+    EXPECT_EQ(collector_->chunks.load(), chunks + 1);
+    EXPECT_EQ(collector_->names, (std::vector<std::string>{"root", "c1", "c2", "c3"}));
+  }
+  // Finished with finish(), the handles released afterwards in any order: the trace is
+  // delivered by the last finish, the segment freed by the last release.
+  for (const auto& order : orders) {
+    collector_->names.clear();
+    std::vector<Span> spans;
+    spans.push_back(tracer->create_span({.name = "root"}));
+    for (int i = 1; i <= 3; ++i)
+      spans.push_back(spans[0].create_child({.name = "c" + std::to_string(i)}));
+    for (int index : order) spans[index].finish();
+    EXPECT_EQ(collector_->names, (std::vector<std::string>{"root", "c1", "c2", "c3"}));
+    for (auto it = order.rbegin(); it != order.rend(); ++it) spans[*it] = Span();
+  }
+  // A span finished by its release while an earlier-finished handle still lives: the
+  // segment stays for that handle, which can still start a child.
+  Span kept = tracer->create_span({.name = "root"});
+  {
+    Span child = kept.create_child({.name = "child"});
+    kept.finish();
+  }
+  EXPECT_EQ(collector_->names.back(), "child");
+  kept.create_child({.name = "late"});
+  EXPECT_EQ(collector_->names.back(), "late");
+  tracer.reset();
+  EXPECT_FALSE(all_released());
+  kept = Span();
+  EXPECT_TRUE(all_released());
+}
+
+// After a partial flush has sent the root, the rest of the trace goes out without it,
+// in creation order, once every span left is finished.
+TEST_F(SegmentLifetimeTest, CompleteRestAfterPartialFlushKeepsCreationOrder) {
+  setup_.env["DD_TRACE_PARTIAL_FLUSH_ENABLED"] = "true";
+  setup_.env["DD_TRACE_PARTIAL_FLUSH_MIN_SPANS"] = "2";
+  auto tracer = make_tracer();
+  {
+    Span root = tracer->create_span({.name = "root"});
+    Span a = root.create_child({.name = "a"});
+    Span b = root.create_child({.name = "b"});
+    Span c = root.create_child({.name = "c"});
+    root.finish();
+    a.finish();  // two finished: partial flush of root and a
+    EXPECT_EQ(collector_->names, (std::vector<std::string>{"root", "a"}));
+    c.finish();
+    b.finish();  // the rest, complete: b, c in creation order
+    EXPECT_EQ(collector_->names, (std::vector<std::string>{"root", "a", "b", "c"}));
+    EXPECT_EQ(collector_->chunks.load(), 2);
+    tracer.reset();
+  }
+  EXPECT_TRUE(all_released());
+}
+
+}  // namespace
+}  // namespace gatetrace

@@ -264,6 +264,42 @@ TEST(SpanMetricsStorage, KnownKeysShareTheEntryOfTheirText) {
   EXPECT_EQ(*metrics.find("_dd.rule_psr"), 1);
 }
 
+TEST(SpanMetricsStorage, KnownKeyFindsAnOwnedCopyOfItsText) {
+  // set_known() matches entries by record: an entry whose key was set by text before
+  // the text was interned holds an owned copy, and must still be the key's entry.
+  static int round = 0;  // a text new to the table each time the test runs
+  const std::string key = "metrics.owned_then_interned." + std::to_string(round++);
+  Metrics metrics;
+  metrics.set("first", 1);
+  metrics.set(key, 2);  // first sighting on this thread: the doorkeeper keeps it owned
+  ASSERT_EQ(metrics.size(), 2u);
+  ASSERT_TRUE((metrics.begin() + 1)->first.owned());
+  const std::uint32_t id = SpanString::intern(key);
+  ASSERT_NE(id, 0u);
+  metrics.set_known(id, 3);
+  ASSERT_EQ(metrics.size(), 2u);
+  EXPECT_EQ(*metrics.find(key), 3);
+  EXPECT_EQ(*metrics.find("first"), 1);
+  // Another known key appends after the existing ones, in order, by its record.
+  metrics.set_known(span_keys::kSamplingPriority, 1);
+  metrics.set_known(span_keys::kAgentRate, 0.5);
+  metrics.set_known(span_keys::kSamplingPriority, 2);
+  ASSERT_EQ(metrics.size(), 4u);
+  std::vector<std::pair<std::string, double>> entries;
+  for (const auto& [k, v] : metrics) entries.emplace_back(std::string(k), v);
+  const std::vector<std::pair<std::string, double>> expected = {
+      {"first", 1}, {key, 3}, {"_sampling_priority_v1", 2}, {"_dd.agent_psr", 0.5}};
+  EXPECT_EQ(entries, expected);
+  EXPECT_EQ((metrics.begin() + 2)->first.id(), span_keys::kSamplingPriority);
+  // Growing past the first block keeps every entry.
+  for (std::uint32_t known = span_keys::kRuleRate; known <= span_keys::kLimitRate; ++known) {
+    metrics.set_known(known, known);
+  }
+  EXPECT_EQ(metrics.size(), 6u);
+  EXPECT_EQ(*metrics.find("_dd.limit_psr"), span_keys::kLimitRate);
+  EXPECT_EQ(*metrics.find(key), 3);
+}
+
 TEST(SpanLinksStorage, EmptyUntilUsedAndCopiedDeeply) {
   SpanData span;
   EXPECT_TRUE(span.links.empty());
