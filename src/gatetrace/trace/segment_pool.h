@@ -9,10 +9,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "gatetrace/common/thread_exit_safe.h"
 #include "gatetrace/span_data.h"
 
 namespace gatetrace {
@@ -55,11 +57,24 @@ struct SegmentPool {
 };
 
 // This thread's pool; null once it has been destroyed (a segment freed by a thread's
-// exiting destructors then uses the heap directly).
-SegmentPool* segment_pool() noexcept;
+// exiting destructors then uses the heap directly). Inline, like the two below: a trace
+// asks for it about five times (segment block, lists, delivery), and a call each time
+// cost more than the thread-local read itself.
+inline SegmentPool* segment_pool() noexcept { return ThreadExitSafe<SegmentPool>::get(); }
 
 // A block of `size` bytes (always sizeof(TraceSegment)) and its release.
-void* allocate_segment_block(std::size_t size);
-void free_segment_block(void* block) noexcept;
+inline void* allocate_segment_block(std::size_t size) {
+  SegmentPool* pool = segment_pool();
+  if (pool != nullptr && pool->block_count > 0) return pool->blocks[--pool->block_count];
+  return ::operator new(size);
+}
+inline void free_segment_block(void* block) noexcept {
+  SegmentPool* pool = segment_pool();
+  if (pool != nullptr && pool->block_count < SegmentPool::kMaxBlocks) {
+    pool->blocks[pool->block_count++] = block;
+    return;
+  }
+  ::operator delete(block);
+}
 
 }  // namespace gatetrace

@@ -103,24 +103,28 @@ T& scratch(T SegmentPool::*member, T& local) {
   return pool != nullptr ? pool->*member : local;
 }
 
-// The two lowercase hex digits of every byte, so that hex16 writes a byte per step.
-struct HexPairs {
-  char digits[256][2];
-  constexpr HexPairs() : digits() {
-    constexpr char kDigits[] = "0123456789abcdef";
-    for (int i = 0; i < 256; ++i) {
-      digits[i][0] = kDigits[i >> 4];
-      digits[i][1] = kDigits[i & 0xf];
-    }
-  }
-};
-constexpr HexPairs kHexPairs;
+// The 8 lowercase hex digits of `value` as the bytes of a word (the first digit in its
+// lowest byte): each nibble spread to a byte of its own, then all turned into digits at
+// once, with no table and no loop (a trace id's high half is written on every 128-bit
+// trace's first span).
+std::uint64_t hex8(std::uint32_t value) {
+  std::uint64_t x = value;
+  x = (x | (x << 16)) & 0x0000ffff0000ffffull;
+  x = (x | (x << 8)) & 0x00ff00ff00ff00ffull;
+  x = (x | (x << 4)) & 0x0f0f0f0f0f0f0f0full;  // nibble i in byte i
+  // 1 in each byte holding 10..15 (adding 6 carries it into bit 4), whose digits
+  // 'a'..'f' sit 39 past '9' + 1.
+  const std::uint64_t letters = ((x + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull;
+  x += 0x3030303030303030ull + letters * 39;
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the first digit in the low byte");
+  return __builtin_bswap64(x);  // the most significant nibble's digit first
+}
 
 void hex16(std::uint64_t value, char* out) {
-  for (int i = 7; i >= 0; --i) {
-    std::memcpy(out + 2 * i, kHexPairs.digits[value & 0xff], 2);
-    value >>= 8;
-  }
+  const std::uint64_t high = hex8(static_cast<std::uint32_t>(value >> 32));
+  const std::uint64_t low = hex8(static_cast<std::uint32_t>(value));
+  std::memcpy(out, &high, sizeof high);
+  std::memcpy(out + 8, &low, sizeof low);
 }
 
 }  // namespace

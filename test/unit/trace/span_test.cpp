@@ -2,8 +2,12 @@
 // deterministic doubles.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <random>
 #include <thread>
+#include <vector>
 
+#include "gatetrace/span_data.h"
 #include "gatetrace/tracer.h"
 #include "support/test_doubles.h"
 
@@ -264,6 +268,51 @@ TEST_F(SpanTest, LenientConstructorLogsBadSettingsAndUsesDefaults) {
   EXPECT_GE(setup_.logger->count_containing("DATADOG TRACER CONFIGURATION"), 1u);
   { Span root = tracer.create_span({.name = "root"}); }
   EXPECT_EQ(setup_.collector->chunks().size(), 1u);
+}
+
+// Trace ids whose high halves are given, one per trace.
+class HighIds final : public IdGenerator {
+ public:
+  explicit HighIds(std::vector<std::uint64_t> highs) : highs_(std::move(highs)) {}
+  std::uint64_t span_id() override { return ++next_; }
+  TraceId trace_id(std::int64_t, bool) override {
+    return TraceId{++next_, highs_[trace_++ % highs_.size()]};
+  }
+
+ private:
+  std::vector<std::uint64_t> highs_;
+  std::uint64_t next_ = 0;
+  std::size_t trace_ = 0;
+};
+
+TEST(SpanTraceIdTest, HighHalfIsWrittenAsSixteenLowercaseHexDigits) {
+  // `_dd.p.tid` is written without a table or loop: every nibble value in every place.
+  std::vector<std::uint64_t> highs = {1,
+                                      0x0123456789abcdefull,
+                                      0xfedcba9876543210ull,
+                                      0xffffffffffffffffull,
+                                      0x8000000000000000ull,
+                                      0x00000000ffffffffull,
+                                      0xa0b1c2d3e4f50617ull,
+                                      0x9a9a9a9a09090909ull};
+  std::mt19937_64 random(7);
+  for (int i = 0; i < 300; ++i) highs.push_back(random() | 1);  // high 0: no tag
+  testing::TestTracerSetup setup;
+  TracerConfig config = setup.config();
+  config.id_generator = std::make_shared<HighIds>(highs);
+  auto finalized = finalize_config(config);
+  ASSERT_TRUE(finalized);
+  Tracer tracer(*finalized);
+  for (std::size_t i = 0; i < highs.size(); ++i) tracer.create_span({.name = "t"});
+  const auto chunks = setup.collector->chunks();
+  ASSERT_EQ(chunks.size(), highs.size());
+  for (std::size_t i = 0; i < highs.size(); ++i) {
+    char expected[17];
+    std::snprintf(expected, sizeof expected, "%016llx", static_cast<unsigned long long>(highs[i]));
+    const auto tid = chunks[i].spans.front().meta.find("_dd.p.tid");
+    ASSERT_TRUE(tid) << i;
+    EXPECT_EQ(*tid, expected) << i;
+  }
 }
 
 }  // namespace
