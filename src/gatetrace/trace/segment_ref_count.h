@@ -12,9 +12,17 @@
 // close() moves what the shards hold into one count that later releases decrement; the
 // release that brings it to zero frees the core. A large bias keeps that count from
 // reaching zero while close() is still summing.
+//
+// A shard fills 128 bytes, not 64: a core's adjacent-line prefetcher fetches lines in
+// 128-byte pairs, so two threads counting in the two halves of one pair would still
+// pull the pair from each other's cache. A thread takes a shard no live thread uses
+// while there is one (threads give theirs back when they exit): a thread started after
+// sixteen others had exited used to land on a live thread's shard (the shards went in
+// turn), and two threads then wrote the same line on every trace.
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 namespace gatetrace {
@@ -58,19 +66,24 @@ class SegmentRefCount {
   // What after_close_ starts at, taken off once close() has added the shards' counts.
   static constexpr std::int64_t kBias = std::int64_t{1} << 48;
 
-  // This thread's shard: threads take shards in turn, once each.
+  // This thread's shard, the same in every SegmentRefCount: taken on first use (see
+  // claim_shard()), kept until the thread exits.
   static unsigned this_thread_shard() noexcept {
     thread_local int shard = -1;  // constant-initialized: no guard on the fast path
-    if (shard < 0) shard = static_cast<int>(next_shard());
+    if (shard < 0) shard = static_cast<int>(claim_shard());
     return static_cast<unsigned>(shard);
   }
-  static unsigned next_shard() noexcept;
+  // A shard used by the fewest live threads (none, while fewer than kShards threads
+  // count), the next one in turn among those; given back when the thread exits.
+  static unsigned claim_shard() noexcept;
 
-  struct alignas(64) Shard {
+  // Two 64-byte lines: see the top of this file.
+  static constexpr std::size_t kShardBytes = 128;
+  struct alignas(kShardBytes) Shard {
     std::atomic<std::int64_t> count{0};
   };
   Shard shards_[kShards];
-  alignas(64) std::atomic<std::int64_t> after_close_{kBias};
+  alignas(kShardBytes) std::atomic<std::int64_t> after_close_{kBias};
 };
 
 }  // namespace gatetrace

@@ -3,7 +3,10 @@
 // segments while close() sums the shards.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -103,6 +106,80 @@ TEST(SegmentRefCount, ThreadsTakeDifferentShards) {
   EXPECT_FALSE(count.release(second));
   EXPECT_FALSE(count.release(first));
   EXPECT_TRUE(count.close());
+}
+
+// A thread's shard is never a live thread's while there are free ones: the shards used
+// to go in turn, so the seventeenth thread started (the earlier ones long gone) counted
+// on the same line as the first, which was still running (benchmark 7's main thread).
+TEST(SegmentRefCount, ThreadsStartedOneAfterAnotherNeverTakeALiveThreadsShard) {
+  SegmentRefCount count;
+  const unsigned mine = count.acquire();
+  for (unsigned i = 0; i < 3 * SegmentRefCount::kShards; ++i) {
+    unsigned other = 0;
+    std::thread([&] {
+      other = count.acquire();
+      EXPECT_FALSE(count.release(other));
+    }).join();
+    EXPECT_NE(other, mine) << "thread " << i;
+    EXPECT_LT(other, SegmentRefCount::kShards);
+  }
+  EXPECT_FALSE(count.release(mine));
+  EXPECT_TRUE(count.close());
+}
+
+TEST(SegmentRefCount, ThreadsAliveTogetherTakeDistinctShards) {
+  SegmentRefCount count;
+  const unsigned mine = count.acquire();
+  constexpr int kThreads = SegmentRefCount::kShards / 2;
+  std::vector<unsigned> shards(kThreads);
+  std::atomic<int> acquired{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      shards[t] = count.acquire();
+      ++acquired;
+      // Alive until every thread has its shard.
+      while (acquired.load() < kThreads) std::this_thread::yield();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::vector<unsigned> all = shards;
+  all.push_back(mine);
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
+  for (unsigned shard : shards) EXPECT_FALSE(count.release(shard));
+  EXPECT_FALSE(count.release(mine));
+  EXPECT_TRUE(count.close());
+}
+
+// More live threads than shards: they share, and the counts stay right.
+TEST(SegmentRefCount, MoreThreadsThanShardsShare) {
+  SegmentRefCount count;
+  constexpr int kThreads = SegmentRefCount::kShards + 4;
+  std::vector<unsigned> shards(kThreads);
+  std::atomic<int> acquired{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      shards[t] = count.acquire();
+      ++acquired;
+      while (acquired.load() < kThreads) std::this_thread::yield();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (unsigned shard : shards) EXPECT_LT(shard, SegmentRefCount::kShards);
+  EXPECT_FALSE(count.close());
+  for (int t = 0; t + 1 < kThreads; ++t) EXPECT_FALSE(count.release(shards[t]));
+  EXPECT_TRUE(count.release(shards[kThreads - 1]));
+}
+
+// Each shard fills a 128-byte pair of lines (adjacent-line prefetch), so a count
+// starts there too.
+TEST(SegmentRefCount, ShardsFillWholeLinePairs) {
+  EXPECT_GE(alignof(SegmentRefCount), 128u);
+  EXPECT_GE(sizeof(SegmentRefCount), (SegmentRefCount::kShards + 1) * 128u);
+  auto count = std::make_unique<SegmentRefCount>();
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(count.get()) % 128, 0u);
 }
 
 }  // namespace
