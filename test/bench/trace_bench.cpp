@@ -97,5 +97,20 @@ void BM_7_RefIndependentWork(benchmark::State& state) {
 }
 BENCHMARK(BM_7_RefIndependentWork)->Threads(1)->Threads(2)->UseRealTime();
 
+// The same with four independent chains, which keep a core's multipliers busy: a
+// latency-bound chain scales to 2x even when the two vCPUs are one physical core's
+// hyperthreads on the host, this one does not.
+void BM_7_RefIndependentWideWork(benchmark::State& state) {
+  std::uint64_t x[4] = {1, 2, 3, 4};
+  x[0] += static_cast<std::uint64_t>(state.thread_index());
+  for (auto _ : state) {
+    for (int i = 0; i < 1000; ++i) {
+      for (std::uint64_t& v : x) v = v * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+    }
+    benchmark::DoNotOptimize(x);
+  }
+}
+BENCHMARK(BM_7_RefIndependentWideWork)->Threads(1)->Threads(2)->UseRealTime();
+
 }  // namespace
 }  // namespace gatetrace::bench
