@@ -216,6 +216,36 @@ TEST(SpanInternTest, RecycledSpanKeepsEqualTextsAndReplacesOthers) {
   release_span_data(next);
 }
 
+TEST(SpanInternTest, RecycledSpanIsRenamedWhenAnyOneTextDiffers) {
+  // acquire_span_data()'s inline case takes the recycled span only when all four texts
+  // are equal; one differing text (or a text's prefix, or a longer one) sends it to
+  // the naming path, which keeps the equal ones and replaces the other.
+  const std::vector<std::vector<std::string>> asked = {
+      {"recycle4.name", "recycle4.svc", "GET /r", "web"},
+      {"recycle4.namX", "recycle4.svc", "GET /r", "web"},
+      {"recycle4.name", "recycle4.sv", "GET /r", "web"},
+      {"recycle4.name", "recycle4.svc", "GET /r/", "web"},
+      {"recycle4.name", "recycle4.svc", "GET /r", ""},
+      {"recycle4.name", "recycle4.svc", "", "web"},
+      {"", "recycle4.svc", "GET /r", "web"},
+      {"recycle4.name", "recycle4.svc", std::string(300, 'r'), "web"},
+      {"recycle4.name", "recycle4.svc", "GET /r", "web"}};
+  SpanData* span = acquire_span_data("recycle4.name", "recycle4.svc", "GET /r", "web");
+  for (const auto& texts : asked) {
+    release_span_data(span);
+    SpanData* const recycled = acquire_span_data(texts[0], texts[1], texts[2], texts[3]);
+    EXPECT_EQ(recycled, span) << "the pool hands the same span back";
+    EXPECT_EQ(recycled->name, texts[0]);
+    EXPECT_EQ(recycled->service, texts[1]);
+    EXPECT_EQ(recycled->resource, texts[2]);
+    EXPECT_EQ(recycled->type, texts[3]);
+    EXPECT_EQ(recycled->span_id, 0u);
+    EXPECT_TRUE(recycled->meta.empty());
+    span = recycled;
+  }
+  release_span_data(span);
+}
+
 TEST(SpanInternTest, RecycledMetaNamesKeysFromItsOldEntries) {
   Meta meta;
   const std::vector<std::string> keys = {"old.a", "old.b", "old.c"};
