@@ -97,14 +97,18 @@ constexpr Words words_of(std::string_view name) {
 // The low 5 bits of a byte: the same for both cases of a letter.
 constexpr std::uint8_t probe_bits(char c) { return static_cast<std::uint8_t>(c) & 0x1F; }
 
-// A slot: 1 + the position of a name in kIndexedHeaderNames; 0 for none.
+// The names of one size: which of their bytes tells them apart, and by that byte, the
+// slot of the name (1 + its position in kIndexedHeaderNames; 0: none). By the whole
+// byte, so that no masking is needed: the bytes of equal probe_bits share a slot.
+struct ProbeRow {
+  std::array<std::uint8_t, 256> slot{};
+  std::uint8_t at = 0;
+};
+
 struct Table {
   std::array<Words, kNameCount + 1> words{};  // by slot: of each indexed name, lowercase
-  // Per size: which byte tells the names of that size apart, and by its probe_bits,
-  // the slot of the name.
-  std::array<std::uint8_t, kMaxSize + 1> probe{};
-  std::array<std::array<std::uint8_t, 32>, kMaxSize + 1> slot{};
-  bool complete = true;  // a probe byte was found for every size
+  std::array<ProbeRow, kMaxSize + 1> rows{};  // by size
+  bool complete = true;                       // a probe byte was found for every size
 };
 
 constexpr Table make_table() {
@@ -126,8 +130,10 @@ constexpr Table make_table() {
       }
       if (distinct) {
         found = true;
-        table.probe[size] = static_cast<std::uint8_t>(at);
-        table.slot[size] = slots;
+        table.rows[size].at = static_cast<std::uint8_t>(at);
+        for (std::size_t byte = 0; byte < 256; ++byte) {
+          table.rows[size].slot[byte] = slots[probe_bits(static_cast<char>(byte))];
+        }
       }
     }
     if (!found && size >= kMinSize) table.complete = false;
@@ -137,6 +143,16 @@ constexpr Table make_table() {
 
 constexpr Table kTable = make_table();
 static_assert(kTable.complete, "every size of indexed names has a byte that tells them apart");
+
+// Each size's row by pointer: finding a name's row is then one load, rather than a
+// multiplication and an addition for every header.
+constexpr std::array<const ProbeRow*, kMaxSize + 1> make_row_pointers() {
+  std::array<const ProbeRow*, kMaxSize + 1> rows{};
+  for (std::size_t size = 0; size <= kMaxSize; ++size) rows[size] = &kTable.rows[size];
+  return rows;
+}
+
+constexpr std::array<const ProbeRow*, kMaxSize + 1> kRowOfSize = make_row_pointers();
 
 // IndexedHeader ids name the entries of kIndexedHeaderNames.
 constexpr bool ids_match_names() {
@@ -211,7 +227,7 @@ bool same_folded(std::uint64_t word, std::uint64_t lowercase) noexcept {
 
 // The comparison of a name that is not written in lowercase; out of line, as names
 // mostly are.
-[[gnu::noinline]] bool matches_folded(const char* p, std::size_t size, unsigned slot) noexcept {
+[[gnu::noinline]] bool matches_folded(const char* p, std::size_t size, std::size_t slot) noexcept {
   const Words& indexed = kTable.words[slot];
   std::uint64_t first;
   std::uint64_t last;
@@ -255,44 +271,82 @@ constexpr std::array<Edges, kNameCount + 1> make_edges() {
 
 constexpr std::array<Edges, kNameCount + 1> kEdges = make_edges();
 
-inline bool same_edges(const char* p, std::size_t size, const Edges& indexed) noexcept {
-  const __m128i first = _mm_load_si128(reinterpret_cast<const __m128i*>(indexed.first));
-  if (size >= 16) {
-    const __m128i last = _mm_load_si128(reinterpret_cast<const __m128i*>(indexed.last));
-    const __m128i same = _mm_and_si128(
-        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), first),
-        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + size - 16)), last));
-    return _mm_movemask_epi8(same) == 0xffff;
-  }
+// Whether a name of 16 to 32 bytes is, byte for byte, the indexed name of `slot`.
+inline bool same_16_to_32(const char* p, std::size_t size, std::size_t slot) noexcept {
+  const __m128i same = _mm_and_si128(
+      _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)),
+                     _mm_load_si128(reinterpret_cast<const __m128i*>(kEdges[slot].first))),
+      _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + size - 16)),
+                     _mm_load_si128(reinterpret_cast<const __m128i*>(kEdges[slot].last))));
+  return _mm_movemask_epi8(same) == 0xffff;
+}
+
+// The same for a name of 8 to 15 bytes.
+inline bool same_8_to_15(const char* p, std::size_t size, std::size_t slot) noexcept {
   const __m128i ends =
       _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)),
                          _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + size - 8)));
-  return _mm_movemask_epi8(_mm_cmpeq_epi8(ends, first)) == 0xffff;
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(
+             ends, _mm_load_si128(reinterpret_cast<const __m128i*>(kEdges[slot].first)))) == 0xffff;
+}
+#else
+inline bool same_16_to_32(const char* p, std::size_t size, std::size_t slot) noexcept {
+  const Words& indexed = kTable.words[slot];
+  bool same =
+      load<std::uint64_t>(p) == indexed.first && load<std::uint64_t>(p + size - 8) == indexed.last;
+  if (size > 16) same &= load<std::uint64_t>(p + 8) == indexed.middle[0];
+  if (size > 24) same &= load<std::uint64_t>(p + 16) == indexed.middle[1];
+  return same;
+}
+
+inline bool same_8_to_15(const char* p, std::size_t size, std::size_t slot) noexcept {
+  const Words& indexed = kTable.words[slot];
+  return load<std::uint64_t>(p) == indexed.first &&
+         load<std::uint64_t>(p + size - 8) == indexed.last;
 }
 #endif
 
-// The slot of `name` (any case), 0 when it is not indexed.
-inline unsigned find_slot(std::string_view name) noexcept {
-  const std::size_t size = name.size();
-  if (size - kMinSize > kMaxSize - kMinSize) return 0;  // also rejects 0 and 1 (wraps)
-  const char* p = name.data();
-  const unsigned slot = kTable.slot[size][probe_bits(p[kTable.probe[size]])];
-  if (slot == 0) return 0;
-#if defined(__SSE2__)
-  if (size >= 8) {
-    if (same_edges(p, size, kEdges[slot]) || matches_folded(p, size, slot)) return slot;
-    return 0;
-  }
-#endif
-  const Words& indexed = kTable.words[slot];
+// The same for a name of 2 to 7 bytes.
+inline bool same_2_to_7(const char* p, std::size_t size, std::size_t slot) noexcept {
   std::uint64_t first;
   std::uint64_t last;
   load_ends(p, size, first, last);
-  bool same = first == indexed.first && last == indexed.last;
-  if (size > 16) same &= load<std::uint64_t>(p + 8) == indexed.middle[0];
-  if (size > 24) same &= load<std::uint64_t>(p + 16) == indexed.middle[1];
-  if (same || matches_folded(p, size, slot)) return slot;
-  return 0;
+  return first == kTable.words[slot].first;  // `last` is the filler on both sides
+}
+
+// The candidate slot of a name of 2 to 32 bytes: the one indexed name of its size
+// whose probe byte has the same low 5 bits, 0 when there is none.
+inline std::size_t candidate_slot(const char* p, std::size_t size) noexcept {
+  const ProbeRow& row = *kRowOfSize[size];
+  return row.slot[static_cast<unsigned char>(p[row.at])];
+}
+
+// The slot of `name` (any case), 0 when it is not indexed. Each size class (16-32,
+// 8-15, 2-7 bytes, from the most to the least common among indexed names) has its own
+// exact comparison; the candidate of a class is compared in any case only when the
+// exact comparison fails (names mostly come lowercase).
+// Inlined into the indexing loop, where it is the whole work.
+[[gnu::always_inline]] inline std::size_t find_slot(std::string_view name) noexcept {
+  const std::size_t size = name.size();
+  const char* p = name.data();
+  std::size_t slot;
+  // Each test rejects the sizes below its class too: they wrap around.
+  if (size - 16 <= kMaxSize - 16) {
+    slot = candidate_slot(p, size);
+    if (slot == 0) return 0;
+    if (same_16_to_32(p, size, slot)) return slot;
+  } else if (size - 8 < 8) {
+    slot = candidate_slot(p, size);
+    if (slot == 0) return 0;
+    if (same_8_to_15(p, size, slot)) return slot;
+  } else if (size - kMinSize < 8 - kMinSize) {
+    slot = candidate_slot(p, size);
+    if (slot == 0) return 0;
+    if (same_2_to_7(p, size, slot)) return slot;
+  } else {
+    return 0;
+  }
+  return matches_folded(p, size, slot) ? slot : 0;
 }
 
 // The position of `name` (any case) in kIndexedHeaderNames, -1 when it is not indexed.
@@ -305,15 +359,36 @@ inline int find_name(std::string_view name) noexcept {
 int indexed_header_position(std::string_view name) noexcept { return find_name(name); }
 
 void HeaderIndex::add(std::string_view name, std::string_view value) {
-  const int i = find_name(name);
-  if (i < 0) return;
-  const std::uint64_t bit = std::uint64_t{1} << i;
-  if (present_ & bit) {  // a repeated header: the first value wins, as in lookup
-    repeated_ |= bit;
-    return;
+  const std::size_t slot = find_slot(name);
+  if (slot == 0) return;
+  if (counts_[slot] == 0) values_[slot].set(value);
+  if (counts_[slot] < 2) ++counts_[slot];  // any number of entries may be visited
+}
+
+// One entry, recorded as index_entries says.
+[[gnu::always_inline]] inline void HeaderIndex::record(const Entry& entry) {
+  const std::size_t slot = find_slot(entry.first);
+  if (slot == 0) return;
+  ++counts_[slot];
+  values_[slot].set(entry.second);
+}
+
+// Records entries [begin, end), from the last to the first, each value overwriting any
+// later one's: the first value of a repeated header is the one left, without a test per
+// entry. Two entries a turn, which halves the loop's own work. The caller passes at most
+// kEntriesPerClamp entries between two clampings.
+[[gnu::always_inline]] inline void HeaderIndex::index_entries(const Entry* begin,
+                                                              const Entry* end) {
+  const Entry* const pairs_begin = begin + (end - begin) % 2;  // after an odd first entry
+  for (; end != pairs_begin; end -= 2) {
+    record(end[-1]);
+    record(end[-2]);
   }
-  present_ |= bit;
-  values_[i] = Value{value.data(), value.size()};
+  if (begin != pairs_begin) record(*begin);
+}
+
+void HeaderIndex::clamp_counts() {
+  for (std::uint8_t& count : counts_) count = count < 2 ? count : 2;
 }
 
 HeaderIndex::HeaderIndex(const DictReader& headers) : headers_(headers) {
@@ -324,27 +399,24 @@ HeaderIndex::HeaderIndex(const DictReader& headers) : headers_(headers) {
     headers.visit([this](std::string_view name, std::string_view value) { add(name, value); });
     return;
   }
-  // From the last entry to the first, each value overwriting any later one's: the first
-  // value of a repeated header is the one left, without a test per entry.
-  std::uint64_t present_by_slot = 0;  // bit 0 unused: slot 0 is "none"
-  std::uint64_t repeated_by_slot = 0;
-  for (std::size_t i = entries.size; i-- > 0;) {
-    const unsigned slot = find_slot(entries.data[i].first);
-    if (slot == 0) continue;
-    const std::uint64_t bit = std::uint64_t{1} << slot;
-    repeated_by_slot |= present_by_slot & bit;
-    present_by_slot |= bit;
-    values_[slot - 1] = Value{entries.data[i].second.data(), entries.data[i].second.size()};
+  // The usual request in one run; a longer list in runs from its end, with the counts
+  // clamped between them so that a byte never wraps.
+  const Entry* const first = entries.data;
+  for (const Entry* end = first + entries.size;;) {
+    const Entry* const begin =
+        static_cast<std::size_t>(end - first) > kEntriesPerClamp ? end - kEntriesPerClamp : first;
+    index_entries(begin, end);
+    if (begin == first) break;
+    clamp_counts();
+    end = begin;
   }
-  present_ = present_by_slot >> 1;
-  repeated_ = repeated_by_slot >> 1;
 }
 
 std::optional<std::string_view> HeaderIndex::lookup(std::string_view key) const {
   if (indexed_) {
-    const int i = find_name(key);
-    if (i >= 0) {
-      if (present_ & (std::uint64_t{1} << i)) return values_[i].view();
+    const std::size_t slot = find_slot(key);
+    if (slot != 0) {
+      if (counts_[slot] != 0) return values_[slot].view();
       return std::nullopt;
     }
   }

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <optional>
 #include <string_view>
@@ -126,7 +127,7 @@ class HeaderIndex final : public DictReader {
   std::optional<std::string_view> get(IndexedHeader header) const {
     const auto i = static_cast<std::size_t>(header);
     if (!indexed_) return headers_.lookup(kIndexedHeaderNames[i]);
-    if (present_ & (std::uint64_t{1} << i)) return values_[i].view();
+    if (counts_[i + 1] != 0) return values_[i + 1].view();
     return std::nullopt;
   }
 
@@ -134,7 +135,7 @@ class HeaderIndex final : public DictReader {
   // headers were not indexed (nothing is known then). Extraction styles that must see
   // every occurrence of a header (traceparent, tracestate) visit the headers only then.
   bool maybe_repeated(IndexedHeader header) const {
-    return !indexed_ || (repeated_ & (std::uint64_t{1} << static_cast<std::size_t>(header))) != 0;
+    return !indexed_ || counts_[static_cast<std::size_t>(header) + 1] > 1;
   }
 
   // Whether the headers were indexed (the wrapped reader opted in).
@@ -150,25 +151,42 @@ class HeaderIndex final : public DictReader {
 
  private:
   static constexpr std::size_t kNameCount = std::size(kIndexedHeaderNames);
-  static_assert(kNameCount < 64, "a bit per name, and one more while indexing");
+  // A name's slot is 1 + its position in kIndexedHeaderNames (slot 0: not indexed).
+  // Counted in whole 16-byte blocks, so that clamping the counts is a few vector ops.
+  static constexpr std::size_t kSlotCount = (kNameCount + 1 + 15) / 16 * 16;
+  // The most entries indexed between two clampings of the counts: a count then never
+  // exceeds 2 + this, and never wraps.
+  static constexpr std::size_t kEntriesPerClamp = 250;
+  static_assert(kEntriesPerClamp + 2 <= 255, "a count fits in a byte");
 
-  // A string_view left uninitialized: only the values of the names seen are written
-  // and read, so the table is not zeroed for every request.
+  // A string_view's bytes, left uninitialized: only the values of the names seen are
+  // written and read, so the table is not zeroed for every request. Copied as bytes
+  // (string_view is trivially copyable), so that recording an entry's value is one
+  // 16-byte copy whatever the order of string_view's members.
   struct Value {
-    const char* data;
-    std::size_t size;
-    std::string_view view() const { return {data, size}; }
+    alignas(std::string_view) unsigned char bytes[sizeof(std::string_view)];
+    std::string_view view() const {
+      std::string_view value;
+      std::memcpy(&value, bytes, sizeof value);
+      return value;
+    }
+    void set(const std::string_view& value) { std::memcpy(bytes, &value, sizeof value); }
   };
 
   void add(std::string_view name, std::string_view value);
+  void record(const Entry& entry);
+  void index_entries(const Entry* begin, const Entry* end);
+  void clamp_counts();
 
   const DictReader& headers_;
   bool indexed_ = false;
-  // Bit i: kIndexedHeaderNames[i] was seen, and values_[i] is its first value.
-  std::uint64_t present_ = 0;
-  // Bit i: kIndexedHeaderNames[i] was seen more than once.
-  std::uint64_t repeated_ = 0;
-  Value values_[kNameCount];
+  // By slot: how often the name came, 0 when absent (then its value is unset), 1 once,
+  // 2 or more when repeated. A byte per name, rather than "present" and "repeated" bit
+  // masks, makes recording an entry one add; the counts are clamped to 2 often enough
+  // that a byte never wraps (kEntriesPerClamp).
+  std::uint8_t counts_[kSlotCount] = {};
+  // By slot: the name's first value, when its count is not 0 (values_[0] is unused).
+  Value values_[kNameCount + 1];
 };
 
 }  // namespace gatetrace
