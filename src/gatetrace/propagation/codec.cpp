@@ -210,7 +210,7 @@ std::optional<std::uint64_t> parse_decimal_u64(std::string_view text) noexcept {
   return value;
 }
 
-std::optional<int> parse_decimal_int(std::string_view text) noexcept {
+std::optional<int> parse_decimal_int_any(std::string_view text) noexcept {
   bool negative = false;
   if (!text.empty() && text.front() == '-') {
     negative = true;
@@ -254,47 +254,21 @@ bool parse_hex8(const char* text, HexCase hex_case, std::uint32_t& value) noexce
   return true;
 }
 
-#if defined(__SSE2__) && defined(__x86_64__)
-// Sixteen lowercase hex digits at once (W3C ids): every byte checked to be a digit or
-// a-f, turned into its nibble, and each pair of nibbles packed into the byte they
-// spell; the bytes come out most significant first, hence the byte swap.
-bool parse_hex16_lower(const char* text, std::uint64_t& value) noexcept {
-  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text));
-  // Signed comparisons: bytes from 0x80 up are negative and fail both ranges.
-  const __m128i digits = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('0' - 1)),
-                                       _mm_cmplt_epi8(bytes, _mm_set1_epi8('9' + 1)));
-  const __m128i letters = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('a' - 1)),
-                                        _mm_cmplt_epi8(bytes, _mm_set1_epi8('f' + 1)));
-  if (_mm_movemask_epi8(_mm_or_si128(digits, letters)) != 0xffff) return false;
-  const __m128i nibbles =
-      _mm_or_si128(_mm_and_si128(digits, _mm_sub_epi8(bytes, _mm_set1_epi8('0'))),
-                   _mm_and_si128(letters, _mm_sub_epi8(bytes, _mm_set1_epi8('a' - 10))));
-  // Each 16-bit lane holds a pair, the high nibble in its low byte: (high << 4) | low.
-  const __m128i pairs = _mm_and_si128(
-      _mm_or_si128(_mm_slli_epi16(nibbles, 4), _mm_srli_epi16(nibbles, 8)), _mm_set1_epi16(0xff));
-  const __m128i packed = _mm_packus_epi16(pairs, pairs);
-  value = __builtin_bswap64(static_cast<std::uint64_t>(_mm_cvtsi128_si64(packed)));
-  return true;
-}
-#endif
-
 }  // namespace
 
+#if !(defined(__SSE2__) && defined(__x86_64__))
 bool parse_hex16_lowercase(const char* text, std::uint64_t& value) noexcept {
-#if defined(__SSE2__) && defined(__x86_64__)
-  return parse_hex16_lower(text, value);
-#else
   const auto parsed = parse_hex_u64(std::string_view(text, 16), HexCase::kLowerOnly);
   if (parsed) value = *parsed;
   return parsed.has_value();
-#endif
 }
+#endif
 
 std::optional<std::uint64_t> parse_hex_u64(std::string_view text, HexCase hex_case) noexcept {
 #if defined(__SSE2__) && defined(__x86_64__)
   if (text.size() == 16 && hex_case == HexCase::kLowerOnly) {
     std::uint64_t value;
-    if (!parse_hex16_lower(text.data(), value)) return std::nullopt;
+    if (!parse_hex16_lowercase(text.data(), value)) return std::nullopt;
     return value;
   }
 #endif

@@ -13,12 +13,21 @@
 
 #include "gatetrace/error.h"
 
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
 namespace gatetrace {
 namespace propagation {
 
 // Removes HTTP optional whitespace (space and horizontal tab) at both ends. Inline:
 // every header value goes through it, and it is nearly always a no-op.
 inline std::string_view trim_ows(std::string_view text) noexcept {
+  // Both ends above ' ' (the usual value): one comparison per end, not two loops.
+  if (!text.empty() && static_cast<unsigned char>(text.front()) > ' ' &&
+      static_cast<unsigned char>(text.back()) > ' ') {
+    return text;
+  }
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
@@ -34,7 +43,15 @@ inline std::size_t find_byte(std::string_view text, char c, std::size_t from) no
 // Unsigned decimal, 1 to 20 digits, no sign or spaces; nullopt on overflow.
 std::optional<std::uint64_t> parse_decimal_u64(std::string_view text) noexcept;
 // Signed decimal that fits an int (an optional leading '-' only).
-std::optional<int> parse_decimal_int(std::string_view text) noexcept;
+std::optional<int> parse_decimal_int_any(std::string_view text) noexcept;
+// The same; a single digit (a sampling priority, nearly always) without a call.
+inline std::optional<int> parse_decimal_int(std::string_view text) noexcept {
+  if (text.size() == 1) {
+    const auto digit = static_cast<unsigned char>(text[0] - '0');
+    if (digit <= 9) return static_cast<int>(digit);
+  }
+  return parse_decimal_int_any(text);
+}
 
 enum class HexCase { kLowerOnly, kAny };
 // 1 to 16 hex digits. W3C headers demand lowercase; B3 is read leniently.
@@ -42,7 +59,31 @@ std::optional<std::uint64_t> parse_hex_u64(std::string_view text, HexCase hex_ca
 bool is_hex(std::string_view text, HexCase hex_case) noexcept;
 // Exactly the 16 bytes at `text` as lowercase hex digits (a W3C id): what
 // parse_hex_u64 answers for them, without the size and case dispatch.
+#if defined(__SSE2__) && defined(__x86_64__)
+// Sixteen at once, inline (a traceparent holds three ids): every byte checked to be a digit or
+// a-f, turned into its nibble, and each pair of nibbles packed into the byte they
+// spell; the bytes come out most significant first, hence the byte swap.
+inline bool parse_hex16_lowercase(const char* text, std::uint64_t& value) noexcept {
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text));
+  // Signed comparisons: bytes from 0x80 up are negative and fail both ranges.
+  const __m128i digits = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('0' - 1)),
+                                       _mm_cmplt_epi8(bytes, _mm_set1_epi8('9' + 1)));
+  const __m128i letters = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('a' - 1)),
+                                        _mm_cmplt_epi8(bytes, _mm_set1_epi8('f' + 1)));
+  if (_mm_movemask_epi8(_mm_or_si128(digits, letters)) != 0xffff) return false;
+  const __m128i nibbles =
+      _mm_or_si128(_mm_and_si128(digits, _mm_sub_epi8(bytes, _mm_set1_epi8('0'))),
+                   _mm_and_si128(letters, _mm_sub_epi8(bytes, _mm_set1_epi8('a' - 10))));
+  // Each 16-bit lane holds a pair, the high nibble in its low byte: (high << 4) | low.
+  const __m128i pairs = _mm_and_si128(
+      _mm_or_si128(_mm_slli_epi16(nibbles, 4), _mm_srli_epi16(nibbles, 8)), _mm_set1_epi16(0xff));
+  const __m128i packed = _mm_packus_epi16(pairs, pairs);
+  value = __builtin_bswap64(static_cast<std::uint64_t>(_mm_cvtsi128_si64(packed)));
+  return true;
+}
+#else
 bool parse_hex16_lowercase(const char* text, std::uint64_t& value) noexcept;
+#endif
 
 // Formatting into a caller's buffer, so a header value can be assembled on the stack
 // and handed over in one piece; each returns the length of the value. The decimal ones

@@ -119,6 +119,21 @@ bool is_last_parent_id(std::string_view value) noexcept {
   return value.size() == 16 && is_hex(value, HexCase::kLowerOnly);
 }
 
+#if defined(__SSE2__)
+// Adds the ';' and ':' among the 16 bytes at `block`, which are the bytes `at` to
+// `at` + 15 of a dd member, to one bit per byte each.
+inline void add_field_delimiters(const char* block, std::size_t at, std::uint64_t& semicolons,
+                                 std::uint64_t& colons) noexcept {
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));
+  const auto bits_of = [&](char c) {
+    const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(c)));
+    return std::uint64_t{static_cast<unsigned>(mask)} << at;
+  };
+  semicolons |= bits_of(';');
+  colons |= bits_of(':');
+}
+#endif
+
 // True when no field of the dd member value `member` has a key other than s, o, p or
 // t.* (a field without a key or a ':' has none), i.e. when a kUnknownOnly parse keeps
 // nothing. The ';' and ':' of a member up to 64 bytes are found 16 bytes at a time and
@@ -130,38 +145,50 @@ bool has_only_known_datadog_keys(std::string_view member) noexcept {
   const std::size_t size = member.size();
   if (size == 0) return true;
   if (size > kMaxSize) return false;
-  alignas(16) char bytes[kMaxSize] = {};
-  std::memcpy(bytes, member.data(), size);
   std::uint64_t semicolons = 0;
   std::uint64_t colons = 0;
-  for (std::size_t at = 0; at < size; at += 16) {
-    const __m128i block = _mm_load_si128(reinterpret_cast<const __m128i*>(bytes + at));
-    const auto bits_of = [&](char c) {
-      const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8(c)));
-      return std::uint64_t{static_cast<unsigned>(mask)} << at;
-    };
-    semicolons |= bits_of(';');
-    colons |= bits_of(':');
+  if (size >= 16) {
+    // Loads inside the member (the usual one, "s:1;p:" and 16 digits, has 20 bytes or
+    // more): whole blocks, then the last 16 bytes, overlapping the block before (its
+    // bits are the same there).
+    std::size_t at = 0;
+    for (; at + 16 <= size; at += 16)
+      add_field_delimiters(member.data() + at, at, semicolons, colons);
+    if (at != size) add_field_delimiters(member.data() + size - 16, size - 16, semicolons, colons);
+  } else {
+    alignas(16) char bytes[16] = {};
+    std::memcpy(bytes, member.data(), size);
+    add_field_delimiters(bytes, 0, semicolons, colons);
   }
-  // As for_each_datadog_field: a field runs from `begin` to the next ';' (or the end);
-  // its key ends at its first ':'.
-  std::size_t begin = 0;
-  while (begin <= size) {
-    const std::uint64_t from = begin == kMaxSize ? 0 : ~std::uint64_t{0} << begin;
-    const std::uint64_t next_semicolon = semicolons & from;
-    const std::uint64_t next_colon = colons & from;
-    const std::size_t end =
-        next_semicolon != 0 ? static_cast<std::size_t>(__builtin_ctzll(next_semicolon)) : size;
-    const std::size_t colon =
-        next_colon != 0 ? static_cast<std::size_t>(__builtin_ctzll(next_colon)) : size;
-    if (colon > begin && colon < end) {
-      const std::size_t key_size = colon - begin;
-      const char first = bytes[begin];
-      const bool known = key_size == 1 ? first == 's' || first == 'o' || first == 'p'
-                                       : key_size > 2 && first == 't' && bytes[begin + 1] == '.';
-      if (!known) return false;
+  const char* const bytes = member.data();
+  // As for_each_datadog_field: a field runs from its start (the member's, or the byte
+  // after a ';') to the next ';' (or the end), and its key, when it has one, to its
+  // first ':'. Only a field with a ':' after its first byte has a key; an empty field
+  // (at the end, after a last ';') has none.
+  std::uint64_t starts = (std::uint64_t{1} | semicolons << 1) &
+                         (size == kMaxSize ? ~std::uint64_t{0} : (std::uint64_t{1} << size) - 1);
+  while (starts != 0) {
+    const auto begin = static_cast<std::size_t>(__builtin_ctzll(starts));
+    starts &= starts - 1;
+    const char first = bytes[begin];
+    if (first == ':' || first == ';') continue;  // no key, or an empty field
+    const char second = begin + 1 < size ? bytes[begin + 1] : ';';
+    if (second == ':') {  // a one-byte key
+      if (first == 's' || first == 'o' || first == 'p') continue;
+      return false;
     }
-    begin = end + 1;
+    if (first == 't' && second == '.') {
+      // t.* is known with a name after the dot: "t.:" has the unknown key "t.".
+      if (begin + 2 < size && bytes[begin + 2] == ':') return false;
+      continue;
+    }
+    // Any other key is unknown: the field must have no ':' (then it has no key).
+    const std::size_t end =
+        starts != 0 ? static_cast<std::size_t>(__builtin_ctzll(starts)) - 1 : size;
+    const std::uint64_t field =
+        (end == kMaxSize ? ~std::uint64_t{0} : (std::uint64_t{1} << end) - 1) &
+        (~std::uint64_t{0} << begin);
+    if ((colons & field) != 0) return false;
   }
   return true;
 #else
@@ -351,7 +378,11 @@ bool for_each_simple_member(std::string_view list, Visit&& visit) {
     }
     const char* const key_begin = p;
     if (!has_class(*p, kLcAlpha)) return false;
-    while (p != end && has_class(*p, kKeyChar)) ++p;
+    if (end - p >= 3 && p[0] == 'd' && p[1] == 'd' && p[2] == '=') {
+      p += 2;  // the usual dd member: its key needs no byte loop
+    } else {
+      while (p != end && has_class(*p, kKeyChar)) ++p;
+    }
     if (p == end || *p != '=') return false;
     const std::string_view key(key_begin, static_cast<std::size_t>(p - key_begin));
     const char* const value_begin = ++p;
