@@ -56,9 +56,12 @@ void Metrics::set_known(std::uint32_t known_key, double value) {
     }
     owned_keys |= entries[i].first.owned();
   }
-  // set() by text finds an owned copy, or adds the key as interned (its record).
-  if (owned_keys) return set(known->view(), value);
-  if (block_ == nullptr || block_->size == block_->capacity) grow();
+  // The rest by text, set(): an owned copy found, or the block made or grown first (a
+  // new entry's key then interns to `known` all the same). Kept out of this path, which
+  // then makes no call (so saves no registers): a recycled span keeps its block.
+  if (owned_keys || block_ == nullptr || block_->size == block_->capacity) {
+    return set(known->view(), value);
+  }
   value_type* added = new (block_->entries() + block_->size) value_type(SpanString(), value);
   ++block_->size;
   added->first.assign_known(known_key);
