@@ -17,6 +17,7 @@
 // errors).
 #pragma once
 
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <string>
@@ -79,6 +80,15 @@ class GATETRACE_API HttpServerSpan {
   struct Arrival;
   HttpServerSpan(Tracer& tracer, const HttpServerRequest& request, const Arrival& arrival);
 
+  // finish(), and the destructor's finish with `by_destructor`: the spans then get their
+  // end and final tags here and are finished by their own destructors right after.
+  void end_spans(bool by_destructor);
+  // The request's method, kept for set_route().
+  std::string_view method() const {
+    return method_size_ <= kShortMethod ? std::string_view(method_short_, method_size_)
+                                        : std::string_view(method_long_);
+  }
+
   // The tracer's core while either span is held here, else null. Not owned: the spans'
   // trace segment keeps the core alive for as long as a handle on it exists (a
   // shared_ptr copy here cost two atomic read-modify-writes per request on a cache line
@@ -88,9 +98,15 @@ class GATETRACE_API HttpServerSpan {
   TracerCore* live_core() const { return server_.empty() && inferred_.empty() ? nullptr : core_; }
 
   TracerCore* core_ = nullptr;  // see live_core()
+  // Declared in this order so that the destructor finishes the server span first.
   Span inferred_;
   Span server_;
-  std::string method_;
+  // The method: up to kShortMethod bytes (every standard method) in method_short_, a
+  // longer one in method_long_ (a std::string per request cost a memcpy call).
+  static constexpr std::uint8_t kShortMethod = 15;
+  char method_short_[kShortMethod];
+  std::uint8_t method_size_ = 0;  // kShortMethod + 1: the method is method_long_
+  std::string method_long_;
   std::optional<int> status_;
   int uncaught_at_start_ = 0;
   bool finished_ = false;

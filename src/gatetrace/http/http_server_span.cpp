@@ -5,6 +5,7 @@
 #include <cxxabi.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <typeinfo>
@@ -27,11 +28,15 @@ namespace {
 constexpr std::size_t kUrlCap = 2048;
 
 // Whether `url` can change under the tracer's obfuscation pattern. With Datadog's
-// default pattern, a URL this thread just found unchangeable is settled without the
-// obfuscator (one compare, no call_once); `obfuscator` is then left null.
+// default pattern, a URL without '?' (obfuscate_url looks from the first one, and
+// changes nothing without one) or one this thread just found unchangeable is settled
+// without the obfuscator (no call_once); `obfuscator` is then left null. (A custom
+// pattern is compiled on the first request, as before: an invalid one is logged then.)
 bool url_may_change(const TracerCore& core, std::string_view url,
                     const QueryObfuscator*& obfuscator) {
-  if (!core.config.query_string_obfuscation_regex && known_unchanged_by_default_pattern(url)) {
+  if (!core.config.query_string_obfuscation_regex &&
+      (std::memchr(url.data(), '?', url.size()) == nullptr ||
+       known_unchanged_by_default_pattern(url))) {
     return false;
   }
   obfuscator = &query_obfuscator(core);
@@ -104,12 +109,20 @@ void log_proxy_problem(const TracerCore& core, const ProxyHeaderReading& result)
 
 enum SpanRole { kInferredSpan, kServerSpan };
 
+// A SpanConfig of type "web", the type of both spans.
+SpanConfig web_span_config() {
+  SpanConfig config;
+  config.type = "web";
+  return config;
+}
+
 // The SpanConfig each of the two spans is created with. Per thread and per span, so
 // that its strings keep their capacity and length from request to request; only name,
-// service, resource, type and start are ever set, and every use sets all of them. (The
-// tracer reads it only while creating the span, and calls no user code meanwhile.)
+// service, resource and start are ever set, and every use sets all of them (the type
+// is set once here). (The tracer reads it only while creating the span, and calls no
+// user code meanwhile.)
 SpanConfig& reused_span_config(SpanRole role) {
-  thread_local SpanConfig configs[2];
+  thread_local SpanConfig configs[2] = {web_span_config(), web_span_config()};
   return configs[role];
 }
 
@@ -179,7 +192,6 @@ Span create_server_span(Tracer& tracer, const HttpServerRequest& request,
   } else {
     put_joined(server_config.resource, {request.method, " ", request.route});
   }
-  put_reusing(server_config.type, "web");
   return inferred ? inferred->create_child(server_config)
                   : tracer.extract_or_create_span(headers, server_config);
 }
@@ -205,8 +217,14 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request,
                                     : Span()),
       server_(create_server_span(tracer, request, arrival.headers, arrival.now,
                                  arrival.proxy.valid ? &inferred_ : nullptr)),
-      method_(request.method),
       uncaught_at_start_(std::uncaught_exceptions()) {
+  if (request.method.size() <= kShortMethod) {
+    detail::move_chars(method_short_, request.method.data(), request.method.size());
+    method_size_ = static_cast<std::uint8_t>(request.method.size());
+  } else {
+    method_long_.assign(request.method);
+    method_size_ = kShortMethod + 1;
+  }
   const TracerCore& core = *core_;
   const FinalizedTracerConfig& config = core.config;
   const HeaderIndex& headers = arrival.headers;
@@ -232,12 +250,14 @@ HttpServerSpan::HttpServerSpan(HttpServerSpan&& other) noexcept
     : core_(std::exchange(other.core_, nullptr)),
       inferred_(std::move(other.inferred_)),
       server_(std::move(other.server_)),
-      method_(std::move(other.method_)),
+      method_size_(other.method_size_),
+      method_long_(std::move(other.method_long_)),
       status_(other.status_),
       uncaught_at_start_(other.uncaught_at_start_),
       finished_(other.finished_),
       span_shared_(other.span_shared_),
       error_tagged_(other.error_tagged_) {
+  std::memcpy(method_short_, other.method_short_, sizeof method_short_);
   other.finished_ = true;
 }
 
@@ -245,17 +265,18 @@ HttpServerSpan::~HttpServerSpan() {
   if (!finished_ && std::uncaught_exceptions() > uncaught_at_start_ && !server_.error()) {
     set_error("exception", "the request handler exited with an exception");
   }
-  finish();
+  end_spans(/*by_destructor=*/true);
 }
 
 void HttpServerSpan::set_route(std::string_view route) {
   SpanTagWriter(server_).set_known<span_keys::kHttpRoute>(route);
-  server_.set_resource(JoinedValue({method_, " ", route}).view());
+  server_.set_resource(JoinedValue({method(), " ", route}).view());
 }
 
 void HttpServerSpan::set_status(int status) {
   status_ = status;
-  SpanTagWriter(server_).set_known<span_keys::kHttpStatusCode>(StatusText(status).view());
+  SpanTagWriter tags(server_);
+  set_status_code_tag(tags, status);
   const TracerCore* core = live_core();
   if (core && core->config.http_server_error_statuses.contains(status)) server_.set_error(true);
 }
@@ -285,7 +306,15 @@ void HttpServerSpan::tag_response_headers(const DictReader& response_headers) {
   }
 }
 
-void HttpServerSpan::finish() {
+void HttpServerSpan::finish() { end_spans(/*by_destructor=*/false); }
+
+// From the destructor, the spans are left to the members' destructors, which run next
+// (server_ first: it is declared after inferred_) and end them at the end time set
+// here: Span's destructor finishes a span and gives up its handle in one trip through
+// the trace segment's lock, where Span::finish() and then the destructor take two.
+// (Only on the usual path, where the inferred span takes the server span's outcome
+// from its tags while it is open; the other path finishes the server span first.)
+void HttpServerSpan::end_spans(bool by_destructor) {
   const TracerCore* core = live_core();
   if (finished_ || !core) return;
   finished_ = true;
@@ -302,17 +331,23 @@ void HttpServerSpan::finish() {
     // only a partial flush would deliver, and decide sampling, at the server span's end.
     copy_server_outcome(inferred_, server_, status_, config, may_have_error_tags);
     server_.set_end_time(end);
-    server_.finish();
     inferred_.set_end_time(end);
-    inferred_.finish();
+    if (!by_destructor) {
+      server_.finish();
+      inferred_.finish();
+    }
+    return;
+  }
+  if (inferred_.empty()) {
+    server_.set_end_time(end);
+    if (!by_destructor) server_.finish();
     return;
   }
   ServerOutcome outcome;
   outcome.status = status_;
   outcome.error = server_.error();
-  // Copied before the server span finishes (its tags then belong to the exporter), and
-  // only for an inferred span to copy them to.
-  if (!inferred_.empty() && may_have_error_tags) {
+  // Copied before the server span finishes (its tags then belong to the exporter).
+  if (may_have_error_tags) {
     using namespace std::string_view_literals;
     for (auto [key, out] : {std::pair{"error.message"sv, &outcome.error_message},
                             std::pair{"error.type"sv, &outcome.error_type},
@@ -323,7 +358,7 @@ void HttpServerSpan::finish() {
   outcome.end = end;
   server_.set_end_time(outcome.end);
   server_.finish();
-  if (!inferred_.empty()) finish_inferred_span(inferred_, outcome, config);
+  finish_inferred_span(inferred_, outcome, config);
 }
 
 }  // namespace gatetrace

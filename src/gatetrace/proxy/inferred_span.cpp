@@ -18,7 +18,6 @@ void describe_inferred_span(const ProxyHeaderFields& request, const FinalizedTra
   put_reusing(span_config.name, kind.span_name);
   put_reusing(span_config.service,
               request.domain.empty() ? std::string_view(config.service) : request.domain);
-  put_reusing(span_config.type, "web");
 
   // The route is the resource path, else the path (with the '/' it may lack).
   const bool by_resource_path = !request.resource_path.empty();
@@ -68,7 +67,8 @@ namespace {
 
 void copy_status(Span& inferred, std::optional<int> status, const FinalizedTracerConfig& config) {
   if (!status) return;
-  SpanTagWriter(inferred).set_known<span_keys::kHttpStatusCode>(StatusText(*status).view());
+  SpanTagWriter tags(inferred);
+  set_status_code_tag(tags, *status);
   if (config.http_server_error_statuses.contains(*status)) inferred.set_error(true);
 }
 

@@ -14,6 +14,8 @@
 #include "gatetrace/proxy/proxy_headers.h"
 #include "gatetrace/span.h"
 #include "gatetrace/span_config.h"
+#include "gatetrace/span_keys.h"
+#include "gatetrace/trace/span_tag_writer.h"
 #include "gatetrace/tracer_config.h"
 
 namespace gatetrace {
@@ -23,9 +25,10 @@ namespace gatetrace {
 // distance, so that the duration (steady) and the start (wall) agree.
 TimePoint inferred_span_start(const ProxyHeaderFields& request, TimePoint now);
 
-// Writes name, service, resource and type into the SpanConfig that will create the
-// inferred span (the tracer then writes them over a recycled span's text), reusing the
-// capacity of `span_config`'s strings; leaves its other fields alone.
+// Writes name, service and resource into the SpanConfig that will create the inferred
+// span (the tracer then writes them over a recycled span's text), reusing the capacity
+// of `span_config`'s strings; leaves its other fields alone. The span's type, "web", is
+// the caller's to set (the request helper's per-thread config holds it once for all).
 void describe_inferred_span(const ProxyHeaderFields& request, const FinalizedTracerConfig& config,
                             SpanConfig& span_config);
 
@@ -39,13 +42,20 @@ void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request);
 // directly for 100-999, std::to_chars for anything else).
 class StatusText {
  public:
+  // Every real status: three digits.
+  static bool has_three_digits(int status) { return status >= 100 && status <= 999; }
+  // Writes the three digits of a status that has_three_digits().
+  static void put_three_digits(int status, char* out) {
+    const int hundreds = status / 100;
+    const char* pair = kDigitPairs + 2 * (status - hundreds * 100);
+    out[0] = static_cast<char>('0' + hundreds);
+    out[1] = pair[0];
+    out[2] = pair[1];
+  }
+
   explicit StatusText(int status) {
-    if (status >= 100 && status <= 999) {  // every real status: three digits
-      const int hundreds = status / 100;
-      const char* pair = kDigitPairs + 2 * (status - hundreds * 100);
-      digits_[0] = static_cast<char>('0' + hundreds);
-      digits_[1] = pair[0];
-      digits_[2] = pair[1];
+    if (has_three_digits(status)) {
+      put_three_digits(status, digits_);
       size_ = 3;
     } else {
       size_ = static_cast<std::size_t>(
@@ -70,6 +80,19 @@ class StatusText {
   char digits_[16];
   std::size_t size_;
 };
+
+// Sets http.status_code to the text of `status` (StatusText's). A real status is
+// written as a value of constant size, which Meta::set_known copies without looking
+// at its length.
+inline void set_status_code_tag(SpanTagWriter& tags, int status) {
+  if (StatusText::has_three_digits(status)) {
+    char digits[3];
+    StatusText::put_three_digits(status, digits);
+    tags.set_known<span_keys::kHttpStatusCode>(std::string_view(digits, sizeof digits));
+  } else {
+    tags.set_known<span_keys::kHttpStatusCode>(StatusText(status).view());
+  }
+}
 
 // Copies status and error state from the server span, while it is still open, to the
 // inferred span: http.status_code, error (a server-error status or the server span's

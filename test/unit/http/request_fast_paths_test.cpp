@@ -2,7 +2,9 @@
 // written without std::to_chars, values joined with inline copies, the per-thread cache
 // of URLs the default obfuscation pattern cannot change, and the inferred span taking
 // the server span's outcome before the server span finishes (and after it, the old
-// way, when a partial flush could deliver the server span on its own).
+// way, when a partial flush could deliver the server span on its own), the destructor
+// leaving both spans to their own destructors, the method kept inline for set_route(),
+// and a URL without '?' settled without the obfuscator.
 #include <gtest/gtest.h>
 
 #include <climits>
@@ -278,6 +280,9 @@ TEST(ReusedSpanConfigs, ResourcesFollowEveryRequest) {
     EXPECT_EQ(spans["azure.apim"].service, "my-api.azure-api.net");
     EXPECT_EQ(spans["web.request"].resource, request.server_resource);
     EXPECT_EQ(spans["web.request"].service, "my-backend");
+    // The type is set once in the per-thread configs.
+    EXPECT_EQ(spans["azure.apim"].type, "web");
+    EXPECT_EQ(spans["web.request"].type, "web");
   }
 }
 
@@ -473,6 +478,219 @@ TEST_P(InferredOutcomeTest, ErrorTagsFromHeaderTags) {
 INSTANTIATE_TEST_SUITE_P(Paths, InferredOutcomeTest, ::testing::Bool(), [](const auto& info) {
   return info.param ? "PartialFlush" : "ServerSpanOpen";
 });
+
+}  // namespace
+}  // namespace gatetrace
+
+namespace gatetrace {
+namespace {
+
+const HeaderListReader::Headers kApimHeaders = {
+    {"x-dd-proxy", "azure-apim"},
+    {"x-dd-proxy-request-time-ms", "1736973768000"},
+    {"x-dd-proxy-httpmethod", "GET"},
+    {"x-dd-proxy-path", "/api/widgets/{id}"},
+    {"x-dd-proxy-domain-name", "my-api.azure-api.net"},
+    {"host", "h"},
+};
+
+Tracer helper_tracer(testing::TestTracerSetup& setup) {
+  auto config = setup.config();
+  config.startup_logs = false;
+  config.inferred_proxy_services_enabled = true;
+  return Tracer(config);
+}
+
+std::int64_t steady_end(const SpanData& span) { return span.start.steady_ns + span.duration_ns; }
+
+// The destructor gives both spans their end and outcome, and their own destructors
+// finish them: the trace arrives whole, both spans ending when the helper ended, as
+// when finish() is called first.
+TEST(HelperDestructor, EndsBothSpansAsFinishDoes) {
+  for (bool finish_first : {false, true}) {
+    testing::TestTracerSetup setup;
+    Tracer tracer = helper_tracer(setup);
+    HeaderListReader reader(kApimHeaders);
+    std::int64_t ended_at = 0;
+    {
+      HttpServerSpan span(tracer, {"GET", "/x", "/r", &reader});
+      span.set_status(503);
+      setup.clock->advance_ms(7);
+      if (finish_first) {
+        ended_at = setup.clock->now().steady_ns;
+        span.finish();
+        EXPECT_EQ(setup.collector->chunks().size(), 1u);
+      }
+      setup.clock->advance_ms(5);
+      if (!finish_first) {
+        ended_at = setup.clock->now().steady_ns;
+        EXPECT_TRUE(setup.collector->chunks().empty());
+      }
+    }
+    const auto chunks = setup.collector->chunks();
+    ASSERT_EQ(chunks.size(), 1u) << finish_first;
+    ASSERT_EQ(chunks[0].spans.size(), 2u);
+    const SpanData& inferred = chunks[0].spans[0];
+    const SpanData& server = chunks[0].spans[1];
+    EXPECT_EQ(inferred.name, "azure.apim");
+    EXPECT_EQ(server.name, "web.request");
+    EXPECT_EQ(steady_end(server), ended_at);
+    EXPECT_EQ(steady_end(inferred), ended_at);
+    EXPECT_EQ(tag(inferred, "http.status_code"), "503");
+    EXPECT_EQ(tag(server, "http.status_code"), "503");
+    EXPECT_EQ(server.type, "web");
+    EXPECT_EQ(inferred.type, "web");
+  }
+}
+
+// Without a gateway, the server span alone, ended when the helper ended.
+TEST(HelperDestructor, ServerSpanAloneEndsAtTheHelpersEnd) {
+  testing::TestTracerSetup setup;
+  Tracer tracer = helper_tracer(setup);
+  const HeaderListReader::Headers headers = {{"host", "h"}};
+  HeaderListReader reader(headers);
+  std::int64_t ended_at = 0;
+  {
+    HttpServerSpan span(tracer, {"GET", "/x", "", &reader});
+    EXPECT_EQ(span.inferred_span(), nullptr);
+    setup.clock->advance_ms(3);
+    ended_at = setup.clock->now().steady_ns;
+  }
+  const auto chunks = setup.collector->chunks();
+  ASSERT_EQ(chunks.size(), 1u);
+  ASSERT_EQ(chunks[0].spans.size(), 1u);
+  EXPECT_EQ(steady_end(chunks[0].spans[0]), ended_at);
+  EXPECT_EQ(chunks[0].spans[0].type, "web");
+}
+
+// A server span the application took out of span() is its own to finish: the helper's
+// destructor ends the inferred span only, and the trace arrives once the application's
+// span finishes.
+TEST(HelperDestructor, LeavesATakenServerSpanToTheApplication) {
+  testing::TestTracerSetup setup;
+  Tracer tracer = helper_tracer(setup);
+  HeaderListReader reader(kApimHeaders);
+  std::int64_t helper_end = 0;
+  std::optional<Span> taken;
+  {
+    HttpServerSpan span(tracer, {"GET", "/x", "/r", &reader});
+    span.set_status(200);
+    taken.emplace(std::move(span.span()));
+    setup.clock->advance_ms(2);
+    helper_end = setup.clock->now().steady_ns;
+  }
+  EXPECT_TRUE(setup.collector->chunks().empty());
+  setup.clock->advance_ms(4);
+  const std::int64_t taken_end = setup.clock->now().steady_ns;
+  taken.reset();
+  const auto spans = setup.collector->spans_by_name();
+  ASSERT_EQ(spans.count("web.request"), 1u);
+  ASSERT_EQ(spans.count("azure.apim"), 1u);
+  EXPECT_EQ(steady_end(spans.at("web.request")), taken_end);
+  EXPECT_EQ(steady_end(spans.at("azure.apim")), helper_end);
+}
+
+// set_route() joins the method kept at construction: short ones inline, longer ones
+// (past 15 bytes) in a string; also after the helper was moved.
+TEST(RequestMethod, SetRouteJoinsMethodsOfEverySize) {
+  testing::TestTracerSetup setup;
+  Tracer tracer = helper_tracer(setup);
+  const HeaderListReader::Headers headers = {{"host", "h"}};
+  HeaderListReader reader(headers);
+  const std::string methods[] = {"",
+                                 "GET",
+                                 "OPTIONS",
+                                 std::string(14, 'A'),
+                                 std::string(15, 'B'),
+                                 std::string(16, 'C'),
+                                 std::string(100, 'D'),
+                                 "G\xc3\x89T",
+                                 "GET"};
+  for (const std::string& method : methods) {
+    for (bool moved : {false, true}) {
+      std::string owned_method = method;  // gone before set_route()
+      std::optional<HttpServerSpan> first;
+      first.emplace(tracer, HttpServerRequest{owned_method, "/x", "", &reader});
+      owned_method.assign(owned_method.size(), '#');
+      std::optional<HttpServerSpan> second;
+      HttpServerSpan* span = &*first;
+      if (moved) {
+        second.emplace(std::move(*first));
+        first.reset();
+        span = &*second;
+      }
+      span->set_route("/late/{id}");
+      first.reset();
+      second.reset();
+      const SpanData server = setup.collector->spans_by_name()["web.request"];
+      EXPECT_EQ(server.resource, method + " /late/{id}") << method.size() << " " << moved;
+      EXPECT_EQ(tag(server, "http.method"), method);
+    }
+  }
+}
+
+// With the default pattern, a URL without '?' is written as it is (the obfuscator
+// changes nothing without one), even when it holds words the pattern looks for; a '?'
+// in the Host header still sends the URL through the obfuscator, as before.
+TEST(ServerUrl, QuestionMarkDecidesWhetherTheDefaultPatternLooks) {
+  testing::TestTracerSetup setup;
+  Tracer tracer = helper_tracer(setup);
+  const QueryObfuscator reference(std::nullopt, nullptr);
+  struct Case {
+    std::string host;
+    std::string target;
+  };
+  const Case cases[] = {
+      {"h", "/a/token=abc/password=x"},
+      {"h?token=abc", "/x"},
+      {"h", "/a?token=abc"},
+      {"h", "/a/token=abc"},
+      {"", ""},
+      {"h", "?"},
+      {"h?", ""},
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (const Case& c : cases) {
+      HeaderListReader::Headers headers;
+      if (!c.host.empty()) headers.emplace_back("host", c.host);
+      HeaderListReader reader(headers);
+      { HttpServerSpan span(tracer, {"GET", c.target, "", &reader}); }
+      // (A target not starting with '/' is taken as an absolute URL.)
+      std::string expected =
+          !c.target.empty() && c.target.front() != '/' ? c.target : "http://" + c.host + c.target;
+      reference.obfuscate_url(expected);
+      EXPECT_EQ(tag(setup.collector->spans_by_name()["web.request"], "http.url"), expected)
+          << c.host << " " << c.target;
+    }
+  }
+  std::string in_host = "http://h?token=abc/x";
+  reference.obfuscate_url(in_host);
+  EXPECT_NE(in_host, "http://h?token=abc/x") << "the case above must exercise the obfuscator";
+}
+
+// An invalid custom pattern is still reported on the first request, whether or not its
+// URL has a query string (only the default pattern skips the obfuscator).
+TEST(ServerUrl, InvalidCustomPatternLoggedOnTheFirstRequest) {
+  testing::TestTracerSetup setup;
+  auto config = setup.config();
+  config.startup_logs = false;
+  config.query_string_obfuscation_regex = "(";
+  Tracer tracer(config);
+  const HeaderListReader::Headers headers = {{"host", "h"}};
+  HeaderListReader reader(headers);
+  const auto errors = [&] {
+    int count = 0;
+    for (const auto& [level, line] : setup.logger->lines()) {
+      if (line.find("DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP") != std::string::npos) ++count;
+    }
+    return count;
+  };
+  EXPECT_EQ(errors(), 0);
+  { HttpServerSpan span(tracer, {"GET", "/no/query", "", &reader}); }
+  EXPECT_EQ(errors(), 1);
+  { HttpServerSpan span(tracer, {"GET", "/a?token=abc", "", &reader}); }
+  EXPECT_EQ(errors(), 1);
+}
 
 }  // namespace
 }  // namespace gatetrace

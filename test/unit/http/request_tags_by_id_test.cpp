@@ -147,7 +147,7 @@ TEST_F(RequestTagsByIdTest, LongValuesAndExtremeStatusesOnRecycledSpans) {
                                              std::string(700, 'd'), ""};
     const std::vector<std::string> routes = {"/r", std::string(100, 'r'), "/api/{id}"};
     int i = 0;
-    for (int status : {200, INT_MIN, -1, 0, 99, 1000, INT_MAX, 404}) {
+    for (int status : {200, INT_MIN, -1, 0, 99, 100, 999, 1000, INT_MAX, 404}) {
       const std::string& agent = agents[i % agents.size()];
       const std::string& route = routes[i % routes.size()];
       ++i;
