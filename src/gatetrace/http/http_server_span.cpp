@@ -43,6 +43,19 @@ bool url_may_change(const TracerCore& core, std::string_view url,
   return obfuscator->may_change(url);
 }
 
+// url = "http://" + host + target, over the text it holds (join_into with the scheme
+// as one constant copy).
+void join_http_url(std::string& url, std::string_view host, std::string_view target) {
+  constexpr std::size_t kScheme = sizeof "http://" - 1;
+  const std::size_t size = kScheme + host.size() + target.size();
+  if (size > url.size()) url.resize(size);
+  char* out = url.data();
+  std::memcpy(out, "http://", kScheme);
+  detail::move_chars(out + kScheme, host.data(), host.size());
+  detail::move_chars(out + kScheme + host.size(), target.data(), target.size());
+  url.erase(size);
+}
+
 // http.url: the target when it is an absolute URL, else "http://" + Host + target; the
 // query string obfuscated. Joined in a per-thread string that keeps its capacity (and
 // is what the obfuscator rewrites), then handed to `set_tag`, which copies it into the
@@ -57,7 +70,7 @@ std::string_view server_url(const TracerCore& core, const HttpServerRequest& req
     url.assign(target);
   } else {
     const std::string_view host = headers.get(IndexedHeader::kHost).value_or("").substr(0, 255);
-    join_into(url, {"http://", host, target});
+    join_http_url(url, host, target);
     // obfuscate_url looks from the first '?' (even one in the Host header) and changes
     // nothing without one; nor, with the default pattern, in most queries.
     if (!url_may_change(core, url, obfuscator)) return url;
@@ -190,7 +203,7 @@ Span create_server_span(Tracer& tracer, const HttpServerRequest& request,
   if (request.route.empty()) {
     put_reusing(server_config.resource, request.method);
   } else {
-    put_joined(server_config.resource, {request.method, " ", request.route});
+    put_method_and_route(server_config.resource, request.method, false, request.route);
   }
   return inferred ? inferred->create_child(server_config)
                   : tracer.extract_or_create_span(headers, server_config);

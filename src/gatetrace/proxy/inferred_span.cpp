@@ -1,5 +1,6 @@
 #include "gatetrace/proxy/inferred_span.h"
 
+#include <cstring>
 #include <string_view>
 
 #include "gatetrace/proxy/joined_value.h"
@@ -24,7 +25,7 @@ void describe_inferred_span(const ProxyHeaderFields& request, const FinalizedTra
   const std::string_view route = by_resource_path ? request.resource_path : request.path;
   const std::string_view route_prefix = by_resource_path ? "" : request.path_prefix();
   if (!request.method.empty() && !route.empty()) {
-    put_joined(span_config.resource, {request.method, " ", route_prefix, route});
+    put_method_and_route(span_config.resource, request.method, !route_prefix.empty(), route);
   } else if (!request.method.empty()) {
     put_reusing(span_config.resource, request.method);
   } else if (!route.empty()) {
@@ -34,6 +35,33 @@ void describe_inferred_span(const ProxyHeaderFields& request, const FinalizedTra
   }
 }
 
+namespace {
+
+// http.url: "https://" + domain + the path (with the leading '/' it may lack). Joined on
+// the stack with the scheme as one 8-byte store when it fits (it nearly always does:
+// the domain is at most 253 bytes), else by JoinedValue.
+void set_inferred_url(SpanTagWriter& tags, const ProxyHeaderFields& request) {
+  char joined[320];
+  const std::size_t size =
+      8 + request.domain.size() + (request.path_slash ? 1 : 0) + request.path.size();
+  // Strictly less: the '/' below is stored before knowing whether it is kept.
+  if (size >= sizeof joined) {
+    tags.set_known<span_keys::kHttpUrl>(
+        JoinedValue({"https://", request.domain, request.path_prefix(), request.path}).view());
+    return;
+  }
+  std::memcpy(joined, "https://", 8);
+  char* out = joined + 8;
+  detail::move_chars(out, request.domain.data(), request.domain.size());
+  out += request.domain.size();
+  *out = '/';  // kept only when the path lacks it; else the path writes over it
+  if (request.path_slash) ++out;
+  detail::move_chars(out, request.path.data(), request.path.size());
+  tags.set_known<span_keys::kHttpUrl>(std::string_view(joined, size));
+}
+
+}  // namespace
+
 void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request) {
   const ProxyKind& kind = *request.kind;
   // The span's storage found once; the HTTP keys by id.
@@ -41,10 +69,7 @@ void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request) {
   tags.set_known<span_keys::kComponent>(kind.header_value);
   tags.set_known<span_keys::kSpanKind>("server");
   if (!request.method.empty()) tags.set_known<span_keys::kHttpMethod>(request.method);
-  if (!request.domain.empty()) {
-    tags.set_known<span_keys::kHttpUrl>(
-        JoinedValue({"https://", request.domain, request.path_prefix(), request.path}).view());
-  }
+  if (!request.domain.empty()) set_inferred_url(tags, request);
   if (!request.resource_path.empty()) {
     tags.set_known<span_keys::kHttpRoute>(request.resource_path);
   }

@@ -3,7 +3,8 @@
 // refilled for every request; written this way (detail::assign_reusing, inline) rather
 // than with std::string's assignment (a library call), a field that is no longer than
 // the previous request's costs a copy of its bytes; put_joined (join_into) does the same
-// for a value made of a few pieces. Used by the inferred span (proxy) and the server span (http).
+// for a value made of a few pieces, put_method_and_route for a resource. Used by the inferred span
+// (proxy) and the server span (http).
 #pragma once
 
 #include <initializer_list>
@@ -41,6 +42,24 @@ inline void put_joined(std::optional<std::string>& field,
                        std::initializer_list<std::string_view> parts) {
   if (!field) field.emplace();
   join_into(*field, parts);
+}
+
+// put_joined(field, {method, " ", slash ? "/" : "", route}): a resource such as
+// "GET /users/{id}", with the space and the slash stored as single bytes rather than
+// copied as pieces. `method` and `route` must not point into `field`.
+inline void put_method_and_route(std::optional<std::string>& field, std::string_view method,
+                                 bool slash, std::string_view route) {
+  if (!field) field.emplace();
+  std::string& text = *field;
+  const std::size_t size = method.size() + 1 + (slash ? 1 : 0) + route.size();
+  if (size > text.size()) text.resize(size);
+  char* out = text.data();
+  detail::move_chars(out, method.data(), method.size());
+  out += method.size();
+  *out++ = ' ';
+  if (slash) *out++ = '/';
+  detail::move_chars(out, route.data(), route.size());
+  text.erase(size);
 }
 
 }  // namespace gatetrace

@@ -84,6 +84,27 @@ TEST(PutJoined, WritesOverShorterLongerAndEmptyFields) {
   EXPECT_EQ(field, non_ascii);
 }
 
+TEST(PutMethodAndRoute, SameAsPutJoined) {
+  const std::string long_text(300, 'r');
+  const std::string methods[] = {"", "GET", "DELETE", long_text, "G\xc3\x89T"};
+  const std::string routes[] = {"", "/users/{id}", "x", long_text, "/caf\xc3\xa9/{id}"};
+  std::optional<std::string> field;
+  std::optional<std::string> expected;
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& method : methods) {
+      for (const std::string& route : routes) {
+        for (bool slash : {false, true}) {
+          put_method_and_route(field, method, slash, route);
+          put_joined(expected, {method, " ", slash ? "/" : "", route});
+          EXPECT_EQ(field, expected) << method.size() << " " << route.size() << " " << slash;
+        }
+      }
+    }
+    field.reset();
+    expected.reset();
+  }
+}
+
 // The cache answers only for a URL it has seen cleared; every other URL is scanned.
 TEST(UnchangedUrlCache, RepeatsAndChanges) {
   const QueryObfuscator obfuscator(std::nullopt, nullptr);

@@ -326,6 +326,39 @@ TEST_F(InferredProxyTest, PathWithoutLeadingSlashGetsOne) {
   EXPECT_EQ(meta(*r.inferred, "http.url"), "https://my-api.azure-api.net/api/widgets");
 }
 
+// http.url is joined on a stack buffer of 320 bytes when it fits and by JoinedValue
+// past it: every size around that edge, with and without the '/' the path may lack,
+// and the longest domain and path the headers allow.
+TEST(InferredUrl, JoinedAtEverySizeAroundTheStackBuffer) {
+  const std::string domain(253, 'd');
+  std::vector<std::pair<std::string, std::string>> cases;  // path header, path in the URL
+  for (std::size_t size = 40; size <= 80; ++size) {
+    cases.emplace_back("/" + std::string(size - 1, 'p'), "/" + std::string(size - 1, 'p'));
+    cases.emplace_back(std::string(size, 'q'), "/" + std::string(size, 'q'));
+  }
+  cases.emplace_back("/" + std::string(1023, 'r'), "/" + std::string(1023, 'r'));
+  cases.emplace_back("", "");
+  for (const auto& [path, url_path] : cases) {
+    testing::TestTracerSetup setup;
+    auto config = setup.config();
+    config.startup_logs = false;
+    config.inferred_proxy_services_enabled = true;
+    Tracer tracer(config);
+    Headers headers = with(apim_headers(), "x-dd-proxy-domain-name", domain);
+    headers = path.empty() ? without(std::move(headers), "x-dd-proxy-path")
+                           : with(std::move(headers), "x-dd-proxy-path", path);
+    std::vector<std::pair<std::string_view, std::string_view>> views(headers.begin(),
+                                                                     headers.end());
+    HeaderListReader reader(views);
+    { HttpServerSpan request(tracer, {"GET", "/x", "", &reader}); }
+    const auto spans = setup.collector->spans_by_name();
+    ASSERT_EQ(spans.count("azure.apim"), 1u) << path.size();
+    const auto url = spans.at("azure.apim").meta.find("http.url");
+    ASSERT_TRUE(url);
+    EXPECT_EQ(*url, "https://" + domain + url_path) << path.size();
+  }
+}
+
 TEST_F(InferredProxyTest, ResourcePathIsPreferredAndBecomesTheRoute) {
   Result r = serve(with(apim_headers(), "x-dd-proxy-resource-path", "/widgets/{proxy+}"));
   ASSERT_NE(r.inferred, nullptr);
