@@ -42,8 +42,8 @@ TraceSegment::TraceSegment(TracerCore& core, ExtractedContext* extracted)
   if (spans_.capacity() < 16) spans_.reserve(16);  // one allocation for a typical trace
   if (extracted == nullptr) return;
   if (extracted->sampling_priority) {
-    decision_ =
-        SamplingDecision{*extracted->sampling_priority, SamplingMechanism::kDefault, {}, {}, {}};
+    // Made in place (mechanism and rates at their defaults), not copied from a temporary.
+    decision_.emplace().priority = *extracted->sampling_priority;
     decision_from_upstream_ = true;
   }
   // Each member is still empty: only what the request carried is moved (most requests
