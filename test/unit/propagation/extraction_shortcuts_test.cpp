@@ -14,10 +14,14 @@
 
 #include "gatetrace/propagation/codec.h"
 #include "gatetrace/propagation/tracestate.h"
+#include "propagation_test_util.h"
 
 namespace gatetrace {
 namespace propagation {
 namespace {
+
+using testing::parse_tracestate_text;
+using testing::TracestateParse;
 
 // Space and tab off both ends, one byte at a time.
 std::string_view reference_trim(std::string_view text) {
@@ -93,26 +97,14 @@ TEST(HexSixteenInline, AgreesWithTheGeneralParse) {
   }
 }
 
-struct Parsed {
-  bool valid;
-  std::string why;
-  ParsedTracestate fields;
-};
-
-Parsed parse(std::string_view header) {
-  Parsed result;
-  result.valid = parse_tracestate(header, result.fields, result.why);
-  return result;
-}
-
 TEST(TracestateDatadogKeyShortcut, DdMembersAnywhereInTheList) {
   for (const std::string_view header :
        {"dd=s:1;p:b7ad6b7169203331", "congo=t61,dd=s:1;p:b7ad6b7169203331",
         "congo=t61,dd=s:1;p:b7ad6b7169203331,rojo=1", " dd=s:1 ", "\tdd=s:1,"}) {
-    const Parsed result = parse(header);
+    const TracestateParse result = parse_tracestate_text(header);
     ASSERT_TRUE(result.valid) << header << ": " << result.why;
-    EXPECT_EQ(result.fields.sampling_priority, 1) << header;
-    EXPECT_EQ(result.fields.datadog_member.substr(0, 3), "s:1") << header;
+    EXPECT_EQ(result.parsed.sampling_priority, 1) << header;
+    EXPECT_EQ(result.parsed.datadog_member.substr(0, 3), "s:1") << header;
   }
 }
 
@@ -120,24 +112,24 @@ TEST(TracestateDatadogKeyShortcut, KeysThatOnlyStartLikeDd) {
   // Other vendors' keys that share dd's first bytes stay theirs.
   for (const std::string_view header : {"ddx=1,dd=s:2", "d=1,dd=s:2", "dd_=1,dd=s:2",
                                         "ddd=1,dd=s:2", "dd-1=1,dd=s:2", "dd@x=1,dd=s:2"}) {
-    const Parsed result = parse(header);
+    const TracestateParse result = parse_tracestate_text(header);
     ASSERT_TRUE(result.valid) << header << ": " << result.why;
-    EXPECT_EQ(result.fields.sampling_priority, 2) << header;
+    EXPECT_EQ(result.parsed.sampling_priority, 2) << header;
     const std::string_view other = header.substr(0, header.find(','));
-    EXPECT_EQ(result.fields.additional_w3c, other) << header;
+    EXPECT_EQ(result.parsed.additional_w3c, other) << header;
   }
 }
 
 TEST(TracestateDatadogKeyShortcut, BrokenDdMembersAreStillRejected) {
-  EXPECT_EQ(parse("dd=s:1,dd=s:2").why, "duplicate key 'dd'");
-  EXPECT_EQ(parse("a=1,dd=s:1,dd=x").why, "duplicate key 'dd'");
-  EXPECT_EQ(parse("dd=").why, "malformed list member 'dd='");
-  EXPECT_EQ(parse("a=1,dd=").why, "malformed list member 'dd='");
-  EXPECT_EQ(parse("a=1,dd").why, "malformed list member 'dd'");
-  EXPECT_EQ(parse("dd==1").why, "malformed list member 'dd==1'");
-  EXPECT_EQ(parse("dd= ").why, "malformed list member 'dd='");
-  EXPECT_EQ(parse("DD=s:1").why, "malformed list member 'DD=s:1'");
-  EXPECT_FALSE(parse("dd=s:1\x01").valid);
+  EXPECT_EQ(parse_tracestate_text("dd=s:1,dd=s:2").why, "duplicate key 'dd'");
+  EXPECT_EQ(parse_tracestate_text("a=1,dd=s:1,dd=x").why, "duplicate key 'dd'");
+  EXPECT_EQ(parse_tracestate_text("dd=").why, "malformed list member 'dd='");
+  EXPECT_EQ(parse_tracestate_text("a=1,dd=").why, "malformed list member 'dd='");
+  EXPECT_EQ(parse_tracestate_text("a=1,dd").why, "malformed list member 'dd'");
+  EXPECT_EQ(parse_tracestate_text("dd==1").why, "malformed list member 'dd==1'");
+  EXPECT_EQ(parse_tracestate_text("dd= ").why, "malformed list member 'dd='");
+  EXPECT_EQ(parse_tracestate_text("DD=s:1").why, "malformed list member 'DD=s:1'");
+  EXPECT_FALSE(parse_tracestate_text("dd=s:1\x01").valid);
 }
 
 TEST(TracestateDatadogKeyShortcut, SecondaryScanKeepsTheSameViews) {

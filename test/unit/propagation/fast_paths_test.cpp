@@ -11,10 +11,14 @@
 
 #include "gatetrace/propagation/codec.h"
 #include "gatetrace/propagation/tracestate.h"
+#include "propagation_test_util.h"
 
 namespace gatetrace {
 namespace propagation {
 namespace {
+
+using testing::parse_tracestate_text;
+using testing::TracestateParse;
 
 // Digit by digit, overflow-checked: what parse_decimal_u64 must agree with.
 std::optional<std::uint64_t> reference_decimal(const std::string& text) {
@@ -121,20 +125,9 @@ TEST(HexSixteen, AgreesWithDigitByDigitOnRandomIds) {
   }
 }
 
-struct Parse {
-  bool valid;
-  std::string why;
-  ParsedTracestate parsed;
-};
-
-Parse parse(std::string_view header) {
-  Parse result;
-  result.valid = parse_tracestate(header, result.parsed, result.why);
-  return result;
-}
-
 TEST(TracestateOnePass, KeepsMembersTrimmedAndJoined) {
-  const Parse result = parse(" ,dd=s:2;o:rum, congo=t61rcWkgMzE ,,\trojo=00f067aa0ba902b7  ");
+  const TracestateParse result =
+      parse_tracestate_text(" ,dd=s:2;o:rum, congo=t61rcWkgMzE ,,\trojo=00f067aa0ba902b7  ");
   ASSERT_TRUE(result.valid) << result.why;
   EXPECT_EQ(result.parsed.datadog_member, "s:2;o:rum");
   EXPECT_EQ(result.parsed.additional_w3c, "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
@@ -144,16 +137,16 @@ TEST(TracestateOnePass, KeepsMembersTrimmedAndJoined) {
 
 TEST(TracestateOnePass, ValuesLongerThanAVectorAndAtTheLimit) {
   const std::string value_256(256, 'v');
-  const Parse ok = parse("a=" + std::string(40, 'x') + ",b=" + value_256);
+  const TracestateParse ok = parse_tracestate_text("a=" + std::string(40, 'x') + ",b=" + value_256);
   ASSERT_TRUE(ok.valid) << ok.why;
   EXPECT_EQ(ok.parsed.additional_w3c, "a=" + std::string(40, 'x') + ",b=" + value_256);
-  EXPECT_FALSE(parse("b=" + value_256 + "w").valid);
+  EXPECT_FALSE(parse_tracestate_text("b=" + value_256 + "w").valid);
   // A bad byte past the first sixteen of a value, and one in the sixteen-byte tail.
   for (const char bad : {'\t', '\x7f', '\x80', '=', '\x1f'}) {
     for (const std::size_t at : {3u, 17u, 33u, 39u}) {
       std::string header = "a=" + std::string(40, 'x');
       header[at] = bad;
-      const Parse result = parse(header);
+      const TracestateParse result = parse_tracestate_text(header);
       EXPECT_FALSE(result.valid) << header;
       EXPECT_NE(result.why.find("malformed list member"), std::string::npos) << result.why;
     }
@@ -162,25 +155,25 @@ TEST(TracestateOnePass, ValuesLongerThanAVectorAndAtTheLimit) {
 
 TEST(TracestateOnePass, UnusualButValidListsTakeTheGeneralPath) {
   // Tenant keys, a key starting with a digit, a tab before a comma.
-  const Parse result = parse("0tenant@vendor=1,a@b=2,k=v\t,dd=s:1");
+  const TracestateParse result = parse_tracestate_text("0tenant@vendor=1,a@b=2,k=v\t,dd=s:1");
   ASSERT_TRUE(result.valid) << result.why;
   EXPECT_EQ(result.parsed.additional_w3c, "0tenant@vendor=1,a@b=2,k=v");
   EXPECT_EQ(result.parsed.sampling_priority, 1);
 }
 
 TEST(TracestateOnePass, RejectionsKeepTheirReasons) {
-  EXPECT_EQ(parse("a=1,a=2").why, "duplicate key 'a'");
-  EXPECT_EQ(parse("a=1,b").why, "malformed list member 'b'");
-  EXPECT_EQ(parse("a=1,B=2").why, "malformed list member 'B=2'");
-  EXPECT_EQ(parse("a=1,b =2").why, "malformed list member 'b =2'");
-  EXPECT_EQ(parse("a=1,b= ").why, "malformed list member 'b='");
+  EXPECT_EQ(parse_tracestate_text("a=1,a=2").why, "duplicate key 'a'");
+  EXPECT_EQ(parse_tracestate_text("a=1,b").why, "malformed list member 'b'");
+  EXPECT_EQ(parse_tracestate_text("a=1,B=2").why, "malformed list member 'B=2'");
+  EXPECT_EQ(parse_tracestate_text("a=1,b =2").why, "malformed list member 'b =2'");
+  EXPECT_EQ(parse_tracestate_text("a=1,b= ").why, "malformed list member 'b='");
   std::string many;
   for (int i = 0; i < 33; ++i) many += "k" + std::to_string(i) + "=v,";
-  EXPECT_EQ(parse(many).why, "more than 32 list members");
+  EXPECT_EQ(parse_tracestate_text(many).why, "more than 32 list members");
   many.resize(many.rfind("k32"));
-  EXPECT_TRUE(parse(many).valid);  // exactly 32
+  EXPECT_TRUE(parse_tracestate_text(many).valid);  // exactly 32
   // What a rejected one-pass attempt had kept does not leak into the result.
-  const Parse tenant = parse("a=1,x@y=2");
+  const TracestateParse tenant = parse_tracestate_text("a=1,x@y=2");
   ASSERT_TRUE(tenant.valid);
   EXPECT_EQ(tenant.parsed.additional_w3c, "a=1,x@y=2");
 }

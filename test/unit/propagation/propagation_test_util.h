@@ -12,11 +12,25 @@
 #include "gatetrace/dict_reader.h"
 #include "gatetrace/dict_writer.h"
 #include "gatetrace/propagation/propagation.h"
+#include "gatetrace/propagation/tracestate.h"
 
 namespace gatetrace {
 namespace testing {
 
 using OwnedHeaders = std::vector<std::pair<std::string, std::string>>;
+
+// What propagation::parse_tracestate says of one header value.
+struct TracestateParse {
+  bool valid;
+  std::string why;
+  propagation::ParsedTracestate parsed;
+};
+
+inline TracestateParse parse_tracestate_text(std::string_view header) {
+  TracestateParse result;
+  result.valid = propagation::parse_tracestate(header, result.parsed, result.why);
+  return result;
+}
 
 inline ExtractedContext extract_from(const OwnedHeaders& headers,
                                      const PropagationSettings& settings,

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -127,22 +128,28 @@ TEST(SegmentRefCount, ThreadsStartedOneAfterAnotherNeverTakeALiveThreadsShard) {
   EXPECT_TRUE(count.close());
 }
 
+// Acquires one reference on each of `threads` threads that are all alive at once (each
+// waits until every one has its shard), and returns the shards they got.
+std::vector<unsigned> acquire_on_live_threads(SegmentRefCount& count, int threads) {
+  std::vector<unsigned> shards(static_cast<std::size_t>(threads));
+  std::atomic<int> acquired{0};
+  std::vector<std::thread> running;
+  for (int t = 0; t < threads; ++t) {
+    running.emplace_back([&, t] {
+      shards[static_cast<std::size_t>(t)] = count.acquire();
+      ++acquired;
+      while (acquired.load() < threads) std::this_thread::yield();
+    });
+  }
+  for (auto& thread : running) thread.join();
+  return shards;
+}
+
 TEST(SegmentRefCount, ThreadsAliveTogetherTakeDistinctShards) {
   SegmentRefCount count;
   const unsigned mine = count.acquire();
   constexpr int kThreads = SegmentRefCount::kShards / 2;
-  std::vector<unsigned> shards(kThreads);
-  std::atomic<int> acquired{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      shards[t] = count.acquire();
-      ++acquired;
-      // Alive until every thread has its shard.
-      while (acquired.load() < kThreads) std::this_thread::yield();
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  const std::vector<unsigned> shards = acquire_on_live_threads(count, kThreads);
   std::vector<unsigned> all = shards;
   all.push_back(mine);
   std::sort(all.begin(), all.end());
@@ -156,17 +163,7 @@ TEST(SegmentRefCount, ThreadsAliveTogetherTakeDistinctShards) {
 TEST(SegmentRefCount, MoreThreadsThanShardsShare) {
   SegmentRefCount count;
   constexpr int kThreads = SegmentRefCount::kShards + 4;
-  std::vector<unsigned> shards(kThreads);
-  std::atomic<int> acquired{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      shards[t] = count.acquire();
-      ++acquired;
-      while (acquired.load() < kThreads) std::this_thread::yield();
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  const std::vector<unsigned> shards = acquire_on_live_threads(count, kThreads);
   for (unsigned shard : shards) EXPECT_LT(shard, SegmentRefCount::kShards);
   EXPECT_FALSE(count.close());
   for (int t = 0; t + 1 < kThreads; ++t) EXPECT_FALSE(count.release(shards[t]));
