@@ -29,6 +29,9 @@
 namespace gatetrace {
 
 struct SpanData;
+struct SpanCreationTexts;
+class DictReader;
+class Tracer;
 class TraceSegment;
 class TracerCore;
 struct ExtractedContext;
@@ -101,10 +104,16 @@ class GATETRACE_API Span {
   friend Span make_root_span(const std::shared_ptr<TracerCore>&, const SpanConfig&,
                              struct ExtractedContext*);
   friend class TraceSegment;
+  // The library's span creation from string_views (src/gatetrace/trace/span_creation.h).
+  friend Span extract_or_create_span_from_texts(Tracer&, const DictReader&,
+                                                const SpanCreationTexts&);
+  friend Span create_child_from_texts(const Span&, const SpanCreationTexts&);
   // The library's own tag writes (src/gatetrace/trace/span_tag_writer.h), not API.
   friend class SpanTagWriter;
-  // Takes the handle that `segment->add_span(data)` counted.
-  Span(SpanData* data, TraceSegment* segment);
+  // Takes the handle that `segment->add_span(data)` counted. Inline (defined in
+  // src/gatetrace/trace/span_creation.h, which the span creators include): a call per
+  // span cost more than its few stores.
+  inline Span(SpanData* data, TraceSegment* segment);
   // Finishes the span if it is not yet, and gives up the handle (the segment is freed
   // with its last handle).
   void release() noexcept;

@@ -3,16 +3,12 @@
 #include "gatetrace/span_data.h"
 #include "gatetrace/span_keys.h"
 #include "gatetrace/trace/manual_sampling_keys.h"
+#include "gatetrace/trace/span_creation.h"
 #include "gatetrace/trace/span_pool.h"
 #include "gatetrace/trace/trace_segment.h"
 #include "gatetrace/trace/tracer_core.h"
 
 namespace gatetrace {
-
-Span::Span(SpanData* data, TraceSegment* segment)
-    : data_(data),
-      segment_(segment),
-      identity_{data->span_id, data->parent_id, data->trace_id, data->start} {}
 
 Span::Span(Span&& other) noexcept { *this = std::move(other); }
 
@@ -82,9 +78,25 @@ Span Span::create_child(const SpanConfig& config) const {
   span->span_id = core.ids->span_id();
   span->parent_id = identity_.span_id;
   span->start = config.start ? *config.start : core.clock->now();
-  set_initial_tags(*span, core.config, config);
+  set_initial_tags(*span, core.config, &config.tags);
   segment_->add_span(span);
   return Span(span, segment_);
+}
+
+// create_child() with the texts as given. Its own copy of the few lines above rather
+// than a helper both share: sharing one changed how GCC inlined create_child() (about 20
+// instructions more per child span).
+Span create_child_from_texts(const Span& parent, const SpanCreationTexts& texts) {
+  if (!parent.segment_) return Span();
+  const TracerCore& core = parent.segment_->core();
+  SpanData* span = acquire_span_data(texts.name, texts.service, texts.resource, texts.type);
+  span->trace_id = parent.identity_.trace_id;
+  span->span_id = core.ids->span_id();
+  span->parent_id = parent.identity_.span_id;
+  span->start = texts.start ? *texts.start : core.clock->now();
+  set_initial_tags(*span, core.config, nullptr);
+  parent.segment_->add_span(span);
+  return Span(span, parent.segment_);
 }
 
 std::uint64_t Span::id() const { return identity_.span_id; }

@@ -46,16 +46,22 @@ class TracerCore;
 constexpr std::size_t kMaxSpansPerSegment = 100'000;
 struct SpanConfig;
 
-// set_initial_tags() past `env`: DD_TAGS, then the SpanConfig's own tags.
-void set_listed_tags(SpanData& span, const FinalizedTracerConfig& defaults,
-                     const SpanConfig& config);
+// A SpanConfig's own tags, as set_initial_tags() takes them (null: none).
+using SpanConfigTags = std::vector<std::pair<std::string, std::string>>;
 
-// The tags every new span starts with: `env`, DD_TAGS, then the SpanConfig's own.
-// Inline, since most spans only get `env`: the span creators pay no call for it.
+// set_initial_tags() past `env`: DD_TAGS, then `tags` (may be null).
+void set_listed_tags(SpanData& span, const FinalizedTracerConfig& defaults,
+                     const SpanConfigTags* tags);
+
+// The tags every new span starts with: `env`, DD_TAGS, then its SpanConfig's own
+// (`tags`, may be null). Inline, since most spans only get `env`: the span creators pay
+// no call for it.
 inline void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaults,
-                             const SpanConfig& config) {
+                             const SpanConfigTags* tags) {
   if (!defaults.environment.empty()) span.meta.set_known(span_keys::kEnv, defaults.environment);
-  if (!defaults.tags.empty() || !config.tags.empty()) set_listed_tags(span, defaults, config);
+  if (!defaults.tags.empty() || (tags != nullptr && !tags->empty())) {
+    set_listed_tags(span, defaults, tags);
+  }
 }
 
 class TraceSegment final {

@@ -7,7 +7,9 @@
 #include <thread>
 #include <vector>
 
+#include "gatetrace/dict_reader.h"
 #include "gatetrace/span_data.h"
+#include "gatetrace/trace/span_creation.h"
 #include "gatetrace/tracer.h"
 #include "support/test_doubles.h"
 
@@ -312,6 +314,148 @@ TEST(SpanTraceIdTest, HighHalfIsWrittenAsSixteenLowercaseHexDigits) {
     const auto tid = chunks[i].spans.front().meta.find("_dd.p.tid");
     ASSERT_TRUE(tid) << i;
     EXPECT_EQ(*tid, expected) << i;
+  }
+}
+
+// Everything a collector received, in order, as text (spans, tags, metrics).
+std::string describe_chunks(const testing::RecordingCollector& collector) {
+  std::string out;
+  for (const auto& chunk : collector.chunks()) {
+    out += "chunk " + std::to_string(chunk.sampling_priority) + "\n";
+    for (const SpanData& span : chunk.spans) {
+      out += std::to_string(span.trace_id.high) + ":" + std::to_string(span.trace_id.low) + " " +
+             std::to_string(span.span_id) + " " + std::to_string(span.parent_id) + " " +
+             std::string(span.name) + "|" + std::string(span.service) + "|" +
+             std::string(span.resource) + "|" + std::string(span.type) + " " +
+             std::to_string(span.start.wall_ns) + " " + std::to_string(span.duration_ns) + "\n";
+      for (const auto& [key, value] : span.meta) {
+        out += "  " + std::string(key) + "=" + std::string(value) + "\n";
+      }
+      for (const auto& [key, value] : span.metrics) {
+        out += "  " + std::string(std::string_view(key)) + ":" + std::to_string(value) + "\n";
+      }
+    }
+  }
+  return out;
+}
+
+// The string_view entry points (span_creation.h) against SpanConfigs holding the same
+// texts: same spans, tags and metrics, in the same order, with and without a context to
+// continue, with and without a start time, with `env` and DD_TAGS.
+TEST(SpanCreationTexts, SameSpansAsSpanConfigs) {
+  using Headers = HeaderListReader::Headers;
+  const std::vector<Headers> header_sets = {
+      {},
+      {{"x-datadog-trace-id", "123"},
+       {"x-datadog-parent-id", "456"},
+       {"x-datadog-sampling-priority", "2"},
+       {"x-datadog-origin", "synthetics"},
+       {"x-datadog-tags", "_dd.p.dm=-4"}},
+      {{"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+       {"tracestate", "dd=s:1;p:b7ad6b7169203331;t.dm:-0,congo=t61rcWkgMzE"}},
+      {{"baggage", "only=1"}},
+  };
+  for (int tags = 0; tags < 2; ++tags) {
+    for (const Headers& headers : header_sets) {
+      for (const bool with_start : {true, false}) {
+        std::string outputs[2];
+        for (int texts = 0; texts < 2; ++texts) {
+          TestTracerSetup setup;
+          setup.env["DD_ENV"] = "prod";
+          if (tags == 1) setup.env["DD_TAGS"] = "team:apm,tier:1";
+          auto config = setup.config();
+          config.startup_logs = false;
+          auto finalized = finalize_config(config);
+          ASSERT_TRUE(finalized);
+          Tracer tracer(*finalized);
+          const HeaderListReader reader(headers);
+          const TimePoint start{1'736'973'700'000'000'000, 5'000};
+          const std::optional<TimePoint> maybe_start =
+              with_start ? std::optional<TimePoint>(start) : std::nullopt;
+          {
+            Span root;
+            Span child;
+            if (texts == 1) {
+              root = extract_or_create_span_from_texts(
+                  tracer, reader,
+                  {"aws.apigateway", "gw.example.com", "GET /a", "web", maybe_start});
+              child = create_child_from_texts(
+                  root, {"web.request", "my-backend", "GET /a/{id}", "web", maybe_start});
+            } else {
+              root = tracer.extract_or_create_span(reader, {.name = "aws.apigateway",
+                                                            .service = "gw.example.com",
+                                                            .resource = "GET /a",
+                                                            .type = "web",
+                                                            .start = maybe_start});
+              child = root.create_child({.name = "web.request",
+                                         .service = "my-backend",
+                                         .resource = "GET /a/{id}",
+                                         .type = "web",
+                                         .start = maybe_start});
+            }
+            child.set_tag("k", "v");
+            setup.clock->advance_ms(3);
+          }
+          outputs[texts] = describe_chunks(*setup.collector);
+        }
+        EXPECT_FALSE(outputs[0].empty());
+        EXPECT_EQ(outputs[1], outputs[0]);
+      }
+    }
+  }
+}
+
+// Unlike SpanConfig, the texts are used as given: nothing is inherited from the parent,
+// and an empty text stays empty.
+TEST(SpanCreationTexts, ChildTextsAreUsedAsGiven) {
+  TestTracerSetup setup;
+  auto config = setup.config();
+  config.startup_logs = false;
+  auto finalized = finalize_config(config);
+  ASSERT_TRUE(finalized);
+  Tracer tracer(*finalized);
+  {
+    Span root = tracer.create_span({.name = "root", .service = "svc-a", .resource = "r"});
+    Span child = create_child_from_texts(root, {"", "", "", "", std::nullopt});
+    EXPECT_EQ(child.parent_id(), root.id());
+    EXPECT_EQ(child.trace_id(), root.trace_id());
+    EXPECT_EQ(child.name(), "");
+    EXPECT_EQ(child.service(), "");
+    EXPECT_EQ(child.resource(), "");
+    // A finished parent still starts children of its trace.
+    root.finish();
+    Span late = create_child_from_texts(root, {"late", "svc-b", "", "", std::nullopt});
+    EXPECT_EQ(late.parent_id(), root.id());
+    EXPECT_EQ(late.name(), "late");
+  }
+  const auto spans = setup.collector->spans_by_name();
+  ASSERT_EQ(spans.count("late"), 1u);
+  EXPECT_EQ(spans.at("late").service, "svc-b");
+  ASSERT_EQ(spans.count(""), 1u);
+  EXPECT_EQ(spans.at("").service, "");
+}
+
+TEST(SpanCreationTexts, ChildOfAnEmptySpanIsEmpty) {
+  const Span empty;
+  const Span child = create_child_from_texts(empty, {"n", "s", "r", "t", std::nullopt});
+  EXPECT_TRUE(child.empty());
+}
+
+// `_dd.p.tid`, the high half of a 128-bit trace id in lowercase hex, for ids whose digits
+// cover 0-9 and a-f in every position (the digits are made 16 at a time).
+TEST_F(SpanTest, TraceIdHighAsLowercaseHexForEveryDigit) {
+  Tracer tracer = make_tracer();
+  const std::vector<std::string> highs = {"0123456789abcdef", "fedcba9876543210",
+                                          "00000000000000a0", "9a9a9a9a9a9a9a9a",
+                                          "f000000000000009", "ffffffffffffffff"};
+  for (const std::string& high : highs) {
+    // Headers hold views: the value lives in its own string.
+    const std::string traceparent = "00-" + high + "8448eb211c80319c-b7ad6b7169203331-01";
+    const HeaderListReader::Headers headers = {{"traceparent", traceparent}};
+    { Span root = tracer.extract_or_create_span(HeaderListReader(headers), {.name = high}); }
+    const auto root = setup_.collector->spans_by_name().at(high);
+    ASSERT_NE(root.meta.find("_dd.p.tid"), nullptr) << high;
+    EXPECT_EQ(*root.meta.find("_dd.p.tid"), high);
   }
 }
 
