@@ -32,6 +32,7 @@ class Reader {
  public:
   explicit Reader(std::string_view body) : at_(body.data()), end_(body.data() + body.size()) {}
   bool done() const { return at_ == end_; }
+  std::size_t left() const { return static_cast<std::size_t>(end_ - at_); }
 
   bool peek(std::uint8_t& out) const {
     if (at_ == end_) return false;
@@ -201,6 +202,20 @@ PayloadCount count_payload(std::string_view body) {
     if (!skip_value(in)) return {};
   }
   if (!in.done()) return {};
+  count.valid = true;
+  count.traces = chunks;
+  return count;
+}
+
+PayloadCount count_traces_from_header(std::string_view head, std::uint64_t body_size) {
+  if (head.size() > body_size) return {};
+  Reader in(head);
+  Kind kind;
+  std::uint64_t chunks = 0;
+  if (!read_header(in, kind, chunks) || kind != Kind::kArray) return {};
+  const std::uint64_t header_size = head.size() - in.left();
+  if (chunks > body_size - header_size) return {};
+  PayloadCount count;
   count.valid = true;
   count.traces = chunks;
   return count;

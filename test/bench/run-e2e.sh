@@ -2,8 +2,9 @@
 # Benchmark 9: the cpp-httplib example service under wrk on loopback, tracing off (the
 # same service without gatetrace installed: --untraced) vs. tracing on vs. tracing on
 # with APIM headers, the agent stand-in receiving in --discard
-# mode (it counts payloads without decoding them and keeps nothing; a fresh one per run,
-# whose count of traces received shows whether the exporter kept up). Runs alternate
+# mode (it counts each payload's traces from its first bytes and drops the rest unread,
+# keeping nothing; a fresh one per run, whose count of traces received shows whether the
+# exporter kept up). Runs alternate
 # (off, on, off+APIM, on+APIM, then the next round in reverse order) for PAIRS rounds,
 # each DURATION seconds, and the table gives the median requests/s and p99 latency of
 # each mode as ratios to tracing off with the same requests: on+APIM is compared with
@@ -20,7 +21,8 @@
 # call), AGENT_PORT (default 18126), CONNECTIONS (default 8), THREADS (wrk threads,
 # default 1), WARMUP (seconds of unmeasured load on each fresh service process before
 # the measured run; default 2), STANDIN_NICE (run the stand-in at this nice level; default:
-# unchanged), BUILD_DIR.
+# unchanged), STANDIN_ARGS (more stand-in options, e.g. --count-spans to walk every payload
+# as earlier rounds did), BUILD_DIR.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,6 +37,7 @@ agent_port="${AGENT_PORT:-18126}"
 connections="${CONNECTIONS:-8}"
 threads="${THREADS:-1}"
 standin_nice="${STANDIN_NICE:-}"
+read -r -a standin_args <<<"${STANDIN_ARGS:-}"
 
 command -v wrk >/dev/null || { echo "wrk is not installed (Debian package wrk)" >&2; exit 1; }
 
@@ -77,6 +80,7 @@ wait_for_port() {
 # the traces it received show whether the exporter kept up or dropped some.
 start_stand_in() {
   ${standin_nice:+nice -n "$standin_nice"} "$stand_in" --port "$agent_port" --discard \
+    ${standin_args[@]+"${standin_args[@]}"} \
     >"$work/agent.log" 2>&1 &
   agent_pid=$!
   wait_for_port "$agent_port" || { echo "the agent stand-in did not start" >&2; exit 1; }
@@ -123,16 +127,19 @@ run() {
       "http://127.0.0.1:$port$path" >"$work/warmup.txt"
   fi
   schedstat "$service_pid" >"$work/sched-before.txt"
+  schedstat "$agent_pid" >"$work/agent-sched-before.txt"
   wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "${script[@]}" \
     "http://127.0.0.1:$port$path" >"$work/wrk.txt"
   schedstat "$service_pid" >"$work/sched-after.txt"
+  schedstat "$agent_pid" >"$work/agent-sched-after.txt"
   # The service sends what it still holds as it exits, before the stand-in stops.
   kill "$service_pid"
   wait "$service_pid" 2>/dev/null || true
   service_pid=""
   stop_stand_in
   python3 - "$mode" "$work/wrk.txt" "$work/warmup.txt" "$work/agent.log" \
-    "$work/sched-before.txt" "$work/sched-after.txt" >>"$work/results" <<'PY'
+    "$work/sched-before.txt" "$work/sched-after.txt" "$work/agent-sched-before.txt" \
+    "$work/agent-sched-after.txt" >>"$work/results" <<'PY'
 import re, sys
 text = open(sys.argv[2]).read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
@@ -161,10 +168,14 @@ for tid, (comm, c, w, n) in after.items():
         flush_cpu += c - c0
         flush_slices += n - n0
 per = 1e3 * max(1, measured)
+# The stand-in's threads (a connection's thread lives as long as libcurl's connection).
+agent_before, agent_after = threads(sys.argv[7]), threads(sys.argv[8])
+agent_cpu = sum(c - agent_before.get(tid, (comm, 0, 0, 0))[1]
+                for tid, (comm, c, w, n) in agent_after.items())
 print(sys.argv[1], rps, percentile("99"), errors.group(1) if errors else 0, requests,
       received.group(1) if received else 0, percentile("50"), percentile("90"),
       f"{cpu / per:.1f}", f"{wait / per:.1f}", f"{flush_cpu / per:.2f}",
-      f"{flush_cpu / 1e3 / max(1, flush_slices):.0f}")
+      f"{flush_cpu / 1e3 / max(1, flush_slices):.0f}", f"{agent_cpu / per:.2f}")
 PY
   echo "$(tail -n1 "$work/results")" >&2
 }
@@ -180,10 +191,11 @@ rows = {}
 delivered = {}
 sched = {}
 for line in open(sys.argv[1]):
-    mode, rps, p99, errors, requests, traces, p50, p90, cpu, wait, fcpu, fslice = line.split()
+    mode, rps, p99, errors, requests, traces, p50, p90, cpu, wait, fcpu, fslice, acpu = line.split()
     rows.setdefault(mode, []).append((float(rps), float(p99), int(errors)))
     delivered.setdefault(mode, []).append(int(traces) / max(1, int(requests)))
-    sched.setdefault(mode, []).append(tuple(float(x) for x in (p50, p90, cpu, wait, fcpu, fslice)))
+    sched.setdefault(mode, []).append(
+        tuple(float(x) for x in (p50, p90, cpu, wait, fcpu, fslice, acpu)))
 def median_of(mode):
     return (statistics.median(r for r, _, _ in rows[mode]),
             statistics.median(p for _, p, _ in rows[mode]))
@@ -205,18 +217,20 @@ for mode in ("off", "on", "offapim", "apim"):
           f"{min(delivered[mode]):.2f} |")
 print()
 print("| mode | p50 (median) | p90 (median) | service CPU per request | run-queue wait per "
-      "request | flush thread CPU per request | flush thread time per slice |")
-print("|---|---|---|---|---|---|---|")
+      "request | flush thread CPU per request | flush thread time per slice | stand-in CPU "
+      "per request |")
+print("|---|---|---|---|---|---|---|---|")
 for mode in ("off", "on", "offapim", "apim"):
-    m = [statistics.median(run[i] for run in sched[mode]) for i in range(6)]
+    m = [statistics.median(run[i] for run in sched[mode]) for i in range(7)]
     print(f"| {names[mode]} | {m[0] / 1000:.2f} ms | {m[1] / 1000:.2f} ms | {m[2]:.1f} us | "
-          f"{m[3]:.1f} us | {m[4]:.2f} us | {m[5]:.0f} us |")
+          f"{m[3]:.1f} us | {m[4]:.2f} us | {m[5]:.0f} us | {m[6]:.2f} us |")
 print()
 print("Targets: tracing on + APIM >= 0.95x the untraced throughput, p99 <= 1.10x "
       "(same requests).")
 print("Scheduler columns (from /proc/PID/task/*/schedstat over the measured run, per "
       "request): the service's threads' time on a CPU and waiting for one; the flush "
-      "thread's CPU and its mean time on a CPU each time it ran (its bursts).")
+      "thread's CPU and its mean time on a CPU each time it ran (its bursts); the agent "
+      "stand-in's CPU (a separate process on the same cores).")
 print("Traces received per request: what the stand-in counted over the run's requests "
       "(warm-up included); the default path makes 2 traces per request, so less means "
       "the exporter dropped some (its queue was full), which also spares it their cost.")

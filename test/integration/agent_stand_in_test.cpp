@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <unistd.h>
 
@@ -147,6 +151,149 @@ TEST(AgentStandIn, DelayedReplyAndPromptStopWithAHungConnection) {
   const auto stop_start = std::chrono::steady_clock::now();
   agent.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - stop_start, 1s);
+}
+
+std::string msgpack(const json& value) {
+  const std::vector<std::uint8_t> bytes = json::to_msgpack(value);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// The traces of `body` by count_traces_from_header, given the bytes the stand-in reads.
+standin::PayloadCount count_from_start(const std::string& body) {
+  const std::size_t head = std::min(body.size(), standin::kMaxArrayHeaderBytes);
+  return standin::count_traces_from_header(std::string_view(body).substr(0, head), body.size());
+}
+
+// A payload of `traces` traces of one span each, every span's name `name_bytes` long.
+json payload_of(std::size_t traces, std::size_t name_bytes) {
+  json payload = json::array();
+  for (std::size_t i = 0; i < traces; ++i) {
+    payload.push_back(json::array({span(i + 1, 0, "svc", std::string(name_bytes, 'n'), 5, 7)}));
+  }
+  return payload;
+}
+
+// Every array-header size (fixarray, array 16, array 32) counts as the decoder does.
+TEST(CountTracesFromHeader, CountsTheTopLevelArrayOfEveryHeaderSize) {
+  for (const std::size_t traces : {0u, 1u, 15u, 16u, 300u, 65535u, 65536u, 70000u}) {
+    // Traces of one small span each: the header sizes need tens of thousands.
+    json payload = json::array();
+    for (std::size_t i = 0; i < traces; ++i) payload.push_back(json::array({json::object()}));
+    const std::string body = msgpack(payload);
+    const standin::PayloadCount counted = count_from_start(body);
+    EXPECT_TRUE(counted.valid) << traces;
+    EXPECT_EQ(counted.traces, traces);
+    EXPECT_EQ(counted.traces, json::from_msgpack(body).size());
+    EXPECT_EQ(counted.spans, 0u) << "spans are not counted from the header";
+  }
+}
+
+// What it must refuse: a start that is not an array's header, a header cut short, a
+// count the body is too short to hold, and inconsistent arguments.
+TEST(CountTracesFromHeader, RefusesWhatCannotBeAPayload) {
+  EXPECT_FALSE(count_from_start("").valid);
+  EXPECT_FALSE(count_from_start(msgpack(json::object())).valid);
+  EXPECT_FALSE(count_from_start(msgpack("text")).valid);
+  EXPECT_FALSE(count_from_start(msgpack(7)).valid);
+  EXPECT_FALSE(count_from_start("\xc1").valid);
+  EXPECT_FALSE(count_from_start(std::string("\xdc\x00", 2)).valid);          // array 16, cut
+  EXPECT_FALSE(count_from_start(std::string("\xdd\x00\x00\x01", 4)).valid);  // array 32, cut
+  // Three elements announced, room for two.
+  EXPECT_FALSE(count_from_start(std::string("\x93\x90\x90", 3)).valid);
+  EXPECT_TRUE(count_from_start(std::string("\x93\x90\x90\x90", 4)).valid);
+  // 65,536 elements announced by array 32 in a 9-byte body.
+  EXPECT_FALSE(count_from_start(std::string("\xdd\x00\x01\x00\x00\x90\x90\x90\x90", 9)).valid);
+  // More head than body.
+  EXPECT_FALSE(standin::count_traces_from_header(std::string("\x91\x90", 2), 1).valid);
+}
+
+// The --discard mode: traces counted from each payload's start, bodies of every size
+// dropped unread, and the connection still in step afterwards (the next request on it
+// is answered), over TCP (where the kernel drops the bytes) and a Unix socket.
+void expect_counts_from_header(const standin::StandInOptions& options, const AgentUrl& url) {
+  standin::AgentStandIn agent(options);
+  AgentUrl target = url;
+  if (target.scheme == AgentUrl::Scheme::kHttp) target.port = agent.port();
+  auto client = make_curl_http_client(target);
+  HttpRequest request;
+  request.path = "/v0.4/traces";
+  std::uint64_t bytes = 0;
+  for (const std::size_t traces : {3u, 40u, 2000u}) {
+    request.body = msgpack(payload_of(traces, 600));  // 2,000 traces: about 1.5 MB
+    bytes += request.body.size();
+    auto response = client->send(request, 10s);
+    ASSERT_TRUE(response) << response.error().message;
+    EXPECT_EQ(response->status, 200);
+  }
+  request.body = "\xc1 not msgpack";
+  bytes += request.body.size();
+  auto response = client->send(request, 5s);
+  ASSERT_TRUE(response);
+  HttpRequest info;
+  info.method = "GET";
+  info.path = "/info";
+  response = client->send(info, 5s);
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(json::parse(response->body).at("endpoints").at(0), "/v0.4/traces");
+
+  const standin::StandInTotals totals = agent.totals();
+  EXPECT_EQ(totals.requests, 4u);
+  EXPECT_EQ(totals.traces, 3u + 40u + 2000u);
+  EXPECT_EQ(totals.spans, 0u);
+  EXPECT_EQ(totals.bytes, bytes);
+  EXPECT_EQ(totals.undecodable, 1u);
+  EXPECT_EQ(agent.connections_accepted(), 1u);
+  const auto requests = agent.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  for (const auto& recorded : requests) EXPECT_TRUE(recorded.body.empty());
+  EXPECT_TRUE(agent.traces().empty());
+}
+
+TEST(AgentStandIn, DiscardModeCountsTracesFromThePayloadsStartOverTcp) {
+  standin::StandInOptions options;
+  options.decode_payloads = false;
+  options.count_spans = false;
+  expect_counts_from_header(options, AgentUrl{});
+}
+
+TEST(AgentStandIn, DiscardModeCountsTracesFromThePayloadsStartOverAUnixSocket) {
+  standin::StandInOptions options;
+  options.decode_payloads = false;
+  options.count_spans = false;
+  options.unix_socket_path =
+      "/tmp/gatetrace-standin-discard-" + std::to_string(::getpid()) + ".sock";
+  AgentUrl url;
+  url.scheme = AgentUrl::Scheme::kUnix;
+  url.socket_path = options.unix_socket_path;
+  expect_counts_from_header(options, url);
+}
+
+// Counting spans without decoding still walks the whole body (and keeps it).
+TEST(AgentStandIn, CountingSpansWithoutDecodingStillWalksTheBody) {
+  standin::StandInOptions options;
+  options.decode_payloads = false;
+  standin::AgentStandIn agent(options);
+  auto client = make_curl_http_client(url_of(agent));
+  HttpRequest request;
+  request.path = "/v0.4/traces";
+  request.body =
+      msgpack(json::array({json::array({span(1, 0, "s", "a", 1, 2), span(2, 1, "s", "b", 1, 1)}),
+                           json::array({span(3, 0, "s", "c", 1, 2)})}));
+  auto response = client->send(request, 5s);
+  ASSERT_TRUE(response);
+  // A valid start, a broken end: only the walk notices.
+  request.body = msgpack(json::array({json::array({span(1, 0, "s", "a", 1, 2)})}));
+  request.body.back() = '\xc1';
+  response = client->send(request, 5s);
+  ASSERT_TRUE(response);
+  const standin::StandInTotals totals = agent.totals();
+  EXPECT_EQ(totals.traces, 2u);
+  EXPECT_EQ(totals.spans, 3u);
+  EXPECT_EQ(totals.undecodable, 1u);
+  const auto requests = agent.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_FALSE(requests[0].body.empty());
 }
 
 TEST(AgentStandIn, UnixSocketIsRemovedOnStop) {
