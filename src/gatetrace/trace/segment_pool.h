@@ -47,6 +47,9 @@ struct SegmentPool {
   // TraceSegment's per-thread scratch (see trace_segment.cpp): the finished spans of a
   // delivery, and what apply_sampling_decision() writes that nobody reads.
   std::vector<SpanData*> spare_ready;
+  // A delivery on this thread is using spare_ready: one that re-enters it (a collector
+  // that itself finishes spans) uses a list of its own.
+  bool spare_ready_in_use = false;
   SpanData scratch_span;
   std::vector<std::pair<std::string, std::string>> scratch_tags;
 

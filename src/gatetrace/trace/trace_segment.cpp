@@ -84,20 +84,34 @@ namespace {
 // The list deliver_finished() fills, reused across deliveries on this thread (kept in
 // the SegmentPool, which a thread's exiting destructors can still ask safely: a plain
 // thread_local vector would be used after its destruction by a span finished then).
-// Taken by swapping, so that a collector that itself finishes spans (re-entering) gets
-// a list of its own.
-// `pool`: this thread's (null while it exits), found once for both calls.
-std::vector<SpanData*> take_ready_list(SegmentPool* pool) {
-  std::vector<SpanData*> out;
-  if (pool != nullptr) out.swap(pool->spare_ready);
-  return out;
-}
-void give_back_ready_list(SegmentPool* pool, std::vector<SpanData*>& used) {
-  if (used.capacity() > SegmentPool::kMaxSpareCapacity) return;  // one huge trace: let it go
-  if (pool == nullptr || pool->spare_ready.capacity() >= used.capacity()) return;
-  used.clear();
-  pool->spare_ready.swap(used);
-}
+// Used in place, marked in use meanwhile, so that a collector that itself finishes spans
+// (re-entering) gets a list of its own: `own`, as it does while the thread exits.
+class ReadyList {
+ public:
+  explicit ReadyList(SegmentPool* pool)
+      : pool_(pool != nullptr && !pool->spare_ready_in_use ? pool : nullptr),
+        list_(pool_ != nullptr ? pool_->spare_ready : own_) {
+    if (pool_ != nullptr) pool_->spare_ready_in_use = true;
+  }
+  ReadyList(const ReadyList&) = delete;
+  ReadyList& operator=(const ReadyList&) = delete;
+  ~ReadyList() {
+    if (pool_ == nullptr) return;
+    // Emptied for the next delivery; one huge trace's capacity is let go.
+    if (list_.capacity() > SegmentPool::kMaxSpareCapacity) {
+      std::vector<SpanData*>().swap(list_);
+    } else {
+      list_.clear();
+    }
+    pool_->spare_ready_in_use = false;
+  }
+  std::vector<SpanData*>& get() { return list_; }
+
+ private:
+  SegmentPool* const pool_;  // null: not this thread's list
+  std::vector<SpanData*> own_;
+  std::vector<SpanData*>& list_;
+};
 
 // Where apply_sampling_decision() writes what a caller does not want (the metrics of
 // no span, the trace tags of a decision already tagged): this thread's, reused so that
@@ -183,14 +197,13 @@ void TraceSegment::span_finished(SpanData* span, bool release_handle) {
 // Out of line from span_finished(), so that the common case (a span finishing before
 // the rest of its trace) does not pay for this path's set-up.
 void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool release_handle) {
-  std::vector<SpanData*> ready;
   bool contains_root = false;
   // Deciding here defers writing the decision's trace tags to tag_first_span_locked,
   // which writes them together with the root's sampling metrics.
   const bool decided_now = !decision_ && make_decision_locked();
   // Move the finished spans out, root first, keeping the unfinished ones in place.
-  SegmentPool* const pool = segment_pool();
-  ready = take_ready_list(pool);
+  ReadyList ready_list(segment_pool());
+  std::vector<SpanData*>& ready = ready_list.get();
   ready.reserve(finished_);
   std::size_t kept = 0;
   for (const Entry& entry : spans_) {
@@ -225,7 +238,6 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   if (last) handles_ = 0;
   lock.unlock();
   deliver(ready, contains_root, priority);
-  give_back_ready_list(pool, ready);
   if (last) {
     delete this;
   } else if (release_handle) {

@@ -11,7 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "gatetrace/collector.h"
 #include "gatetrace/dict_reader.h"
+#include "gatetrace/span_data.h"
 #include "gatetrace/trace/segment_pool.h"
 #include "gatetrace/tracer.h"
 #include "support/test_doubles.h"
@@ -184,6 +186,84 @@ TEST(SegmentPool, PoolKeepsABoundedNumberOfBlocks) {
   EXPECT_LE(pool->spare_entries.capacity(), SegmentPool::kMaxSpareCapacity);
   EXPECT_TRUE(pool->spare_entries.empty());
   EXPECT_TRUE(pool->spare_tags.empty());
+}
+
+// A collector that, while sending one chunk, finishes the spans of another trace: the
+// nested delivery runs on the same thread while the outer one still holds the thread's
+// list of finished spans (trace_segment.cpp's ReadyList), and must use one of its own.
+class ReenteringCollector final : public Collector {
+ public:
+  std::function<void()> during_next_send;
+  std::vector<std::vector<std::string>> sent;  // span names per chunk, in completion order
+
+  void send(const TraceChunk& chunk) override {
+    const std::vector<std::string> before = names(chunk);
+    if (during_next_send) {
+      auto nested = std::move(during_next_send);
+      during_next_send = nullptr;
+      nested();
+    }
+    const std::vector<std::string> after = names(chunk);
+    EXPECT_EQ(before, after) << "the nested delivery changed the outer chunk";
+    sent.push_back(after);
+  }
+  bool flush(std::chrono::milliseconds) override { return true; }
+
+ private:
+  static std::vector<std::string> names(const TraceChunk& chunk) {
+    std::vector<std::string> out;
+    for (const SpanData* span : chunk.spans) out.emplace_back(span->name);
+    return out;
+  }
+};
+
+TEST(SegmentPool, DeliveryReenteredByTheCollector) {
+  TestTracerSetup setup;
+  auto collector = std::make_shared<ReenteringCollector>();
+  TracerConfig config = setup.config();
+  config.collector = collector;
+  Tracer tracer(config);
+  Span inner = tracer.create_span({.name = "inner"});
+  Span inner_child = inner.create_child({.name = "inner.child"});
+  collector->during_next_send = [&] {
+    inner_child = Span();
+    inner = Span();
+  };
+  {
+    Span outer = tracer.create_span({.name = "outer"});
+    Span outer_child = outer.create_child({.name = "outer.child"});
+    Span outer_grandchild = outer_child.create_child({.name = "outer.grandchild"});
+  }
+  // Afterwards the thread's list serves deliveries again.
+  { Span after = tracer.create_span({.name = "after"}); }
+  const std::vector<std::vector<std::string>> expected = {
+      {"inner", "inner.child"},
+      {"outer", "outer.child", "outer.grandchild"},
+      {"after"},
+  };
+  EXPECT_EQ(collector->sent, expected);
+  SegmentPool* pool = segment_pool();
+  ASSERT_NE(pool, nullptr);
+  EXPECT_FALSE(pool->spare_ready_in_use);
+  EXPECT_TRUE(pool->spare_ready.empty());
+}
+
+// A huge trace's list of finished spans is let go, not kept for the thread.
+TEST(SegmentPool, HugeDeliveryListIsNotKept) {
+  TestTracerSetup setup;
+  Tracer tracer(setup.config());
+  {
+    Span root = tracer.create_span({.name = "huge"});
+    for (std::size_t i = 0; i < SegmentPool::kMaxSpareCapacity + 10; ++i) {
+      root.create_child({.name = "child"});
+    }
+  }
+  ASSERT_EQ(setup.collector->chunks().size(), 1u);
+  EXPECT_EQ(setup.collector->chunks()[0].spans.size(), SegmentPool::kMaxSpareCapacity + 11);
+  SegmentPool* pool = segment_pool();
+  ASSERT_NE(pool, nullptr);
+  EXPECT_FALSE(pool->spare_ready_in_use);
+  EXPECT_LE(pool->spare_ready.capacity(), SegmentPool::kMaxSpareCapacity);
 }
 
 }  // namespace
