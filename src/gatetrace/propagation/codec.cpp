@@ -98,29 +98,11 @@ std::size_t decimal_digits(std::uint64_t value) noexcept {
 namespace {
 
 // Eight decimal digits at once (a 64-bit id has up to 20): false unless every byte is
-// one. Byte 0 of the little-endian word is the first, most significant, digit.
+// one.
 bool parse_decimal8(const char* text, std::uint32_t& value) noexcept {
   std::uint64_t bytes;
   std::memcpy(&bytes, text, sizeof bytes);
-  if constexpr (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) bytes = __builtin_bswap64(bytes);
-  // A digit is 0x30..0x39: its high nibble is 3, and still 3 after adding 6. A byte
-  // whose sum carries into its neighbour is 0xfa or more and fails the first test.
-  constexpr std::uint64_t kHighNibbles = 0xf0f0f0f0f0f0f0f0u;
-  if (((bytes & kHighNibbles) | (((bytes + 0x0606060606060606u) & kHighNibbles) >> 4)) !=
-      0x3333333333333333u) {
-    return false;
-  }
-  // Neighbouring lanes merged pairwise, three times: digits into 2-digit numbers in
-  // 16-bit lanes (first * 10 + second), those into 4-digit numbers in 32-bit lanes
-  // (* 100), and those into the 8-digit value (* 10000). Each multiplication adds the
-  // lane shifted up by one lane width to the lane times the factor; the sum lands in
-  // the upper lane, read out by the shift.
-  bytes &= 0x0f0f0f0f0f0f0f0fu;
-  bytes = (bytes * (10 * 0x100 + 1)) >> 8;
-  bytes = ((bytes & 0x00ff00ff00ff00ffu) * (100 * 0x10000 + 1)) >> 16;
-  value = static_cast<std::uint32_t>(((bytes & 0x0000ffff0000ffffu) * (10000 * 0x100000000u + 1)) >>
-                                     32);
-  return true;
+  return decimal8_value(bytes, value);
 }
 
 #if defined(__SSE2__) && defined(__x86_64__)

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,50 @@ inline std::size_t find_byte(std::string_view text, char c, std::size_t from) no
 
 // Unsigned decimal, 1 to 20 digits, no sign or spaces; nullopt on overflow.
 std::optional<std::uint64_t> parse_decimal_u64(std::string_view text) noexcept;
+// The value of eight decimal digits in a little-endian word (its byte 0 the first, most
+// significant, digit); false unless every byte is a digit.
+inline bool decimal8_value(std::uint64_t bytes, std::uint32_t& value) noexcept {
+  if constexpr (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) bytes = __builtin_bswap64(bytes);
+  // A digit is 0x30..0x39: its high nibble is 3, and still 3 after adding 6. A byte
+  // whose sum carries into its neighbour is 0xfa or more and fails the first test.
+  constexpr std::uint64_t kHighNibbles = 0xf0f0f0f0f0f0f0f0u;
+  if (((bytes & kHighNibbles) | (((bytes + 0x0606060606060606u) & kHighNibbles) >> 4)) !=
+      0x3333333333333333u) {
+    return false;
+  }
+  // Neighbouring lanes merged pairwise, three times: digits into 2-digit numbers in
+  // 16-bit lanes (first * 10 + second), those into 4-digit numbers in 32-bit lanes
+  // (* 100), and those into the 8-digit value (* 10000). Each multiplication adds the
+  // lane shifted up by one lane width to the lane times the factor; the sum lands in
+  // the upper lane, read out by the shift.
+  bytes &= 0x0f0f0f0f0f0f0f0fu;
+  bytes = (bytes * (10 * 0x100 + 1)) >> 8;
+  bytes = ((bytes & 0x00ff00ff00ff00ffu) * (100 * 0x10000 + 1)) >> 16;
+  value = static_cast<std::uint32_t>(((bytes & 0x0000ffff0000ffffu) * (10000 * 0x100000000u + 1)) >>
+                                     32);
+  return true;
+}
+
+// Exactly the 13 bytes at `text` as decimal digits (a Unix time in milliseconds, as
+// gateways send it, has 13 from 2001 to 2286): what parse_decimal_u64 answers for them,
+// inline, as two words of eight digits (the first padded with three zeros).
+inline bool parse_decimal13(const char* text, std::uint64_t& value) noexcept {
+  std::uint64_t first;
+  std::uint64_t last;
+  std::memcpy(&first, text, sizeof first);
+  std::memcpy(&last, text + 5, sizeof last);
+  if constexpr (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) first = __builtin_bswap64(first);
+  // Digits 0 to 4 moved up to bytes 3 to 7 behind "000" (the bytes of the word that
+  // belong to the last eight are shifted out).
+  first = first << 24 | 0x303030u;
+  if constexpr (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) first = __builtin_bswap64(first);
+  std::uint32_t high;
+  std::uint32_t low;
+  if (!decimal8_value(first, high) || !decimal8_value(last, low)) return false;
+  value = std::uint64_t{high} * 100000000u + low;
+  return true;
+}
+
 // Signed decimal that fits an int (an optional leading '-' only).
 std::optional<int> parse_decimal_int_any(std::string_view text) noexcept;
 // The same; a single digit (a sampling priority, nearly always) without a call.

@@ -59,6 +59,40 @@ class LazySlot {
   bool built_ = false;
 };
 
+// Room for the slots of the styles found after the first (tracecontext's apart), each
+// built only when such a style runs. One word says which are built, so that the usual
+// request, which builds none, destroys none with one test rather than one per slot.
+class SecondarySlots {
+ public:
+  static constexpr std::size_t kCount = kMaxTraceStyles - 1;
+
+  SecondarySlots() {}  // NOLINT: the union member stays unbuilt
+  SecondarySlots(const SecondarySlots&) = delete;
+  SecondarySlots& operator=(const SecondarySlots&) = delete;
+  ~SecondarySlots() {
+    if (built_ == 0) return;
+    for (std::size_t i = 0; i < kCount; ++i) reset(i);
+  }
+
+  SecondarySlot& emplace(std::size_t i) {
+    reset(i);
+    new (&slots_[i]) SecondarySlot;
+    built_ |= 1u << i;
+    return slots_[i];
+  }
+  void reset(std::size_t i) {
+    if ((built_ & 1u << i) == 0) return;
+    slots_[i].~SecondarySlot();
+    built_ &= ~(1u << i);
+  }
+
+ private:
+  union {
+    SecondarySlot slots_[kCount];
+  };
+  unsigned built_ = 0;
+};
+
 // The found style `style`, or null; the secondary tracecontext (a null entry, kept
 // apart as a SecondaryTraceContext) is not looked at.
 StyleExtraction* find_style(StyleExtraction** begin, StyleExtraction** end,
@@ -147,7 +181,7 @@ ExtractedContext extract_context(const DictReader& reader, const PropagationSett
   // tracecontext (the usual second style) keeps only what a merge or a link reads.
   ExtractedContext result;
   StyleExtraction primary(result);
-  LazySlot<SecondarySlot> secondary[kMaxTraceStyles - 1];
+  SecondarySlots secondary;
   LazySlot<SecondaryTraceContext> w3c_slot;
   SecondaryTraceContext* w3c = nullptr;     // when it named a trace
   StyleExtraction* found[kMaxTraceStyles];  // null: `w3c`
@@ -176,7 +210,7 @@ ExtractedContext extract_context(const DictReader& reader, const PropagationSett
       continue;
     }
     StyleExtraction* slot = &primary;
-    if (count > 0) slot = &secondary[count - 1].emplace().extraction;
+    if (count > 0) slot = &secondary.emplace(count - 1).extraction;
     switch (style) {
       case PropagationStyle::kDatadog:
         propagation::extract_datadog(headers, settings, *slot, diagnostics);
@@ -197,7 +231,7 @@ ExtractedContext extract_context(const DictReader& reader, const PropagationSett
     if (slot->context.has_trace()) {
       found[count++] = slot;
     } else if (count > 0) {
-      secondary[count - 1].reset();
+      secondary.reset(count - 1);
     } else {
       // What a style that found nothing left behind must not reach the next one.
       result = ExtractedContext{};

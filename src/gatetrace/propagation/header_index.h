@@ -131,6 +131,26 @@ class HeaderIndex final : public DictReader {
     return std::nullopt;
   }
 
+  // get() and maybe_repeated() of an index that is indexed(), the array reads alone: a
+  // caller that reads several headers tests indexed() once.
+  std::optional<std::string_view> get_indexed(IndexedHeader header) const {
+    const auto slot = static_cast<std::size_t>(header) + 1;
+    if (counts_[slot] != 0) return values_[slot].view();
+    return std::nullopt;
+  }
+  bool repeated_indexed(IndexedHeader header) const {
+    return counts_[static_cast<std::size_t>(header) + 1] > 1;
+  }
+  // Whether any of the `count` (at most 8) headers from `first` on, in IndexedHeader
+  // order, came, for an index that is indexed(): one load of their counts, so that a
+  // caller may skip reading a group of headers that requests seldom carry.
+  bool any_indexed(IndexedHeader first, std::size_t count) const {
+    std::uint64_t counts;
+    std::memcpy(&counts, &counts_[static_cast<std::size_t>(first) + 1], sizeof counts);
+    if constexpr (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) counts = __builtin_bswap64(counts);
+    return (counts & (count >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * count)) - 1)) != 0;
+  }
+
   // Whether the header may occur more than once: true when it did, and whenever the
   // headers were not indexed (nothing is known then). Extraction styles that must see
   // every occurrence of a header (traceparent, tracestate) visit the headers only then.
@@ -154,6 +174,8 @@ class HeaderIndex final : public DictReader {
   // A name's slot is 1 + its position in kIndexedHeaderNames (slot 0: not indexed).
   // Counted in whole 16-byte blocks, so that clamping the counts is a few vector ops.
   static constexpr std::size_t kSlotCount = (kNameCount + 1 + 15) / 16 * 16;
+  static_assert(static_cast<std::size_t>(IndexedHeader::kB3) + 1 + 8 <= kSlotCount,
+                "any_indexed() reads 8 counts from any id's slot");
   // The most entries indexed between two clampings of the counts: a count then never
   // exceeds 2 + this, and never wraps.
   static constexpr std::size_t kEntriesPerClamp = 250;

@@ -18,25 +18,33 @@ namespace propagation {
 class StyleHeaders {
  public:
   explicit StyleHeaders(const DictReader& reader)
-      : reader_(reader), index_(HeaderIndex::of(reader)) {}
+      : reader_(reader), index_(indexed_index_of(reader)) {}
 
   // The first value of the header, or nullopt when it is absent.
   std::optional<std::string_view> get(IndexedHeader header) const {
-    if (index_ != nullptr) return index_->get(header);
+    if (index_ != nullptr) return index_->get_indexed(header);
     return reader_.lookup(kIndexedHeaderNames[static_cast<std::size_t>(header)]);
   }
 
   // False only when the header is known to occur at most once; a style that must see
   // every occurrence then spares its visit of all headers.
   bool maybe_repeated(IndexedHeader header) const {
-    return index_ == nullptr || index_->maybe_repeated(header);
+    return index_ == nullptr || index_->repeated_indexed(header);
   }
 
   const DictReader& reader() const { return reader_; }
 
  private:
+  // The reader when it is a HeaderIndex that indexed its headers, else null: a
+  // HeaderIndex that did not index them answers by name, as its lookup() does, and
+  // tells nothing about repeats (maybe_repeated() is true).
+  static const HeaderIndex* indexed_index_of(const DictReader& reader) noexcept {
+    const HeaderIndex* index = HeaderIndex::of(reader);
+    return index != nullptr && index->indexed() ? index : nullptr;
+  }
+
   const DictReader& reader_;
-  const HeaderIndex* index_;
+  const HeaderIndex* index_;  // indexed, or null
 };
 
 }  // namespace propagation

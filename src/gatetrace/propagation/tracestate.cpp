@@ -132,13 +132,25 @@ inline void add_field_delimiters(const char* block, std::size_t at, std::uint64_
   semicolons |= bits_of(';');
   colons |= bits_of(':');
 }
+
+// Whether the two bytes at `p` are `first` then `second`, in one comparison.
+inline bool starts_with_pair(const char* p, char first, char second) noexcept {
+  std::uint16_t pair;
+  std::memcpy(&pair, p, sizeof pair);
+  const char expected_bytes[2] = {first, second};
+  std::uint16_t expected;
+  std::memcpy(&expected, expected_bytes, sizeof expected);
+  return pair == expected;
+}
 #endif
 
 // True when no field of the dd member value `member` has a key other than s, o, p or
 // t.* (a field without a key or a ':' has none), i.e. when a kUnknownOnly parse keeps
-// nothing. The ';' and ':' of a member up to 64 bytes are found 16 bytes at a time and
-// the fields walked as bits; false when this cannot tell (a longer member, no SSE2),
-// and the field-by-field parse then decides.
+// nothing. The ';' and ':' of a member up to 64 bytes are found 16 bytes at a time.
+// The usual member, whose every field starts with "s:", "o:", "p:" or "t." and a name,
+// is then judged by two bytes per field; any other by a walk over its fields as bits.
+// False when this cannot tell (a longer member, no SSE2), and the field-by-field parse
+// then decides.
 bool has_only_known_datadog_keys(std::string_view member) noexcept {
 #if defined(__SSE2__)
   constexpr std::size_t kMaxSize = 64;
@@ -161,12 +173,22 @@ bool has_only_known_datadog_keys(std::string_view member) noexcept {
     add_field_delimiters(bytes, 0, semicolons, colons);
   }
   const char* const bytes = member.data();
-  // As for_each_datadog_field: a field runs from its start (the member's, or the byte
-  // after a ';') to the next ';' (or the end), and its key, when it has one, to its
-  // first ':'. Only a field with a ':' after its first byte has a key; an empty field
-  // (at the end, after a last ';') has none.
   std::uint64_t starts = (std::uint64_t{1} | semicolons << 1) &
                          (size == kMaxSize ? ~std::uint64_t{0} : (std::uint64_t{1} << size) - 1);
+  // The usual fields: a one-byte key s, o or p (its ':' next), or "t." and a byte other
+  // than ':' (a t.* key with a name, or no key at all), with that third byte inside the
+  // member. Any other start leaves the member to the walk below.
+  for (std::uint64_t usual = starts;; usual &= usual - 1) {
+    if (usual == 0) return true;
+    const auto begin = static_cast<std::size_t>(__builtin_ctzll(usual));
+    if (begin + 2 >= size) break;
+    const char* const field = bytes + begin;
+    if (starts_with_pair(field, 's', ':') || starts_with_pair(field, 'p', ':') ||
+        starts_with_pair(field, 'o', ':')) {
+      continue;
+    }
+    if (!starts_with_pair(field, 't', '.') || field[2] == ':') break;
+  }
   while (starts != 0) {
     const auto begin = static_cast<std::size_t>(__builtin_ctzll(starts));
     starts &= starts - 1;
@@ -339,8 +361,10 @@ inline unsigned non_value_bytes(const char* p) noexcept {
 }
 #endif
 
-const char* skip_value_chars(const char* const list_begin, const char* p,
-                             const char* const end) noexcept {
+// Inline: the one-pass member walk calls it for every member.
+[[gnu::always_inline]] inline const char* skip_value_chars(const char* const list_begin,
+                                                           const char* p,
+                                                           const char* const end) noexcept {
 #if defined(__SSE2__)
   while (end - p >= 16) {
     const unsigned mask = non_value_bytes(p);

@@ -98,9 +98,12 @@ class W3cMembersText {
   }
 
  private:
+  // An inline text is copied as the whole buffer: a constant-size copy is a few vector
+  // moves, where one of the text's own size is a call (the bytes past the text are
+  // copied unread).
   void copy_from(const W3cMembersText& other) {
     if (other.size_ <= kInlineCapacity) {
-      if (other.size_ != 0) std::memcpy(inline_, other.inline_, other.size_);
+      std::memcpy(inline_, other.inline_, kInlineCapacity);
     } else {
       heap_ = other.heap_;
     }
@@ -109,7 +112,7 @@ class W3cMembersText {
   }
   void move_from(W3cMembersText& other) {
     if (other.size_ <= kInlineCapacity) {
-      if (other.size_ != 0) std::memcpy(inline_, other.inline_, other.size_);
+      std::memcpy(inline_, other.inline_, kInlineCapacity);
     } else {
       heap_ = std::move(other.heap_);
     }

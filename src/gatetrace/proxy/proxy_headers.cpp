@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
+#include <string_view>
 
 #include "gatetrace/propagation/codec.h"
 
@@ -17,9 +19,12 @@ constexpr std::size_t kPathCap = 1024;
 constexpr std::size_t kUserAgentCap = 512;
 constexpr std::size_t kValueCap = 128;
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+// Whether `c` is above ' ', so no blank (' ' or '\t'): one comparison instead of two.
+bool above_space(char c) { return static_cast<unsigned char>(c) > ' '; }
 
 std::string_view trim_blanks(std::string_view text) {
+  // The usual value, neither end blank, as it is (the loops' first tests cost more).
+  if (!text.empty() && above_space(text.front()) && above_space(text.back())) return text;
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
@@ -43,12 +48,28 @@ inline std::string_view capped(std::string_view text, std::size_t cap) {
   return cut_to_cap(text, cap);
 }
 
+// How the reader below reads a header by id: from an index that indexed the headers,
+// the array read alone (tested once per request, not once per header); else as
+// HeaderIndex::get answers (by name, from the wrapped reader).
+// `any(first, count)` is false only when none of those headers came.
+struct IndexedHeaders {
+  const HeaderIndex& index;
+  std::optional<std::string_view> get(IndexedHeader name) const { return index.get_indexed(name); }
+  bool any(IndexedHeader first, std::size_t count) const { return index.any_indexed(first, count); }
+};
+struct UnindexedHeaders {
+  const HeaderIndex& index;
+  std::optional<std::string_view> get(IndexedHeader name) const { return index.get(name); }
+  bool any(IndexedHeader, std::size_t) const { return true; }
+};
+
 // The trimmed value of `name`, cut to `cap` bytes; empty when the header is absent.
-inline std::string_view header(const HeaderIndex& headers, IndexedHeader name, std::size_t cap) {
+template <typename Headers>
+inline std::string_view header(const Headers& headers, IndexedHeader name, std::size_t cap) {
   const auto value = headers.get(name);
   if (!value || value->empty()) return {};
   // The usual value, neither blank at its ends nor too long, as it is.
-  if (!is_blank(value->front()) && !is_blank(value->back()) && value->size() <= cap) {
+  if (above_space(value->front()) && above_space(value->back()) && value->size() <= cap) {
     return *value;
   }
   return capped(trim_blanks(*value), cap);
@@ -65,13 +86,19 @@ bool domain_allowed(std::string_view domain, const std::vector<Glob>& allowed) {
 }  // namespace
 
 std::int64_t parse_proxy_timestamp_ms(std::string_view text) {
+  constexpr auto kMaxMillis =
+      static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / kNanosPerMilli);
+  // The usual value, a current time of 13 digits without blanks, in one go; anything
+  // else (blanks included) as the general path below decides.
+  if (std::uint64_t millis;
+      text.size() == 13 && propagation::parse_decimal13(text.data(), millis)) {
+    return millis <= kMaxMillis ? static_cast<std::int64_t>(millis) : -1;
+  }
   text = trim_blanks(text);
   if (text.empty() || text.size() > 19) return -1;
   // 1 to 19 digits (which fit in uint64), eight at a time.
   const auto value = propagation::parse_decimal_u64(text);
   if (!value) return -1;
-  constexpr auto kMaxMillis =
-      static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / kNanosPerMilli);
   if (*value > kMaxMillis) return -1;
   return static_cast<std::int64_t>(*value);
 }
@@ -81,8 +108,11 @@ ProxyHeaderReading read_proxy_header_fields(const DictReader& headers, TimePoint
   return read_proxy_header_fields(HeaderIndex(headers), now, allowed_domains);
 }
 
-ProxyHeaderReading read_proxy_header_fields(const HeaderIndex& headers, TimePoint now,
-                                            const std::vector<Glob>& allowed_domains) {
+namespace {
+
+template <typename Headers>
+ProxyHeaderReading read_fields(const Headers& headers, TimePoint now,
+                               const std::vector<Glob>& allowed_domains) {
   ProxyHeaderReading result;
   const auto proxy = headers.get(IndexedHeader::kProxy);
   if (!proxy) {
@@ -140,14 +170,30 @@ ProxyHeaderReading read_proxy_header_fields(const HeaderIndex& headers, TimePoin
     }
   }
   fields.region = header(headers, IndexedHeader::kProxyRegion, kValueCap);
-  fields.stage = header(headers, IndexedHeader::kProxyStage, kValueCap);
-  fields.resource_path = header(headers, IndexedHeader::kProxyResourcePath, kPathCap);
-  fields.account_id = header(headers, IndexedHeader::kProxyAccountId, kValueCap);
-  fields.api_id = header(headers, IndexedHeader::kProxyApiId, kValueCap);
-  fields.user = header(headers, IndexedHeader::kProxyUser, kValueCap);
+  // Five headers that AWS gateways send and others do not (consecutive ids): one test
+  // for all of them when none came.
+  static_assert(
+      static_cast<int>(IndexedHeader::kProxyUser) - static_cast<int>(IndexedHeader::kProxyStage) ==
+          4,
+      "stage, resource path, account id, api id and user are consecutive");
+  if (headers.any(IndexedHeader::kProxyStage, 5)) {
+    fields.stage = header(headers, IndexedHeader::kProxyStage, kValueCap);
+    fields.resource_path = header(headers, IndexedHeader::kProxyResourcePath, kPathCap);
+    fields.account_id = header(headers, IndexedHeader::kProxyAccountId, kValueCap);
+    fields.api_id = header(headers, IndexedHeader::kProxyApiId, kValueCap);
+    fields.user = header(headers, IndexedHeader::kProxyUser, kValueCap);
+  }
   fields.user_agent = header(headers, IndexedHeader::kUserAgent, kUserAgentCap);
   result.valid = true;
   return result;
+}
+
+}  // namespace
+
+ProxyHeaderReading read_proxy_header_fields(const HeaderIndex& headers, TimePoint now,
+                                            const std::vector<Glob>& allowed_domains) {
+  if (headers.indexed()) return read_fields(IndexedHeaders{headers}, now, allowed_domains);
+  return read_fields(UnindexedHeaders{headers}, now, allowed_domains);
 }
 
 ProxyHeaderResult read_proxy_headers(const DictReader& headers, TimePoint now,
