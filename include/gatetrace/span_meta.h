@@ -142,6 +142,16 @@ class GATETRACE_API Meta {
     set_known_slow(known_key, value);
   }
 
+  // A run of new tags of fixed keys (span_keys.h) written after one check, as the
+  // request helper writes a fresh span's HTTP tags: true when none of the keys whose
+  // bits (1 << key) are in `key_bits` is present and `entries` more entries with `text`
+  // bytes of values fit in the area as it is. Then an Appender writes up to that many
+  // of those keys, each once, exactly as set_known() would one after another.
+  bool can_append(std::uint32_t key_bits, std::size_t entries, std::size_t text) const noexcept {
+    return (key_bits_ & key_bits) == 0 && free_bytes() >= entries * sizeof(Entry) + text;
+  }
+  class Appender;
+
   // The value of `key`, if present (its text is valid until the map next changes).
   TagLookup find(std::string_view key) const {
     const std::size_t i = index_of_text(key);
@@ -440,6 +450,57 @@ class GATETRACE_API Meta {
   std::uint32_t size_ = 0;                   // entries
   std::uint32_t key_bits_ = 0;               // see key_bit()
   char inline_[kInlineBytes] = {};           // zeroed: recycled_record() reads its free space
+};
+
+// Writes a run of new tags of fixed keys into a Meta that can_append() them, keeping
+// the area, the text's start, the next entry and the keys' bits in locals until the run
+// ends (its destruction). Meta::set_known reloads them for every tag, since copying a
+// value (char stores) might have changed them. The result is the same, byte for byte,
+// as set_known() for each tag in the same order. Nothing may use the Meta meanwhile.
+class Meta::Appender {
+ public:
+  explicit Appender(Meta& meta) noexcept
+      : meta_(meta),
+        area_(meta.area()),
+        entry_(area_ + meta.size_ * sizeof(Entry)),
+        text_start_(meta.text_start_) {}
+  Appender(const Appender&) = delete;
+  Appender& operator=(const Appender&) = delete;
+  ~Appender() {
+    meta_.text_start_ = text_start_;
+    meta_.size_ = static_cast<std::uint32_t>((entry_ - area_) / sizeof(Entry));
+    meta_.key_bits_ |= bits_;
+  }
+
+  // set_known(kKey, value).
+  template <std::uint32_t kKey>
+  void append(std::string_view value) noexcept {
+    // Free space: it cannot overlap `value`.
+    detail::move_chars(place<kKey>(value.size()), value.data(), value.size());
+  }
+  // append(value) for a value of `size` bytes that the caller writes at the place
+  // returned, before anything else reads the Meta.
+  template <std::uint32_t kKey>
+  char* place(std::size_t size) noexcept {
+    static_assert(kKey >= 1 && kKey <= span_keys::kCount, "a fixed key of span_keys.h");
+    const auto value_size = static_cast<std::uint32_t>(size);
+    text_start_ -= value_size;
+    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "Entry written as words");
+    constexpr std::uint32_t kWord = key_word(kKey, span_keys::kTexts[kKey].size());
+    const std::uint64_t head = kWord | (std::uint64_t{text_start_} << 32);
+    std::memcpy(entry_, &head, sizeof head);
+    std::memcpy(entry_ + sizeof head, &value_size, sizeof value_size);
+    entry_ += sizeof(Entry);
+    bits_ |= std::uint32_t{1} << kKey;
+    return area_ + text_start_;
+  }
+
+ private:
+  Meta& meta_;
+  char* const area_;
+  char* entry_;
+  std::uint32_t text_start_;
+  std::uint32_t bits_ = 0;
 };
 
 }  // namespace gatetrace

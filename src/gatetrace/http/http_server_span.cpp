@@ -56,27 +56,75 @@ void join_http_url(std::string& url, std::string_view host, std::string_view tar
   url.erase(size);
 }
 
-// http.url: the target when it is an absolute URL, else "http://" + Host + target; the
-// query string obfuscated. Joined in a per-thread string that keeps its capacity (and
-// is what the obfuscator rewrites), then handed to `set_tag`, which copies it into the
-// span's recycled storage. The view points into the target or that string.
-std::string_view server_url(const TracerCore& core, const HttpServerRequest& request,
-                            const HeaderIndex& headers) {
+// The per-thread string server_url() joins in.
+std::string& server_url_buffer() {
   thread_local std::string url;
+  return url;
+}
+
+// http.url, as "http://" + host + rest when `with_host`, else as rest alone, so that the
+// usual URL (a path under the Host header, with nothing to obfuscate) is written
+// straight into the span's storage from its pieces.
+struct ServerUrl {
+  bool with_host = false;
+  std::string_view host;
+  std::string_view rest;
+
+  static constexpr std::size_t kScheme = sizeof "http://" - 1;
+  std::size_t size() const { return with_host ? kScheme + host.size() + rest.size() : rest.size(); }
+  // Writes the size() bytes at `out`.
+  void write(char* out) const {
+    if (with_host) {
+      std::memcpy(out, "http://", kScheme);
+      out += kScheme;
+      detail::move_chars(out, host.data(), host.size());
+      out += host.size();
+    }
+    detail::move_chars(out, rest.data(), rest.size());
+  }
+  // The URL in one piece: `rest`, or joined in `buffer`.
+  std::string_view joined(std::string& buffer) const {
+    if (!with_host) return rest;
+    join_http_url(buffer, host, rest);
+    return buffer;
+  }
+};
+
+// http.url: the target when it is an absolute URL, else "http://" + Host + target; the
+// query string obfuscated. A URL to obfuscate, or that may need it, is joined in a
+// per-thread string that keeps its capacity (and is what the obfuscator rewrites); the
+// result points into the target, the Host header or that string.
+ServerUrl server_url(const TracerCore& core, const HttpServerRequest& request,
+                     const HeaderIndex& headers) {
   const QueryObfuscator* obfuscator = nullptr;
   const std::string_view target = request.target.substr(0, kUrlCap);
+  ServerUrl result;
   if (!target.empty() && target.front() != '/') {
-    if (!url_may_change(core, target, obfuscator)) return target;
+    result.rest = target;
+    if (!url_may_change(core, target, obfuscator)) return result;
+    std::string& url = server_url_buffer();
     url.assign(target);
   } else {
     const std::string_view host = headers.get(IndexedHeader::kHost).value_or("").substr(0, 255);
-    join_http_url(url, host, target);
     // obfuscate_url looks from the first '?' (even one in the Host header) and changes
-    // nothing without one; nor, with the default pattern, in most queries.
-    if (!url_may_change(core, url, obfuscator)) return url;
+    // nothing without one (so the pieces suffice); nor, with the default pattern, in
+    // most queries.
+    if (!core.config.query_string_obfuscation_regex && host.find('?') == std::string_view::npos &&
+        target.find('?') == std::string_view::npos) {
+      result.with_host = true;
+      result.host = host;
+      result.rest = target;
+      return result;
+    }
+    std::string& url = server_url_buffer();
+    join_http_url(url, host, target);
+    result.rest = url;
+    if (!url_may_change(core, url, obfuscator)) return result;
   }
+  std::string& url = server_url_buffer();
   obfuscator->obfuscate_url(url);
-  return url;
+  result.rest = url;
+  return result;
 }
 
 // Callers test for an empty DD_TRACE_HEADER_TAGS first (the usual case): a test, not a
@@ -133,10 +181,11 @@ SpanConfig web_span_config() {
 // that its strings keep their capacity and length from request to request; only name,
 // service, resource and start are ever set, and every use sets all of them (the type
 // is set once here). (The tracer reads it only while creating the span, and calls no
-// user code meanwhile.)
-SpanConfig& reused_span_config(SpanRole role) {
+// user code meanwhile.) Both are found with one access to the thread-local, whose
+// initialization check is a call.
+SpanConfig* reused_span_configs() {
   thread_local SpanConfig configs[2] = {web_span_config(), web_span_config()};
-  return configs[role];
+  return configs;
 }
 
 // "std::runtime_error" rather than the ABI's "St13runtime_error", as other tracers report.
@@ -146,6 +195,10 @@ std::string demangled_type_name(const std::type_info& type) {
       abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
   return status == 0 && name ? std::string(name.get()) : std::string(type.name());
 }
+
+constexpr std::uint32_t kServerHttpKeys = SpanTagWriter::known_key_bits<
+    span_keys::kSpanKind, span_keys::kComponent, span_keys::kHttpMethod, span_keys::kHttpUrl,
+    span_keys::kHttpClientIp, span_keys::kHttpRoute, span_keys::kHttpUserAgent>();
 
 }  // namespace
 
@@ -157,6 +210,7 @@ struct HttpServerSpan::Arrival {
   const HeaderIndex headers;
   const TimePoint now;
   const ProxyHeaderReading proxy;
+  SpanConfig* const span_configs;  // reused_span_configs()
 };
 
 namespace {
@@ -179,9 +233,9 @@ ProxyHeaderReading read_proxy(const TracerCore& core, const HeaderIndex& headers
 // of the previous request's same span), where setters afterwards would replace the text
 // it had just written. Tags are then written straight into the spans' recycled storage.
 Span create_inferred_span(Tracer& tracer, const HeaderIndex& headers,
-                          const ProxyHeaderFields& fields, TimePoint now) {
+                          const ProxyHeaderFields& fields, TimePoint now,
+                          SpanConfig& inferred_config) {
   const FinalizedTracerConfig& config = tracer.core()->config;
-  SpanConfig& inferred_config = reused_span_config(kInferredSpan);
   inferred_config.start = inferred_span_start(fields, now);
   describe_inferred_span(fields, config, inferred_config);
   Span inferred = tracer.extract_or_create_span(headers, inferred_config);
@@ -193,9 +247,9 @@ Span create_inferred_span(Tracer& tracer, const HeaderIndex& headers,
 
 // The server span: the inferred span's child when there is one, else the trace's root.
 Span create_server_span(Tracer& tracer, const HttpServerRequest& request,
-                        const HeaderIndex& headers, TimePoint now, const Span* inferred) {
+                        const HeaderIndex& headers, TimePoint now, const Span* inferred,
+                        SpanConfig& server_config) {
   const FinalizedTracerConfig& config = tracer.core()->config;
-  SpanConfig& server_config = reused_span_config(kServerSpan);
   server_config.start = now;
   put_reusing(server_config.name, request.span_name);
   // Under an inferred span the child would inherit the gateway's service.
@@ -214,7 +268,8 @@ Span create_server_span(Tracer& tracer, const HttpServerRequest& request,
 HttpServerSpan::Arrival::Arrival(const TracerCore& core, const HttpServerRequest& request)
     : headers(request_headers(request)),
       now(core.clock->now()),
-      proxy(read_proxy(core, headers, now)) {
+      proxy(read_proxy(core, headers, now)),
+      span_configs(reused_span_configs()) {
   log_proxy_problem(core, proxy);
 }
 
@@ -225,11 +280,13 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
 HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request,
                                const Arrival& arrival)
     : core_(tracer.core().get()),
-      inferred_(arrival.proxy.valid ? create_inferred_span(tracer, arrival.headers,
-                                                           arrival.proxy.fields, arrival.now)
-                                    : Span()),
+      inferred_(arrival.proxy.valid
+                    ? create_inferred_span(tracer, arrival.headers, arrival.proxy.fields,
+                                           arrival.now, arrival.span_configs[kInferredSpan])
+                    : Span()),
       server_(create_server_span(tracer, request, arrival.headers, arrival.now,
-                                 arrival.proxy.valid ? &inferred_ : nullptr)),
+                                 arrival.proxy.valid ? &inferred_ : nullptr,
+                                 arrival.span_configs[kServerSpan])),
       uncaught_at_start_(std::uncaught_exceptions()) {
   if (request.method.size() <= kShortMethod) {
     detail::move_chars(method_short_, request.method.data(), request.method.size());
@@ -241,20 +298,35 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request,
   const TracerCore& core = *core_;
   const FinalizedTracerConfig& config = core.config;
   const HeaderIndex& headers = arrival.headers;
-  // The helper's keys by id, into the span's storage found once.
+  const ServerUrl url = server_url(core, request, headers);
+  std::optional<std::string> client_ip;
+  if (config.client_ip_enabled) client_ip = resolve_client_ip(headers, request.peer_address);
+  std::string_view agent;
+  const auto agent_header = headers.get(IndexedHeader::kUserAgent);
+  if (agent_header) agent = agent_header->substr(0, 512);
+  // The helper's keys by id, into the span's storage found once: usually as one run
+  // (see Meta::Appender), else one by one, in the same order with the same result.
   SpanTagWriter tags(server_);
-  tags.set_known<span_keys::kSpanKind>("server");
-  tags.set_known<span_keys::kComponent>(request.component);
-  tags.set_known<span_keys::kHttpMethod>(request.method);
-  tags.set_known<span_keys::kHttpUrl>(server_url(core, request, headers));
-  if (config.client_ip_enabled) {
-    if (auto ip = resolve_client_ip(headers, request.peer_address)) {
-      tags.set_known<span_keys::kHttpClientIp>(*ip);
-    }
-  }
-  if (!request.route.empty()) tags.set_known<span_keys::kHttpRoute>(request.route);
-  if (auto agent = headers.get(IndexedHeader::kUserAgent)) {
-    tags.set_known<span_keys::kHttpUserAgent>(agent->substr(0, 512));
+  const std::size_t text = 6 + request.component.size() + request.method.size() + url.size() +
+                           (client_ip ? client_ip->size() : 0) + request.route.size() +
+                           agent.size();
+  if (Meta* meta = tags.meta_for_run(kServerHttpKeys, 7, text)) {
+    Meta::Appender run(*meta);
+    run.append<span_keys::kSpanKind>("server");
+    run.append<span_keys::kComponent>(request.component);
+    run.append<span_keys::kHttpMethod>(request.method);
+    url.write(run.place<span_keys::kHttpUrl>(url.size()));
+    if (client_ip) run.append<span_keys::kHttpClientIp>(*client_ip);
+    if (!request.route.empty()) run.append<span_keys::kHttpRoute>(request.route);
+    if (agent_header) run.append<span_keys::kHttpUserAgent>(agent);
+  } else {
+    tags.set_known<span_keys::kSpanKind>("server");
+    tags.set_known<span_keys::kComponent>(request.component);
+    tags.set_known<span_keys::kHttpMethod>(request.method);
+    tags.set_known<span_keys::kHttpUrl>(url.joined(server_url_buffer()));
+    if (client_ip) tags.set_known<span_keys::kHttpClientIp>(*client_ip);
+    if (!request.route.empty()) tags.set_known<span_keys::kHttpRoute>(request.route);
+    if (agent_header) tags.set_known<span_keys::kHttpUserAgent>(agent);
   }
   if (!config.header_tags.empty()) tag_request_headers(config, headers, server_);
 }

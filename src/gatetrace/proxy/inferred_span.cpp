@@ -1,5 +1,7 @@
 #include "gatetrace/proxy/inferred_span.h"
 
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 
@@ -37,35 +39,63 @@ void describe_inferred_span(const ProxyHeaderFields& request, const FinalizedTra
 
 namespace {
 
-// http.url: "https://" + domain + the path (with the leading '/' it may lack). Joined on
-// the stack with the scheme as one 8-byte store when it fits (it nearly always does:
-// the domain is at most 253 bytes), else by JoinedValue.
+// http.url: "https://" + domain + the path (with the leading '/' it may lack).
+std::size_t inferred_url_size(const ProxyHeaderFields& request) {
+  return 8 + request.domain.size() + (request.path_slash ? 1 : 0) + request.path.size();
+}
+
+// Writes the inferred_url_size() bytes of http.url at `out`.
+void write_inferred_url(char* out, const ProxyHeaderFields& request) {
+  std::memcpy(out, "https://", 8);
+  out += 8;
+  detail::move_chars(out, request.domain.data(), request.domain.size());
+  out += request.domain.size();
+  if (request.path_slash) *out++ = '/';
+  detail::move_chars(out, request.path.data(), request.path.size());
+}
+
+// http.url, set by itself (when the span could not take the HTTP tags as one run).
+// Joined on the stack when it fits (it nearly always does: the domain is at most 253
+// bytes), else by JoinedValue.
 void set_inferred_url(SpanTagWriter& tags, const ProxyHeaderFields& request) {
   char joined[320];
-  const std::size_t size =
-      8 + request.domain.size() + (request.path_slash ? 1 : 0) + request.path.size();
-  // Strictly less: the '/' below is stored before knowing whether it is kept.
-  if (size >= sizeof joined) {
+  const std::size_t size = inferred_url_size(request);
+  if (size > sizeof joined) {
     tags.set_known<span_keys::kHttpUrl>(
         JoinedValue({"https://", request.domain, request.path_prefix(), request.path}).view());
     return;
   }
-  std::memcpy(joined, "https://", 8);
-  char* out = joined + 8;
-  detail::move_chars(out, request.domain.data(), request.domain.size());
-  out += request.domain.size();
-  *out = '/';  // kept only when the path lacks it; else the path writes over it
-  if (request.path_slash) ++out;
-  detail::move_chars(out, request.path.data(), request.path.size());
+  write_inferred_url(joined, request);
   tags.set_known<span_keys::kHttpUrl>(std::string_view(joined, size));
 }
 
-}  // namespace
+constexpr std::uint32_t kInferredHttpKeys =
+    SpanTagWriter::known_key_bits<span_keys::kComponent, span_keys::kSpanKind,
+                                  span_keys::kHttpMethod, span_keys::kHttpUrl,
+                                  span_keys::kHttpRoute, span_keys::kHttpUserAgent>();
 
-void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request) {
+// The tags of span_keys.h, in this order: component, span.kind, then the HTTP ones the
+// request has. A freshly created span usually takes them as one run (the URL written
+// straight into its storage); else they are set one by one, with the same result.
+void set_inferred_http_tags(SpanTagWriter& tags, const ProxyHeaderFields& request) {
   const ProxyKind& kind = *request.kind;
-  // The span's storage found once; the HTTP keys by id.
-  SpanTagWriter tags(span);
+  const std::size_t url_size = request.domain.empty() ? 0 : inferred_url_size(request);
+  const std::size_t text = kind.header_value.size() + 6 + request.method.size() + url_size +
+                           request.resource_path.size() + request.user_agent.size();
+  if (Meta* meta = tags.meta_for_run(kInferredHttpKeys, 6, text)) {
+    Meta::Appender run(*meta);
+    run.append<span_keys::kComponent>(kind.header_value);
+    run.append<span_keys::kSpanKind>("server");
+    if (!request.method.empty()) run.append<span_keys::kHttpMethod>(request.method);
+    if (!request.domain.empty()) {
+      write_inferred_url(run.place<span_keys::kHttpUrl>(url_size), request);
+    }
+    if (!request.resource_path.empty()) {
+      run.append<span_keys::kHttpRoute>(request.resource_path);
+    }
+    if (!request.user_agent.empty()) run.append<span_keys::kHttpUserAgent>(request.user_agent);
+    return;
+  }
   tags.set_known<span_keys::kComponent>(kind.header_value);
   tags.set_known<span_keys::kSpanKind>("server");
   if (!request.method.empty()) tags.set_known<span_keys::kHttpMethod>(request.method);
@@ -74,6 +104,15 @@ void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request) {
     tags.set_known<span_keys::kHttpRoute>(request.resource_path);
   }
   if (!request.user_agent.empty()) tags.set_known<span_keys::kHttpUserAgent>(request.user_agent);
+}
+
+}  // namespace
+
+void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request) {
+  const ProxyKind& kind = *request.kind;
+  // The span's storage found once; the HTTP keys by id.
+  SpanTagWriter tags(span);
+  set_inferred_http_tags(tags, request);
   if (!request.region.empty()) tags.set("region", request.region);
   if (!request.stage.empty()) tags.set("stage", request.stage);
   if (kind.aws_tags) {

@@ -13,6 +13,7 @@
 // in between that could finish or move the span (it reads the span's storage once).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -54,6 +55,24 @@ class SpanTagWriter {
   // Span::set_metric(key, value).
   void set_metric(std::string_view key, double value) {
     if (data_ != nullptr) data_->metrics.set(key, value);
+  }
+
+  // The bits of fixed keys for run_meta(): none may be a key that Span::set_tag does more
+  // for.
+  template <std::uint32_t... kKeys>
+  static constexpr std::uint32_t known_key_bits() {
+    static_assert(((kKeys >= 1 && kKeys <= span_keys::kCount) && ...), "fixed keys of span_keys.h");
+    static_assert((!is_manual_sampling_key(span_keys::kTexts[kKeys]) && ...),
+                  "Span::set_tag does more for them");
+    return ((std::uint32_t{1} << kKeys) | ...);
+  }
+  // The span's tags when a run of new tags of the fixed keys `key_bits` (known_key_bits()),
+  // at most `entries` of them with `text` bytes of values in all, can be written at once
+  // by a Meta::Appender (see Meta::can_append); else null (the span is empty or finished,
+  // holds one of those keys, or lacks the room), and the tags are set one by one.
+  Meta* meta_for_run(std::uint32_t key_bits, std::size_t entries, std::size_t text) const noexcept {
+    if (data_ == nullptr || !data_->meta.can_append(key_bits, entries, text)) return nullptr;
+    return &data_->meta;
   }
 
  private:
