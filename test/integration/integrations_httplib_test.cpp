@@ -484,6 +484,57 @@ TEST(HttplibInjectedHeaders, AReusedWriterCarriesNothingOver) {
   EXPECT_EQ(third, set_one_at_a_time({}, {{"traceparent", "00-c"}}));
 }
 
+// A reused writer keeps the last injection's order while the names stay the same; any
+// change of names (another name in a slot, fewer or more names, a name set again in
+// another spelling) must give the map's order for the new names.
+TEST(HttplibInjectedHeaders, AReusedWritersOrderFollowsItsNames) {
+  using Injection = std::vector<std::pair<std::string, std::string>>;
+  const Injection usual = {{"x-datadog-trace-id", "1"},          {"x-datadog-parent-id", "2"},
+                           {"x-datadog-sampling-priority", "1"}, {"x-datadog-tags", "_dd.p.dm=-0"},
+                           {"traceparent", "00-aa-bb-01"},       {"tracestate", "dd=s:1"}};
+  Injection other_name = usual;
+  other_name[2].first = "a-first";  // sorts first instead of fifth
+  Injection reversed(usual.rbegin(), usual.rend());
+  const std::vector<Injection> sequence = {
+      usual,
+      usual,
+      {{"x-datadog-trace-id", "7"}, {"x-datadog-parent-id", "8"}},  // fewer
+      usual,
+      other_name,
+      usual,
+      reversed,
+      usual,
+      {{"traceparent", "00-cc"}, {"b3", "x"}, {"TRACEPARENT", "00-dd"}},  // set again
+      {{"traceparent", "00-cc"}, {"b3", "x"}},
+      {{"TRACEPARENT", "00-ee"}, {"b3", "y"}},  // another spelling, same slot
+      [&] {
+        Injection more = usual;  // more
+        more.emplace_back("zz-last", "1");
+        more.emplace_back("0-first", "2");
+        return more;
+      }(),
+      usual,
+  };
+  httplib_tracing::InjectedHeaders writer;
+  for (std::size_t i = 0; i < sequence.size(); ++i) {
+    for (int pass = 0; pass < 2; ++pass) {  // each injection twice: the order reused
+      Injection values = sequence[i];
+      for (auto& entry : values) entry.second += std::to_string(pass);
+      for (const auto& [name, value] : values) writer.set(name, value);
+      httplib::Headers fast = pass == 0 ? httplib::Headers{} : httplib::Headers{{"Accept", "*/*"}};
+      writer.move_into(fast);
+      const httplib::Headers expected = set_one_at_a_time(
+          pass == 0 ? httplib::Headers{} : httplib::Headers{{"Accept", "*/*"}}, values);
+      EXPECT_EQ(fast, expected) << "injection " << i << ", pass " << pass;
+      std::vector<std::string> names;
+      for (const auto& entry : fast) names.push_back(entry.first);
+      std::vector<std::string> expected_names;
+      for (const auto& entry : expected) expected_names.push_back(entry.first);
+      EXPECT_EQ(names, expected_names) << "injection " << i << ", pass " << pass;
+    }
+  }
+}
+
 TEST(HttplibInjectedHeaders, OrdersNamesAsTheMapDoes) {
   // Mixed case, shared prefixes, a prefix of another name, bytes above 0x7f.
   const std::vector<std::pair<std::string, std::string>> injected = {
