@@ -127,30 +127,9 @@ void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request) {
   }
 }
 
-namespace {
-
-void copy_status(Span& inferred, std::optional<int> status, const FinalizedTracerConfig& config) {
-  if (!status) return;
-  SpanTagWriter tags(inferred);
-  set_status_code_tag(tags, *status);
-  if (config.http_server_error_statuses.contains(*status)) inferred.set_error(true);
-}
-
-}  // namespace
-
-void copy_server_outcome(Span& inferred, const Span& server, std::optional<int> status,
-                         const FinalizedTracerConfig& config, bool read_error_tags) {
-  copy_status(inferred, status, config);
-  if (server.error()) inferred.set_error(true);
-  if (!read_error_tags) return;
-  if (auto message = server.lookup_tag("error.message")) inferred.set_error_message(*message);
-  if (auto type = server.lookup_tag("error.type")) inferred.set_error_type(*type);
-  if (auto stack = server.lookup_tag("error.stack")) inferred.set_error_stack(*stack);
-}
-
 void finish_inferred_span(Span& inferred, const ServerOutcome& outcome,
                           const FinalizedTracerConfig& config) {
-  copy_status(inferred, outcome.status, config);
+  copy_status_to_inferred(inferred, outcome.status, config);
   if (outcome.error) inferred.set_error(true);
   if (outcome.error_message) inferred.set_error_message(*outcome.error_message);
   if (outcome.error_type) inferred.set_error_type(*outcome.error_type);

@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,16 +83,34 @@ class StatusText {
 };
 
 // Sets http.status_code to the text of `status` (StatusText's). A real status is
-// written as a value of constant size, which Meta::set_known copies without looking
-// at its length.
-inline void set_status_code_tag(SpanTagWriter& tags, int status) {
+// written as a value of constant size: as a run of one new tag (Meta::Appender) when the
+// span has no status yet, else by Meta::set_known, which copies it without looking at
+// its length.
+[[gnu::always_inline]] inline void set_status_code_tag(SpanTagWriter& tags, int status) {
   if (StatusText::has_three_digits(status)) {
+    // Usually the span's first status: its digits go straight into the span's storage.
+    constexpr std::uint32_t kKeyBit = SpanTagWriter::known_key_bits<span_keys::kHttpStatusCode>();
+    if (Meta* meta = tags.meta_for_run(kKeyBit, 1, 3)) {
+      Meta::Appender run(*meta);
+      StatusText::put_three_digits(status, run.place<span_keys::kHttpStatusCode>(3));
+      return;
+    }
     char digits[3];
     StatusText::put_three_digits(status, digits);
     tags.set_known<span_keys::kHttpStatusCode>(std::string_view(digits, sizeof digits));
   } else {
     tags.set_known<span_keys::kHttpStatusCode>(StatusText(status).view());
   }
+}
+
+// http.status_code of `status` on the inferred span, and the error flag for a status
+// DD_TRACE_HTTP_SERVER_ERROR_STATUSES names; nothing without a status.
+inline void copy_status_to_inferred(Span& inferred, std::optional<int> status,
+                                    const FinalizedTracerConfig& config) {
+  if (!status) return;
+  SpanTagWriter tags(inferred);
+  set_status_code_tag(tags, *status);
+  if (config.http_server_error_statuses.contains(*status)) inferred.set_error(true);
 }
 
 // Copies status and error state from the server span, while it is still open, to the
@@ -101,9 +120,17 @@ inline void set_status_code_tag(SpanTagWriter& tags, int status) {
 // writes them. The values are read as views and written at once: no copies. The caller
 // then finishes the server span and the inferred span (at the same end).
 // `read_error_tags`: false when the caller knows the server span holds none of the three
-// (nothing but the caller has tagged it), which skips looking them up.
-void copy_server_outcome(Span& inferred, const Span& server, std::optional<int> status,
-                         const FinalizedTracerConfig& config, bool read_error_tags = true);
+// (nothing but the caller has tagged it), which skips looking them up. Inline: the
+// request helper calls it on every request.
+inline void copy_server_outcome(Span& inferred, const Span& server, std::optional<int> status,
+                                const FinalizedTracerConfig& config, bool read_error_tags = true) {
+  copy_status_to_inferred(inferred, status, config);
+  if (server.error()) inferred.set_error(true);
+  if (!read_error_tags) return;
+  if (auto message = server.lookup_tag("error.message")) inferred.set_error_message(*message);
+  if (auto type = server.lookup_tag("error.type")) inferred.set_error_type(*type);
+  if (auto stack = server.lookup_tag("error.stack")) inferred.set_error_stack(*stack);
+}
 
 // What the server span ended with.
 struct ServerOutcome {

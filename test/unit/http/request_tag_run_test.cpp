@@ -186,6 +186,43 @@ TEST_F(RequestTagRunTest, UrlsThatGoThroughTheObfuscator) {
   EXPECT_EQ(url_of(serve(tracer, "h", "https://a/users", "d", "/").server), "https://a/users");
 }
 
+TEST_F(RequestTagRunTest, StatusFirstAsARunThenOverwritten) {
+  // The first three-digit status is a new tag written straight into the span's storage;
+  // later ones (or a status the application set first) overwrite it in place.
+  Tracer tracer = make_tracer({{"k", "v"}});
+  const HeaderListReader::Headers headers = {{"x-dd-proxy", "azure-apim"},
+                                             {"x-dd-proxy-request-time-ms", "1736973768000"},
+                                             {"x-dd-proxy-domain-name", "d.example"},
+                                             {"host", "h"}};
+  HeaderListReader reader(headers);
+  const std::vector<std::vector<int>> sequences = {{200},       {200, 503},     {99, 200},
+                                                   {200, 1000}, {-5, 404, 404}, {}};
+  for (const auto& statuses : sequences) {
+    for (bool app_first : {false, true}) {
+      {
+        HttpServerRequest request;
+        request.method = "GET";
+        request.target = "/s";
+        request.headers = &reader;
+        HttpServerSpan span(tracer, request);
+        if (app_first) span.span().set_tag("http.status_code", "app");
+        for (int status : statuses) span.set_status(status);
+      }
+      const auto spans = setup_.collector->spans_by_name();
+      for (const char* name : {"web.request", "azure.apim"}) {
+        const Entries status_tags = among(tags_of(spans.at(name)), {"http.status_code"});
+        Entries expected;
+        if (!statuses.empty()) {
+          expected.emplace_back("http.status_code", std::to_string(statuses.back()));
+        } else if (app_first && std::string(name) == "web.request") {
+          expected.emplace_back("http.status_code", "app");
+        }
+        EXPECT_EQ(status_tags, expected) << name << " " << statuses.size() << app_first;
+      }
+    }
+  }
+}
+
 TEST_F(RequestTagRunTest, InferredUrlAroundItsStackBuffer) {
   Tracer tracer = make_tracer({});
   // "https://" + domain + path: 320 bytes is the stack buffer of the one-by-one way.
