@@ -273,12 +273,12 @@ HttpServerSpan::Arrival::Arrival(const TracerCore& core, const HttpServerRequest
   log_proxy_problem(core, proxy);
 }
 
-HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
-    : HttpServerSpan(tracer, request, Arrival(*tracer.core(), request)) {}
-
 // The spans are created straight into the members (no Span moved in and destroyed).
-HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request,
-                               const Arrival& arrival)
+// Inline into the public constructor, its only caller (one call and its register saves
+// less per request).
+[[gnu::always_inline]] inline HttpServerSpan::HttpServerSpan(Tracer& tracer,
+                                                             const HttpServerRequest& request,
+                                                             const Arrival& arrival)
     : core_(tracer.core().get()),
       inferred_(arrival.proxy.valid
                     ? create_inferred_span(tracer, arrival.headers, arrival.proxy.fields,
@@ -330,6 +330,9 @@ HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request,
   }
   if (!config.header_tags.empty()) tag_request_headers(config, headers, server_);
 }
+
+HttpServerSpan::HttpServerSpan(Tracer& tracer, const HttpServerRequest& request)
+    : HttpServerSpan(tracer, request, Arrival(*tracer.core(), request)) {}
 
 HttpServerSpan::HttpServerSpan(HttpServerSpan&& other) noexcept
     : core_(std::exchange(other.core_, nullptr)),
