@@ -17,8 +17,8 @@
 #include "gatetrace/proxy/inferred_span.h"
 #include "gatetrace/proxy/joined_value.h"
 #include "gatetrace/proxy/proxy_headers.h"
-#include "gatetrace/proxy/put_reusing.h"
 #include "gatetrace/span_data.h"
+#include "gatetrace/trace/span_creation.h"
 #include "gatetrace/trace/span_tag_writer.h"
 #include "gatetrace/trace/tracer_core.h"
 
@@ -43,8 +43,8 @@ bool url_may_change(const TracerCore& core, std::string_view url,
   return obfuscator->may_change(url);
 }
 
-// url = "http://" + host + target, over the text it holds (join_into with the scheme
-// as one constant copy).
+// url = "http://" + host + target, written over the text it holds (the scheme as one
+// constant copy).
 void join_http_url(std::string& url, std::string_view host, std::string_view target) {
   constexpr std::size_t kScheme = sizeof "http://" - 1;
   const std::size_t size = kScheme + host.size() + target.size();
@@ -168,26 +168,6 @@ void log_proxy_problem(const TracerCore& core, const ProxyHeaderReading& result)
                   voided ? "no inferred span" : "using the time the headers were read"));
 }
 
-enum SpanRole { kInferredSpan, kServerSpan };
-
-// A SpanConfig of type "web", the type of both spans.
-SpanConfig web_span_config() {
-  SpanConfig config;
-  config.type = "web";
-  return config;
-}
-
-// The SpanConfig each of the two spans is created with. Per thread and per span, so
-// that its strings keep their capacity and length from request to request; only name,
-// service, resource and start are ever set, and every use sets all of them (the type
-// is set once here). (The tracer reads it only while creating the span, and calls no
-// user code meanwhile.) Both are found with one access to the thread-local, whose
-// initialization check is a call.
-SpanConfig* reused_span_configs() {
-  thread_local SpanConfig configs[2] = {web_span_config(), web_span_config()};
-  return configs;
-}
-
 // "std::runtime_error" rather than the ABI's "St13runtime_error", as other tracers report.
 std::string demangled_type_name(const std::type_info& type) {
   int status = 0;
@@ -210,7 +190,6 @@ struct HttpServerSpan::Arrival {
   const HeaderIndex headers;
   const TimePoint now;
   const ProxyHeaderReading proxy;
-  SpanConfig* const span_configs;  // reused_span_configs()
 };
 
 namespace {
@@ -228,17 +207,16 @@ ProxyHeaderReading read_proxy(const TracerCore& core, const HeaderIndex& headers
   return read_proxy_header_fields(headers, now, core.allowed_proxy_domains);
 }
 
-// Name, service, resource and type travel in the SpanConfig that creates each span: the
+// Both spans are created from views of the request's texts (span_creation.h): the
 // tracer writes them over the text of the recycled span it picks (usually the same field
-// of the previous request's same span), where setters afterwards would replace the text
-// it had just written. Tags are then written straight into the spans' recycled storage.
+// of the previous request's same span), with no SpanConfig strings filled in between.
+// Tags are then written straight into the spans' recycled storage.
 Span create_inferred_span(Tracer& tracer, const HeaderIndex& headers,
-                          const ProxyHeaderFields& fields, TimePoint now,
-                          SpanConfig& inferred_config) {
+                          const ProxyHeaderFields& fields, TimePoint now) {
   const FinalizedTracerConfig& config = tracer.core()->config;
-  inferred_config.start = inferred_span_start(fields, now);
-  describe_inferred_span(fields, config, inferred_config);
-  Span inferred = tracer.extract_or_create_span(headers, inferred_config);
+  JoinedValue resource;
+  Span inferred = extract_or_create_span_from_texts(
+      tracer, headers, describe_inferred_span(fields, config, now, resource));
   set_inferred_span_tags(inferred, fields);
   SpanTagWriter(inferred).set_known_metric<span_keys::kInferredSpan>(1);
   if (!config.header_tags.empty()) tag_request_headers(config, headers, inferred);
@@ -246,21 +224,16 @@ Span create_inferred_span(Tracer& tracer, const HeaderIndex& headers,
 }
 
 // The server span: the inferred span's child when there is one, else the trace's root.
+// Its service is the tracer's (a child would otherwise inherit the gateway's).
 Span create_server_span(Tracer& tracer, const HttpServerRequest& request,
-                        const HeaderIndex& headers, TimePoint now, const Span* inferred,
-                        SpanConfig& server_config) {
-  const FinalizedTracerConfig& config = tracer.core()->config;
-  server_config.start = now;
-  put_reusing(server_config.name, request.span_name);
-  // Under an inferred span the child would inherit the gateway's service.
-  put_reusing(server_config.service, config.service);
-  if (request.route.empty()) {
-    put_reusing(server_config.resource, request.method);
-  } else {
-    put_method_and_route(server_config.resource, request.method, false, request.route);
-  }
-  return inferred ? inferred->create_child(server_config)
-                  : tracer.extract_or_create_span(headers, server_config);
+                        const HeaderIndex& headers, TimePoint now, const Span* inferred) {
+  JoinedValue joined;
+  const std::string_view resource =
+      request.route.empty() ? request.method : joined.join({request.method, " ", request.route});
+  const SpanCreationTexts texts{request.span_name, tracer.core()->config.service, resource, "web",
+                                now};
+  return inferred ? create_child_from_texts(*inferred, texts)
+                  : extract_or_create_span_from_texts(tracer, headers, texts);
 }
 
 }  // namespace
@@ -268,8 +241,7 @@ Span create_server_span(Tracer& tracer, const HttpServerRequest& request,
 HttpServerSpan::Arrival::Arrival(const TracerCore& core, const HttpServerRequest& request)
     : headers(request_headers(request)),
       now(core.clock->now()),
-      proxy(read_proxy(core, headers, now)),
-      span_configs(reused_span_configs()) {
+      proxy(read_proxy(core, headers, now)) {
   log_proxy_problem(core, proxy);
 }
 
@@ -280,13 +252,11 @@ HttpServerSpan::Arrival::Arrival(const TracerCore& core, const HttpServerRequest
                                                              const HttpServerRequest& request,
                                                              const Arrival& arrival)
     : core_(tracer.core().get()),
-      inferred_(arrival.proxy.valid
-                    ? create_inferred_span(tracer, arrival.headers, arrival.proxy.fields,
-                                           arrival.now, arrival.span_configs[kInferredSpan])
-                    : Span()),
+      inferred_(arrival.proxy.valid ? create_inferred_span(tracer, arrival.headers,
+                                                           arrival.proxy.fields, arrival.now)
+                                    : Span()),
       server_(create_server_span(tracer, request, arrival.headers, arrival.now,
-                                 arrival.proxy.valid ? &inferred_ : nullptr,
-                                 arrival.span_configs[kServerSpan])),
+                                 arrival.proxy.valid ? &inferred_ : nullptr)),
       uncaught_at_start_(std::uncaught_exceptions()) {
   if (request.method.size() <= kShortMethod) {
     detail::move_chars(method_short_, request.method.data(), request.method.size());

@@ -6,7 +6,6 @@
 #include <string_view>
 
 #include "gatetrace/proxy/joined_value.h"
-#include "gatetrace/proxy/put_reusing.h"
 #include "gatetrace/trace/span_tag_writer.h"
 
 namespace gatetrace {
@@ -15,26 +14,27 @@ TimePoint inferred_span_start(const ProxyHeaderFields& request, TimePoint now) {
   return TimePoint{request.start_wall_ns, now.steady_ns - (now.wall_ns - request.start_wall_ns)};
 }
 
-void describe_inferred_span(const ProxyHeaderFields& request, const FinalizedTracerConfig& config,
-                            SpanConfig& span_config) {
+SpanCreationTexts describe_inferred_span(const ProxyHeaderFields& request,
+                                         const FinalizedTracerConfig& config, TimePoint now,
+                                         JoinedValue& resource) {
   const ProxyKind& kind = *request.kind;
-  put_reusing(span_config.name, kind.span_name);
-  put_reusing(span_config.service,
-              request.domain.empty() ? std::string_view(config.service) : request.domain);
-
   // The route is the resource path, else the path (with the '/' it may lack).
   const bool by_resource_path = !request.resource_path.empty();
   const std::string_view route = by_resource_path ? request.resource_path : request.path;
   const std::string_view route_prefix = by_resource_path ? "" : request.path_prefix();
+  std::string_view resource_text;
   if (!request.method.empty() && !route.empty()) {
-    put_method_and_route(span_config.resource, request.method, !route_prefix.empty(), route);
+    resource_text = resource.join({request.method, " ", route_prefix, route});
   } else if (!request.method.empty()) {
-    put_reusing(span_config.resource, request.method);
+    resource_text = request.method;
   } else if (!route.empty()) {
-    put_joined(span_config.resource, {route_prefix, route});
+    resource_text = resource.join({route_prefix, route});
   } else {
-    put_reusing(span_config.resource, kind.span_name);
+    resource_text = kind.span_name;
   }
+  return {kind.span_name,
+          request.domain.empty() ? std::string_view(config.service) : request.domain, resource_text,
+          "web", inferred_span_start(request, now)};
 }
 
 namespace {

@@ -12,10 +12,11 @@
 #include <string>
 #include <string_view>
 
+#include "gatetrace/proxy/joined_value.h"
 #include "gatetrace/proxy/proxy_headers.h"
 #include "gatetrace/span.h"
-#include "gatetrace/span_config.h"
 #include "gatetrace/span_keys.h"
+#include "gatetrace/trace/span_creation.h"
 #include "gatetrace/trace/span_tag_writer.h"
 #include "gatetrace/tracer_config.h"
 
@@ -26,12 +27,13 @@ namespace gatetrace {
 // distance, so that the duration (steady) and the start (wall) agree.
 TimePoint inferred_span_start(const ProxyHeaderFields& request, TimePoint now);
 
-// Writes name, service and resource into the SpanConfig that will create the inferred
-// span (the tracer then writes them over a recycled span's text), reusing the capacity
-// of `span_config`'s strings; leaves its other fields alone. The span's type, "web", is
-// the caller's to set (the request helper's per-thread config holds it once for all).
-void describe_inferred_span(const ProxyHeaderFields& request, const FinalizedTracerConfig& config,
-                            SpanConfig& span_config);
+// What creates the inferred span: its name, service, resource, type ("web") and start
+// (the gateway's time, see inferred_span_start), as views into `request`, `config`
+// and `resource`, which holds the resource when it is joined from pieces: all three
+// must outlive the use of the answer.
+SpanCreationTexts describe_inferred_span(const ProxyHeaderFields& request,
+                                         const FinalizedTracerConfig& config, TimePoint now,
+                                         JoinedValue& resource);
 
 // Sets the tags known when the request arrives on the freshly created inferred span
 // (after the tracer's own default tags, which these override). They are written

@@ -18,12 +18,20 @@ namespace gatetrace {
 
 class JoinedValue {
  public:
-  JoinedValue(std::initializer_list<std::string_view> parts) {
+  // Empty until join() (its buffer left uninitialized: nothing is written twice).
+  JoinedValue() {}
+  JoinedValue(std::initializer_list<std::string_view> parts) { join(parts); }
+  JoinedValue(const JoinedValue&) = delete;
+  JoinedValue& operator=(const JoinedValue&) = delete;
+
+  // Replaces the value by the pieces joined; returns view(). The pieces must not point
+  // into this value.
+  std::string_view join(std::initializer_list<std::string_view> parts) {
     std::size_t size = 0;
     for (std::string_view part : parts) size += part.size();
     if (size > sizeof inline_) {
       view_ = join_oversized(parts);
-      return;
+      return view_;
     }
     char* out = inline_;
     for (std::string_view part : parts) {
@@ -31,9 +39,8 @@ class JoinedValue {
       out += part.size();
     }
     view_ = std::string_view(inline_, size);
+    return view_;
   }
-  JoinedValue(const JoinedValue&) = delete;
-  JoinedValue& operator=(const JoinedValue&) = delete;
 
   std::string_view view() const { return view_; }
 

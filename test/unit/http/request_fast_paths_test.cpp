@@ -20,7 +20,6 @@
 #include "gatetrace/http_server_span.h"
 #include "gatetrace/proxy/inferred_span.h"
 #include "gatetrace/proxy/joined_value.h"
-#include "gatetrace/proxy/put_reusing.h"
 #include "support/test_doubles.h"
 
 namespace gatetrace {
@@ -66,43 +65,24 @@ TEST(JoinedValueCopy, EverySizeUpToPastTheInlineLimit) {
   }
 }
 
-TEST(PutJoined, WritesOverShorterLongerAndEmptyFields) {
-  std::optional<std::string> field;
-  put_joined(field, {"GET", " ", "/users/{id}"});
-  EXPECT_EQ(field, "GET /users/{id}");
-  put_joined(field, {"POST", " ", "/x"});
-  EXPECT_EQ(field, "POST /x");
+// One JoinedValue joined again and again (as the request helper's resources are): each
+// value is its pieces, shorter or longer than the last, past the inline buffer and back.
+TEST(JoinedValueJoin, EachJoinReplacesTheValue) {
   const std::string long_route(300, 'r');
-  put_joined(field, {"DELETE", " ", long_route});
-  EXPECT_EQ(field, "DELETE " + long_route);
-  put_joined(field, {"", "", ""});
-  EXPECT_EQ(field, "");
-  put_joined(field, {"/", "a"});
-  EXPECT_EQ(field, "/a");
   const std::string non_ascii = "GET /caf\xc3\xa9/{id}";
-  put_joined(field, {non_ascii.substr(0, 3), " ", non_ascii.substr(4)});
-  EXPECT_EQ(field, non_ascii);
-}
-
-TEST(PutMethodAndRoute, SameAsPutJoined) {
-  const std::string long_text(300, 'r');
-  const std::string methods[] = {"", "GET", "DELETE", long_text, "G\xc3\x89T"};
-  const std::string routes[] = {"", "/users/{id}", "x", long_text, "/caf\xc3\xa9/{id}"};
-  std::optional<std::string> field;
-  std::optional<std::string> expected;
-  for (int round = 0; round < 2; ++round) {
-    for (const std::string& method : methods) {
-      for (const std::string& route : routes) {
-        for (bool slash : {false, true}) {
-          put_method_and_route(field, method, slash, route);
-          put_joined(expected, {method, " ", slash ? "/" : "", route});
-          EXPECT_EQ(field, expected) << method.size() << " " << route.size() << " " << slash;
-        }
-      }
-    }
-    field.reset();
-    expected.reset();
-  }
+  JoinedValue value;
+  EXPECT_EQ(value.view(), "");
+  EXPECT_EQ(value.join({"GET", " ", "/users/{id}"}), "GET /users/{id}");
+  EXPECT_EQ(value.join({"POST", " ", "/x"}), "POST /x");
+  EXPECT_EQ(value.join({"DELETE", " ", long_route}), "DELETE " + long_route);
+  EXPECT_EQ(value.view(), "DELETE " + long_route);
+  EXPECT_EQ(value.join({"", "", ""}), "");
+  EXPECT_EQ(value.join({"/", "a"}), "/a");
+  EXPECT_EQ(value.join({non_ascii.substr(0, 3), " ", non_ascii.substr(4)}), non_ascii);
+  const std::string exactly_inline(256, 'i');
+  EXPECT_EQ(value.join({exactly_inline.substr(0, 100), exactly_inline.substr(100)}),
+            exactly_inline);
+  EXPECT_EQ(value.join({exactly_inline, "+"}), exactly_inline + "+");
 }
 
 // The cache answers only for a URL it has seen cleared; every other URL is scanned.
@@ -258,10 +238,10 @@ TEST(UnchangedUrlCache, HelperUsesItOnlyForTheDefaultPattern) {
   }
 }
 
-// The per-thread SpanConfigs are written over from request to request: every resource,
-// longer or shorter than the last, non-ASCII or past the inline copies' sizes, is the
-// request's own.
-TEST(ReusedSpanConfigs, ResourcesFollowEveryRequest) {
+// Both spans' resources are written over the recycled spans' texts from request to
+// request: every resource, longer or shorter than the last, non-ASCII or past the joined
+// value's inline buffer, is the request's own.
+TEST(RequestResources, FollowEveryRequest) {
   testing::TestTracerSetup setup;
   auto config = setup.config();
   config.startup_logs = false;
