@@ -38,7 +38,10 @@ std::uint64_t next_sampler_serial() noexcept {
 
 }  // namespace
 
-struct TraceSampler::State {
+// Every request thread reads this (its version and serial on every decision) and none
+// writes it between rate updates: 128-byte alignment keeps any other heap block (another
+// thread's span, written per trace) off its lines and their adjacent-line prefetch pair.
+struct alignas(128) TraceSampler::State {
   State(const FinalizedTracerConfig& config, std::shared_ptr<const Clock> clock)
       : limiter(or_default(std::move(clock)), config.rate_limit), environment(config.environment) {
     rates_by_rule.reserve(config.trace_sampling_rules.size());
