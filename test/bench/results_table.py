@@ -137,7 +137,9 @@ def main():
         g = b["rss_growth_KiB"]
         rows.append(["8 RSS, 1M vs 100k spans",
                      f"{b['rss_after_100k_MiB']:.1f} -> {b['rss_after_1M_MiB']:.1f} MiB "
-                     f"(peak {b['peak_rss_MiB']:.1f}; {b['spans_received']:.0f} spans received)",
+                     f"(peak {b['peak_rss_MiB']:.1f}; heap in use "
+                     f"{b.get('heap_in_use_growth_KiB', 0):+,.0f} KiB; "
+                     f"{b['spans_received']:.0f} spans received)",
                      "", "", "", "growth <= 1 MiB",
                      ("met" if g <= 1024 else "missed") + f" ({g:,.0f} KiB)"])
 
