@@ -12,32 +12,15 @@
 #include <vector>
 
 #include "gatetrace/http_server_span.h"
+#include "span_tags_test_util.h"
 #include "support/test_doubles.h"
 
 namespace gatetrace {
 namespace {
 
-using Entries = std::vector<std::pair<std::string, std::string>>;
-
-Entries tags_of(const SpanData& span) {
-  Entries result;
-  for (const auto& [key, value] : span.meta) result.emplace_back(key, value);
-  return result;
-}
-
-// The tags of `tags` whose keys are in `keys`, in their order.
-Entries among(const Entries& tags, const std::vector<std::string>& keys) {
-  Entries result;
-  for (const auto& tag : tags) {
-    for (const auto& key : keys) {
-      if (tag.first == key) {
-        result.push_back(tag);
-        break;
-      }
-    }
-  }
-  return result;
-}
+using Entries = testing::TagEntries;
+using testing::tags_among;
+using testing::tags_of;
 
 const std::vector<std::string> kServerKeys = {"span.kind",      "component",       "http.method",
                                               "http.url",       "http.client_ip",  "http.route",
@@ -116,9 +99,9 @@ TEST_F(RequestTagRunTest, EveryUrlSizeAcrossTheRoom) {
           {"http.method", "GET"},        {"http.url", "http://backend.internal" + target},
           {"http.client_ip", "8.8.8.8"}, {"http.route", "/api/{id}"},
           {"http.useragent", agent},     {"http.status_code", "200"}};
-      EXPECT_EQ(among(server, kServerKeys), helper_tags) << n;
+      EXPECT_EQ(tags_among(server, kServerKeys), helper_tags) << n;
       // DD_TAGS before them.
-      EXPECT_EQ(among(server, {"team", "a", "c"}), dd_tags) << n;
+      EXPECT_EQ(tags_among(server, {"team", "a", "c"}), dd_tags) << n;
       const Entries inferred = tags_of(served.inferred);
       // (The gateway's User-Agent only when not empty.)
       Entries inferred_tags = {{"component", "azure-apim"},
@@ -128,8 +111,8 @@ TEST_F(RequestTagRunTest, EveryUrlSizeAcrossTheRoom) {
       if (!agent.empty()) inferred_tags.emplace_back("http.useragent", agent);
       inferred_tags.emplace_back("region", "West Europe");
       inferred_tags.emplace_back("http.status_code", "200");
-      EXPECT_EQ(among(inferred, kInferredKeys), inferred_tags) << n;
-      EXPECT_EQ(among(inferred, {"team", "a", "c"}), dd_tags) << n;
+      EXPECT_EQ(tags_among(inferred, kInferredKeys), inferred_tags) << n;
+      EXPECT_EQ(tags_among(inferred, {"team", "a", "c"}), dd_tags) << n;
     }
   }
 }
@@ -141,18 +124,19 @@ TEST_F(RequestTagRunTest, KeysAlreadySetKeepTheirPlace) {
   const Served served = serve(tracer, "h", "/x", "d.example", "nolead");
   std::vector<std::string> server_keys = kServerKeys;
   server_keys.push_back("k");
-  EXPECT_EQ(among(tags_of(served.server), server_keys), (Entries{{"http.useragent", "curl/8.0"},
-                                                                 {"span.kind", "server"},
-                                                                 {"k", "v"},
-                                                                 {"component", "cpp-httplib"},
-                                                                 {"http.method", "GET"},
-                                                                 {"http.url", "http://h/x"},
-                                                                 {"http.client_ip", "8.8.8.8"},
-                                                                 {"http.route", "/api/{id}"},
-                                                                 {"http.status_code", "200"}}));
+  EXPECT_EQ(tags_among(tags_of(served.server), server_keys),
+            (Entries{{"http.useragent", "curl/8.0"},
+                     {"span.kind", "server"},
+                     {"k", "v"},
+                     {"component", "cpp-httplib"},
+                     {"http.method", "GET"},
+                     {"http.url", "http://h/x"},
+                     {"http.client_ip", "8.8.8.8"},
+                     {"http.route", "/api/{id}"},
+                     {"http.status_code", "200"}}));
   std::vector<std::string> inferred_keys = kInferredKeys;
   inferred_keys.push_back("k");
-  const Entries inferred_among = among(tags_of(served.inferred), inferred_keys);
+  const Entries inferred_among = tags_among(tags_of(served.inferred), inferred_keys);
   EXPECT_EQ(inferred_among, (Entries{{"http.useragent", "curl/8.0"},
                                      {"span.kind", "server"},
                                      {"k", "v"},
@@ -210,7 +194,7 @@ TEST_F(RequestTagRunTest, StatusFirstAsARunThenOverwritten) {
       }
       const auto spans = setup_.collector->spans_by_name();
       for (const char* name : {"web.request", "azure.apim"}) {
-        const Entries status_tags = among(tags_of(spans.at(name)), {"http.status_code"});
+        const Entries status_tags = tags_among(tags_of(spans.at(name)), {"http.status_code"});
         Entries expected;
         if (!statuses.empty()) {
           expected.emplace_back("http.status_code", std::to_string(statuses.back()));

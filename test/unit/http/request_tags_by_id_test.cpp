@@ -12,29 +12,15 @@
 #include <vector>
 
 #include "gatetrace/http_server_span.h"
+#include "span_tags_test_util.h"
 #include "support/test_doubles.h"
 
 namespace gatetrace {
 namespace {
 
-using Entries = std::vector<std::pair<std::string, std::string>>;
-
-Entries tags_of(const SpanData& span) {
-  Entries result;
-  for (const auto& [key, value] : span.meta) result.emplace_back(key, value);
-  return result;
-}
-
-// The tags of `span` whose keys are in `keys`, in the span's order.
-Entries tags_among(const SpanData& span, const std::vector<std::string>& keys) {
-  Entries result;
-  for (auto& [key, value] : tags_of(span)) {
-    for (const auto& wanted : keys) {
-      if (key == wanted) result.emplace_back(key, value);
-    }
-  }
-  return result;
-}
+using Entries = testing::TagEntries;
+using testing::tags_among;
+using testing::tags_of;
 
 const std::vector<std::string> kHelperKeys = {
     "component",  "span.kind",      "http.method",      "http.url",       "http.client_ip",

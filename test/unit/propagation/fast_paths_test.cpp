@@ -18,21 +18,8 @@ namespace propagation {
 namespace {
 
 using testing::parse_tracestate_text;
+using testing::reference_decimal;
 using testing::TracestateParse;
-
-// Digit by digit, overflow-checked: what parse_decimal_u64 must agree with.
-std::optional<std::uint64_t> reference_decimal(const std::string& text) {
-  if (text.empty() || text.size() > 20) return std::nullopt;
-  std::uint64_t value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    if (__builtin_mul_overflow(value, 10, &value) ||
-        __builtin_add_overflow(value, static_cast<unsigned>(c - '0'), &value)) {
-      return std::nullopt;
-    }
-  }
-  return value;
-}
 
 TEST(DecimalWords, EveryLengthAndEveryPositionOfABadByte) {
   for (std::size_t length = 1; length <= 21; ++length) {

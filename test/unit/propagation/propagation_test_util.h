@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,21 @@ inline TracestateParse parse_tracestate_text(std::string_view header) {
   TracestateParse result;
   result.valid = propagation::parse_tracestate(header, result.parsed, result.why);
   return result;
+}
+
+// A decimal id read digit by digit, overflow-checked: what the word-wise parses
+// (parse_decimal_u64 and the proxy's 13-digit time) must agree with.
+inline std::optional<std::uint64_t> reference_decimal(const std::string& text) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (__builtin_mul_overflow(value, 10, &value) ||
+        __builtin_add_overflow(value, static_cast<unsigned>(c - '0'), &value)) {
+      return std::nullopt;
+    }
+  }
+  return value;
 }
 
 inline ExtractedContext extract_from(const OwnedHeaders& headers,
