@@ -57,7 +57,7 @@ class SpanTagWriter {
     if (data_ != nullptr) data_->metrics.set(key, value);
   }
 
-  // The bits of fixed keys for run_meta(): none may be a key that Span::set_tag does more
+  // The bits of fixed keys for meta_for_run(): none may be a key that Span::set_tag does more
   // for.
   template <std::uint32_t... kKeys>
   static constexpr std::uint32_t known_key_bits() {
