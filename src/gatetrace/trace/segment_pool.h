@@ -1,15 +1,17 @@
-// SegmentPool: what a TraceSegment allocates, recycled per thread. A trace used to cost
-// three heap allocations besides its spans: the segment, its span list and its trace
-// tags (`_dd.p.dm` on every sampled trace). A thread keeps a few segment-sized blocks
-// and one spare span list and tag list with their capacity, so that in steady state a
-// trace allocates nothing. It also keeps the segment's other per-thread scratch, since
-// it stays safe to ask while a thread's destructors run. Like the SpanPool, it takes no lock: a
-// segment freed on another thread than the one that created it joins that thread's pool.
+// SegmentPool: trace segments, recycled per thread. A trace used to cost three heap
+// allocations besides its spans: the segment, its span list and its trace tags
+// (`_dd.p.dm` on every sampled trace). Then a thread kept segment-sized blocks and a
+// spare span list and tag list, and still built and destroyed a segment per trace. Now
+// it keeps a few whole segments, reset when their trace ended but still constructed,
+// with their lists' capacity: a new trace takes one and sets only what a trace sets
+// (its core, what its request carried). It also keeps the segment's other per-thread
+// scratch, since it stays safe to ask while a thread's destructors run. Like the
+// SpanPool, it takes no lock: a segment freed on another thread than the one that
+// created it joins that thread's pool.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,17 +35,18 @@ class SegmentEntry {
   std::uintptr_t bits_;
 };
 
+class TraceSegment;
+
 struct SegmentPool {
-  // Blocks this many, of the one size segment_block_size() tells: only TraceSegment
-  // allocates from here.
-  static constexpr std::size_t kMaxBlocks = 8;
+  // Segments kept at most (the ones a thread's traces in flight free together).
+  static constexpr std::size_t kMaxSegments = 8;
   // Larger lists (a huge trace) are freed rather than kept.
   static constexpr std::size_t kMaxSpareCapacity = 1024;
 
-  void* blocks[kMaxBlocks];
-  std::size_t block_count = 0;
-  std::vector<SegmentEntry> spare_entries;
-  std::vector<std::pair<std::string, std::string>> spare_tags;  // a TagList
+  // Ended segments, ready for a new trace (see TraceSegment::start()); the last freed at
+  // the back.
+  TraceSegment* segments[kMaxSegments];
+  std::size_t segment_count = 0;
   // TraceSegment's per-thread scratch (see trace_segment.cpp): the finished spans of a
   // delivery, and what apply_sampling_decision() writes that nobody reads.
   std::vector<SpanData*> spare_ready;
@@ -56,28 +59,13 @@ struct SegmentPool {
   SegmentPool() = default;
   SegmentPool(const SegmentPool&) = delete;
   SegmentPool& operator=(const SegmentPool&) = delete;
-  ~SegmentPool();
+  ~SegmentPool();  // deletes the segments kept
 };
 
 // This thread's pool; null once it has been destroyed (a segment freed by a thread's
-// exiting destructors then uses the heap directly). Inline, like the two below: a trace
-// asks for it about five times (segment block, lists, delivery), and a call each time
-// cost more than the thread-local read itself.
+// exiting destructors then uses the heap directly). Inline: a trace asks for it a few
+// times (its segment, the delivery's scratch), and a call each time cost more than the
+// thread-local read itself.
 inline SegmentPool* segment_pool() noexcept { return ThreadExitSafe<SegmentPool>::get(); }
-
-// A block of `size` bytes (always sizeof(TraceSegment)) and its release.
-inline void* allocate_segment_block(std::size_t size) {
-  SegmentPool* pool = segment_pool();
-  if (pool != nullptr && pool->block_count > 0) return pool->blocks[--pool->block_count];
-  return ::operator new(size);
-}
-inline void free_segment_block(void* block) noexcept {
-  SegmentPool* pool = segment_pool();
-  if (pool != nullptr && pool->block_count < SegmentPool::kMaxBlocks) {
-    pool->blocks[pool->block_count++] = block;
-    return;
-  }
-  ::operator delete(block);
-}
 
 }  // namespace gatetrace

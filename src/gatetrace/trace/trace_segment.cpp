@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -22,61 +23,70 @@ void set_listed_tags(SpanData& span, const FinalizedTracerConfig& defaults,
   for (const auto& [key, value] : *tags) span.meta.set(key, value);
 }
 
-namespace {
-
-// Keeps `used`'s capacity in the pool's `spare` (emptied), unless it is huge or the
-// spare is at least as large.
-template <typename T>
-void keep_spare(std::vector<T>& spare, std::vector<T>& used) {
-  if (used.capacity() > SegmentPool::kMaxSpareCapacity || used.capacity() <= spare.capacity()) {
-    return;
-  }
-  used.clear();
-  spare.swap(used);
+TraceSegment::TraceSegment() {
+  spans_.reserve(16);  // one allocation for a typical trace, kept while pooled
 }
 
-}  // namespace
-
-TraceSegment::TraceSegment(TracerCore& core, ExtractedContext* extracted)
-    : core_(&core), core_shard_(core.segment_refs.acquire()) {
-  // The lists of the thread's last freed segment, with their capacity.
-  if (SegmentPool* pool = segment_pool()) {
-    spans_.swap(pool->spare_entries);
-    trace_tags_.swap(pool->spare_tags);
-  }
-  if (spans_.capacity() < 16) spans_.reserve(16);  // one allocation for a typical trace
-  if (extracted == nullptr) return;
-  if (extracted->sampling_priority) {
+void TraceSegment::take_extracted(ExtractedContext& extracted) {
+  if (extracted.sampling_priority) {
     // Made in place (mechanism and rates at their defaults), not copied from a temporary.
-    decision_.emplace().priority = *extracted->sampling_priority;
+    decision_.emplace().priority = *extracted.sampling_priority;
     decision_from_upstream_ = true;
   }
   // Each member is still empty: only what the request carried is moved (most requests
-  // carry none of these), and an empty list would drop the spare's capacity.
-  if (!extracted->trace_tags.empty()) trace_tags_ = std::move(extracted->trace_tags);
-  if (extracted->origin) origin_ = std::move(extracted->origin);
-  if (extracted->additional_w3c_tracestate) {
-    additional_w3c_tracestate_ = std::move(extracted->additional_w3c_tracestate);
+  // carry none of these), and an empty list would drop the kept capacity.
+  if (!extracted.trace_tags.empty()) trace_tags_ = std::move(extracted.trace_tags);
+  if (extracted.origin) origin_ = std::move(extracted.origin);
+  if (extracted.additional_w3c_tracestate) {
+    additional_w3c_tracestate_ = std::move(extracted.additional_w3c_tracestate);
   }
-  if (extracted->additional_datadog_w3c_tracestate) {
-    additional_datadog_w3c_tracestate_ = std::move(extracted->additional_datadog_w3c_tracestate);
+  if (extracted.additional_datadog_w3c_tracestate) {
+    additional_datadog_w3c_tracestate_ = std::move(extracted.additional_datadog_w3c_tracestate);
   }
-  if (extracted->datadog_last_parent_id) {
-    datadog_last_parent_id_ = std::move(extracted->datadog_last_parent_id);
+  if (extracted.datadog_last_parent_id) {
+    datadog_last_parent_id_ = std::move(extracted.datadog_last_parent_id);
   }
-  if (extracted->propagation_error) propagation_error_ = std::move(extracted->propagation_error);
-  if (!extracted->span_links.empty()) links_ = std::move(extracted->span_links);
-  if (!extracted->baggage.empty()) baggage_ = std::move(extracted->baggage);
+  if (extracted.propagation_error) propagation_error_ = std::move(extracted.propagation_error);
+  if (!extracted.span_links.empty()) links_ = std::move(extracted.span_links);
+  if (!extracted.baggage.empty()) baggage_ = std::move(extracted.baggage);
 }
 
-TraceSegment::~TraceSegment() {
+void TraceSegment::end() {
+  // Spans still listed (none once every handle is gone, as a delivery took them all)
+  // and everything a trace sets go back to a new segment's state; the lists keep their
+  // capacity, unless a huge trace left them large.
   for (const Entry& entry : spans_) release_span_data(entry.span());
-  if (SegmentPool* pool = segment_pool()) {
-    keep_spare(pool->spare_entries, spans_);
-    keep_spare(pool->spare_tags, trace_tags_);
+  spans_.clear();
+  finished_ = 0;
+  handles_ = 0;
+  trace_id_ = TraceId{};
+  local_root_ = nullptr;
+  root_delivered_ = false;
+  refused_spans_ = false;
+  decision_.reset();
+  decision_from_upstream_ = false;
+  trace_tags_.clear();
+  origin_.reset();
+  // Keeps a tracestate longer than its inline bytes in its string until the next one
+  // replaces it: at most one header's worth per pooled segment.
+  additional_w3c_tracestate_.reset();
+  additional_datadog_w3c_tracestate_.reset();
+  datadog_last_parent_id_.reset();
+  propagation_error_.reset();
+  links_.clear();
+  baggage_.clear();
+  TracerCore* const core = std::exchange(core_, nullptr);
+  const unsigned shard = core_shard_;
+  SegmentPool* pool = segment_pool();
+  if (pool != nullptr && pool->segment_count < SegmentPool::kMaxSegments &&
+      spans_.capacity() <= SegmentPool::kMaxSpareCapacity &&
+      trace_tags_.capacity() <= SegmentPool::kMaxSpareCapacity) {
+    pool->segments[pool->segment_count++] = this;
+  } else {
+    delete this;
   }
   // Last: the core may go with it.
-  if (core_->segment_refs.release(core_shard_)) delete core_;
+  if (core->segment_refs.release(shard)) delete core;
 }
 
 namespace {
@@ -191,7 +201,7 @@ void TraceSegment::span_finished(SpanData* span, bool release_handle) {
   lock.unlock();
   // Refused at the cap (see add_span): not part of the trace.
   if (!recorded) release_span_data(span);
-  if (last) delete this;
+  if (last) end();
 }
 
 // Out of line from span_finished(), so that the common case (a span finishing before
@@ -239,7 +249,7 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   lock.unlock();
   deliver(ready, contains_root, priority);
   if (last) {
-    delete this;
+    end();
   } else if (release_handle) {
     // Only now: delivering reads this segment, which the handle keeps alive.
     this->release_handle();
@@ -252,7 +262,7 @@ void TraceSegment::release_handle() {
     std::lock_guard<SpinLock> lock(lock_);
     last = --handles_ == 0;
   }
-  if (last) delete this;
+  if (last) end();
 }
 
 // Called with lock_ held, when a new span meets the cap.

@@ -8,11 +8,12 @@
 // span, count a finish, read the propagation state); no lock is shared between traces. SpanData
 // comes from the per-thread SpanPool and goes back to it once the collector has taken the chunk.
 //
-// A segment lives as long as a Span handle refers to it. It counts those handles itself,
-// under its lock and in the same critical sections that add and finish spans, so a
-// span costs no atomic reference count; the last handle released deletes it. Its memory
-// (the object, its span list and trace tag list) is recycled per thread (segment_pool.h),
-// and it keeps the tracer's core alive through the core's sharded count
+// A trace uses a segment as long as a Span handle refers to it. The segment counts those
+// handles itself, under its lock and in the same critical sections that add and finish
+// spans, so a span costs no atomic reference count; the last handle released ends the
+// trace's use of it. Segments are recycled whole per thread (segment_pool.h): an ended
+// segment is reset and kept constructed, with its lists' capacity, for the thread's next
+// trace. While in use it keeps the tracer's core alive through the core's sharded count
 // (segment_ref_count.h), not a shared_ptr, so that creating a trace writes no memory
 // that other threads' traces write too.
 #pragma once
@@ -32,11 +33,10 @@
 #include "gatetrace/span_data.h"
 #include "gatetrace/span_keys.h"
 #include "gatetrace/trace/segment_pool.h"
+#include "gatetrace/trace/tracer_core.h"
 #include "gatetrace/tracer_config.h"
 
 namespace gatetrace {
-
-class TracerCore;
 
 // Spans one segment holds at most (open, or finished and waiting for the rest of the
 // trace), so that a trace whose root never finishes cannot grow without limit (partial
@@ -66,10 +66,11 @@ inline void set_initial_tags(SpanData& span, const FinalizedTracerConfig& defaul
 
 class TraceSegment final {
  public:
-  // `extracted` (may be null) is the context this segment continues. Allocate with new:
-  // the segment deletes itself when its last handle is released. The segment counts
-  // itself in `core.segment_refs`, which keeps the core alive until it is gone.
-  TraceSegment(TracerCore& core, ExtractedContext* extracted);
+  // A segment for a new trace, continuing `extracted` (may be null): one this thread's
+  // pool kept, or a new one. It is given back (to the pool of the thread that releases
+  // it, or freed) when its last handle is released. It counts itself in
+  // `core.segment_refs` meanwhile, which keeps the core alive.
+  static TraceSegment* make(TracerCore& core, ExtractedContext* extracted);
   TraceSegment(const TraceSegment&) = delete;
   TraceSegment& operator=(const TraceSegment&) = delete;
 
@@ -80,9 +81,9 @@ class TraceSegment final {
   // thread: without the lock.
   void add_root_span(SpanData* span);
   // Called once per span, after its duration is set. May deliver the segment. With
-  // `release_handle`, also gives up the finishing Span's handle, and may delete `this`.
+  // `release_handle`, also gives up the finishing Span's handle, and may end `this`.
   void span_finished(SpanData* span, bool release_handle);
-  // Gives up one handle (a Span whose span finished earlier); may delete `this`.
+  // Gives up one handle (a Span whose span finished earlier); may end `this`.
   void release_handle();
 
   // The trace's sampling priority, deciding it now if nobody has yet.
@@ -97,14 +98,26 @@ class TraceSegment final {
 
   const TracerCore& core() const { return *core_; }
 
-  // Segments are recycled per thread (segment_pool.h).
-  static void* operator new(std::size_t size) { return allocate_segment_block(size); }
-  static void operator delete(void* block) noexcept { free_segment_block(block); }
+  // The capacity the segment's span list keeps for the next trace (tests: a pooled
+  // segment's is bounded).
+  std::size_t span_list_capacity() const { return spans_.capacity(); }
 
  private:
+  friend struct SegmentPool;  // deletes the segments it keeps
   using Entry = SegmentEntry;
 
-  ~TraceSegment();  // only through the last release
+  // An ended segment: no core, no spans, its lists with a typical trace's capacity.
+  TraceSegment();
+  ~TraceSegment() = default;  // only from the pool, or from end() (ended segments)
+
+  // Takes up a new trace: counts itself in `core`, takes what `extracted` carried.
+  void start(TracerCore& core, ExtractedContext* extracted);
+  // start()'s part for a context that continues a trace or carries baggage.
+  void take_extracted(ExtractedContext& extracted);
+  // After the last handle's release: frees what the trace left, resets the segment to
+  // its ended state, keeps it in this thread's pool (or deletes it), and gives up the
+  // core (last: it may go with it).
+  void end();
 
   void add_span_locked(SpanData* span);
   // span_finished() once the finished spans are to be delivered: moves them out, tags
@@ -127,8 +140,8 @@ class TraceSegment final {
 
   // Not a shared_ptr: copying one per trace wrote the control block all threads share
   // (see segment_ref_count.h). Counted in core_->segment_refs, shard core_shard_.
-  TracerCore* const core_;
-  const unsigned core_shard_;
+  TracerCore* core_ = nullptr;  // null while ended
+  unsigned core_shard_ = 0;
   SpinLock lock_;
   std::vector<Entry> spans_;
   std::size_t finished_ = 0;
@@ -149,6 +162,22 @@ class TraceSegment final {
   std::vector<SpanLink> links_;
   TagList baggage_;
 };
+
+// make() is inline: its usual case is a pooled segment, a few loads and stores.
+inline TraceSegment* TraceSegment::make(TracerCore& core, ExtractedContext* extracted) {
+  SegmentPool* pool = segment_pool();
+  TraceSegment* segment = pool != nullptr && pool->segment_count > 0
+                              ? pool->segments[--pool->segment_count]
+                              : new TraceSegment();
+  segment->start(core, extracted);
+  return segment;
+}
+
+inline void TraceSegment::start(TracerCore& core, ExtractedContext* extracted) {
+  core_ = &core;
+  core_shard_ = core.segment_refs.acquire();
+  if (extracted != nullptr) take_extracted(*extracted);
+}
 
 // add_span() and add_root_span() are inline: a child span's creation then makes no call
 // for them.

@@ -27,7 +27,7 @@ std::shared_ptr<TracerCore> start(const FinalizedTracerConfig& config) {
                                                             ExtractedContext& extracted) {
   ExtractedContext baggage_only;
   baggage_only.baggage = std::move(extracted.baggage);
-  return new TraceSegment(core, &baggage_only);
+  return TraceSegment::make(core, &baggage_only);
 }
 
 }  // namespace
@@ -72,7 +72,7 @@ struct NewRoot {
   set_initial_tags(*span, core.config, tags);
 
   auto* segment = extracted == nullptr || extracted->has_trace()
-                      ? new TraceSegment(core, extracted)
+                      ? TraceSegment::make(core, extracted)
                       : new_segment_with_baggage_of(core, *extracted);
   segment->add_root_span(span);
   return NewRoot{span, segment};

@@ -15,6 +15,7 @@
 #include "gatetrace/dict_reader.h"
 #include "gatetrace/span_data.h"
 #include "gatetrace/trace/segment_pool.h"
+#include "gatetrace/trace/trace_segment.h"
 #include "gatetrace/tracer.h"
 #include "support/test_doubles.h"
 
@@ -145,13 +146,13 @@ TEST(SegmentPool, SegmentsFreedOnAnotherThread) {
   TestTracerSetup setup;
   Tracer tracer(setup.config());
   std::vector<Span> spans;
-  for (int i = 0; i < 3 * static_cast<int>(SegmentPool::kMaxBlocks); ++i) {
+  for (int i = 0; i < 3 * static_cast<int>(SegmentPool::kMaxSegments); ++i) {
     spans.push_back(tracer.create_span({.name = "moved"}));
   }
-  // Freed there: that thread's pool takes the blocks it has room for.
+  // Ended there: that thread's pool keeps the segments it has room for.
   std::thread([spans = std::move(spans)]() mutable { spans.clear(); }).join();
   for (int i = 0; i < 10; ++i) tracer.create_span({.name = "after"});
-  EXPECT_EQ(setup.collector->chunks().size(), 3 * SegmentPool::kMaxBlocks + 10);
+  EXPECT_EQ(setup.collector->chunks().size(), 3 * SegmentPool::kMaxSegments + 10);
 }
 
 // A span held by a thread_local object finishes while the thread's destructors run,
@@ -173,7 +174,7 @@ TEST(SegmentPool, SegmentFreedDuringThreadExit) {
   EXPECT_EQ(setup.collector->chunks().size(), 3u);
 }
 
-TEST(SegmentPool, PoolKeepsABoundedNumberOfBlocks) {
+TEST(SegmentPool, PoolKeepsABoundedNumberOfSegments) {
   TestTracerSetup setup;
   Tracer tracer(setup.config());
   {
@@ -182,10 +183,37 @@ TEST(SegmentPool, PoolKeepsABoundedNumberOfBlocks) {
   }
   SegmentPool* pool = segment_pool();
   ASSERT_NE(pool, nullptr);
-  EXPECT_EQ(pool->block_count, SegmentPool::kMaxBlocks);
-  EXPECT_LE(pool->spare_entries.capacity(), SegmentPool::kMaxSpareCapacity);
-  EXPECT_TRUE(pool->spare_entries.empty());
-  EXPECT_TRUE(pool->spare_tags.empty());
+  EXPECT_EQ(pool->segment_count, SegmentPool::kMaxSegments);
+}
+
+// A segment whose trace grew its span list past the bound is freed, not kept: the
+// pooled segments' lists stay small.
+TEST(SegmentPool, SegmentOfAHugeTraceIsNotKept) {
+  TestTracerSetup setup;
+  Tracer tracer(setup.config());
+  { Span warm = tracer.create_span({.name = "warm"}); }  // this thread's pool exists
+  SegmentPool* pool = segment_pool();
+  ASSERT_NE(pool, nullptr);
+  const std::size_t kept_before = pool->segment_count;
+  ASSERT_GT(kept_before, 0u);
+  {
+    Span root = tracer.create_span({.name = "huge"});  // takes a pooled segment
+    EXPECT_EQ(pool->segment_count, kept_before - 1);
+    for (std::size_t i = 0; i < SegmentPool::kMaxSpareCapacity + 10; ++i) {
+      root.create_child({.name = "child"});
+    }
+  }
+  EXPECT_EQ(pool->segment_count, kept_before - 1);
+  for (std::size_t i = 0; i < pool->segment_count; ++i) {
+    EXPECT_LE(pool->segments[i]->span_list_capacity(), SegmentPool::kMaxSpareCapacity);
+  }
+  // The next traces still work, from the segments left and new ones.
+  for (int i = 0; i < 3; ++i) {
+    Span root = tracer.create_span({.name = "after"});
+    root.create_child({.name = "c"});
+  }
+  EXPECT_EQ(setup.collector->chunks().size(), 5u);
+  EXPECT_EQ(setup.collector->chunks().back().spans.size(), 2u);
 }
 
 // A collector that, while sending one chunk, finishes the spans of another trace: the
