@@ -178,14 +178,23 @@ void hex16(std::uint64_t value, char* out) {
 }  // namespace
 
 void TraceSegment::span_finished(SpanData* span, bool release_handle) {
-  std::unique_lock<SpinLock> lock(lock_);
-  // From the newest: children usually finish before their parents.
+  // Locked by hand: nothing below throws until a delivery, which takes the lock over in
+  // a unique_lock (a unique_lock here cost its flag's stores and tests on every span).
+  lock_.lock();
   bool recorded = false;
-  for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
-    if (it->span() == span) {
-      it->mark_finished();
-      recorded = true;
-      break;
+  if (span == local_root_ && !spans_.empty() && spans_.front().span() == span) {
+    // The local root, the first entry (add_span_locked), usually finishes last: found
+    // at once rather than after a scan of every other span.
+    spans_.front().mark_finished();
+    recorded = true;
+  } else {
+    // From the newest: children usually finish before their parents.
+    for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
+      if (it->span() == span) {
+        it->mark_finished();
+        recorded = true;
+        break;
+      }
     }
   }
   if (recorded) ++finished_;
@@ -193,12 +202,13 @@ void TraceSegment::span_finished(SpanData* span, bool release_handle) {
   const bool partial = recorded && !complete && core_->config.partial_flush_enabled &&
                        finished_ >= core_->config.partial_flush_min_spans;
   if (complete || partial) {
+    std::unique_lock<SpinLock> lock(lock_, std::adopt_lock);
     deliver_finished(lock, release_handle);
     return;
   }
   // Nothing to deliver (most spans): give up the handle in the same critical section.
   const bool last = release_handle && --handles_ == 0;
-  lock.unlock();
+  lock_.unlock();
   // Refused at the cap (see add_span): not part of the trace.
   if (!recorded) release_span_data(span);
   if (last) end();
@@ -215,24 +225,33 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   ReadyList ready_list(segment_pool());
   std::vector<SpanData*>& ready = ready_list.get();
   ready.reserve(finished_);
-  std::size_t kept = 0;
-  for (const Entry& entry : spans_) {
-    if (!entry.finished()) {
-      spans_[kept++] = entry;
-    } else if (entry.span() == local_root_) {
-      contains_root = true;
-      // Usually the first entry (a segment's first span is its root): appended, which
-      // costs less than the general insert.
-      if (ready.empty()) {
-        ready.push_back(entry.span());
+  if (finished_ == spans_.size()) {
+    // The whole list (the usual delivery: the trace is complete). A local root, when
+    // listed, is its first entry (add_span_locked), so the list is already in chunk
+    // order: copied without a test per span.
+    contains_root = local_root_ != nullptr;
+    for (const Entry& entry : spans_) ready.push_back(entry.span());
+    spans_.clear();
+  } else {
+    std::size_t kept = 0;
+    for (const Entry& entry : spans_) {
+      if (!entry.finished()) {
+        spans_[kept++] = entry;
+      } else if (entry.span() == local_root_) {
+        contains_root = true;
+        // Usually the first entry (a segment's first span is its root): appended, which
+        // costs less than the general insert.
+        if (ready.empty()) {
+          ready.push_back(entry.span());
+        } else {
+          ready.insert(ready.begin(), entry.span());
+        }
       } else {
-        ready.insert(ready.begin(), entry.span());
+        ready.push_back(entry.span());
       }
-    } else {
-      ready.push_back(entry.span());
     }
+    spans_.erase(spans_.begin() + static_cast<std::ptrdiff_t>(kept), spans_.end());
   }
-  spans_.erase(spans_.begin() + static_cast<std::ptrdiff_t>(kept), spans_.end());
   finished_ = 0;
   if (contains_root) {
     local_root_ = nullptr;
@@ -354,15 +373,21 @@ void TraceSegment::deliver(std::vector<SpanData*>& spans, bool contains_root, in
     for (auto& link : links_) first.links.push_back(link);
   }
 
-  const bool dropped = priority <= 0;
+  // What every span of the chunk may get, decided once: most traces get none of it
+  // (no origin, no DD_VERSION, kept), and then skip the loop.
   const FinalizedTracerConfig& config = core.config;
-  for (SpanData* span : spans) {
-    if (origin_) span->meta.set_known(span_keys::kOrigin, *origin_);
-    if (!config.version.empty() && span->service == config.service &&
-        !span->meta.find_known(span_keys::kVersion)) {
-      span->meta.set_known(span_keys::kVersion, config.version);
+  const bool tag_origin = origin_.has_value();
+  const bool tag_version = !config.version.empty();
+  SpanSampler* const span_sampler = priority <= 0 ? core.span_sampler.get() : nullptr;
+  if (tag_origin || tag_version || span_sampler != nullptr) {
+    for (SpanData* span : spans) {
+      if (tag_origin) span->meta.set_known(span_keys::kOrigin, *origin_);
+      if (tag_version && span->service == config.service &&
+          !span->meta.find_known(span_keys::kVersion)) {
+        span->meta.set_known(span_keys::kVersion, config.version);
+      }
+      if (span_sampler != nullptr) span_sampler->sample(*span);
     }
-    if (dropped && core.span_sampler) core.span_sampler->sample(*span);
   }
   if (core.collector) {
     // The chunk borrows `spans` (already in chunk order) instead of copying it.

@@ -264,5 +264,38 @@ TEST_F(SegmentLifetimeTest, CompleteRestAfterPartialFlushKeepsCreationOrder) {
   EXPECT_TRUE(all_released());
 }
 
+// The root leads its chunk however the trace's spans finish: first (found at the front
+// of the segment's list), last after a partial flush sent other spans, or in between.
+TEST_F(SegmentLifetimeTest, RootLeadsItsChunkInEveryFinishOrder) {
+  setup_.env["DD_TRACE_PARTIAL_FLUSH_ENABLED"] = "true";
+  setup_.env["DD_TRACE_PARTIAL_FLUSH_MIN_SPANS"] = "2";
+  auto tracer = make_tracer();
+  {
+    Span root = tracer->create_span({.name = "root"});
+    Span a = root.create_child({.name = "a"});
+    Span b = root.create_child({.name = "b"});
+    Span c = root.create_child({.name = "c"});
+    a.finish();
+    b.finish();  // two finished: a partial chunk without the root
+    EXPECT_EQ(collector_->names, (std::vector<std::string>{"a", "b"}));
+    c.finish();     // one finished: nothing sent
+    root.finish();  // the rest, complete: the root first
+    EXPECT_EQ(collector_->names, (std::vector<std::string>{"a", "b", "root", "c"}));
+  }
+  {
+    Span root = tracer->create_span({.name = "root2"});
+    Span a = root.create_child({.name = "a2"});
+    root.finish();  // one finished: nothing sent, the root marked first
+    Span b = a.create_child({.name = "b2"});
+    b.finish();  // two finished: the root, then b2, a2 still open
+    a.finish();
+  }
+  EXPECT_EQ(collector_->names,
+            (std::vector<std::string>{"a", "b", "root", "c", "root2", "b2", "a2"}));
+  EXPECT_EQ(collector_->chunks.load(), 4);
+  tracer.reset();
+  EXPECT_TRUE(all_released());
+}
+
 }  // namespace
 }  // namespace gatetrace
