@@ -177,26 +177,33 @@ void hex16(std::uint64_t value, char* out) {
 
 }  // namespace
 
-void TraceSegment::span_finished(SpanData* span, bool release_handle) {
-  // Locked by hand: nothing below throws until a delivery, which takes the lock over in
-  // a unique_lock (a unique_lock here cost its flag's stores and tests on every span).
-  lock_.lock();
-  bool recorded = false;
+bool TraceSegment::mark_finished_locked(SpanData* span) {
   if (span == local_root_ && !spans_.empty() && spans_.front().span() == span) {
     // The local root, the first entry (add_span_locked), usually finishes last: found
     // at once rather than after a scan of every other span.
     spans_.front().mark_finished();
-    recorded = true;
-  } else {
-    // From the newest: children usually finish before their parents.
-    for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
-      if (it->span() == span) {
-        it->mark_finished();
-        recorded = true;
-        break;
-      }
+    return true;
+  }
+  // From the newest: children usually finish before their parents.
+  for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
+    if (it->span() == span) {
+      it->mark_finished();
+      return true;
     }
   }
+  return false;  // refused at the cap
+}
+
+void TraceSegment::span_finished(SpanData* span, bool release_handle) {
+  // Locked by hand: nothing below throws until a delivery, which takes the lock over in
+  // a unique_lock (a unique_lock here cost its flag's stores and tests on every span).
+  lock_.lock();
+  // Which spans finished matters only to a partial flush (it sends those, keeping the
+  // rest listed) and to a segment that refused spans at the cap (a refused span is not
+  // listed). Otherwise every finishing span is a listed, unfinished one, and only a
+  // complete trace is delivered (all of the list): counting it is enough.
+  bool recorded = true;
+  if (core_->config.partial_flush_enabled || refused_spans_) recorded = mark_finished_locked(span);
   if (recorded) ++finished_;
   const bool complete = recorded && finished_ == spans_.size();
   const bool partial = recorded && !complete && core_->config.partial_flush_enabled &&

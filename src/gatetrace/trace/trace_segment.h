@@ -120,6 +120,8 @@ class TraceSegment final {
   void end();
 
   void add_span_locked(SpanData* span);
+  // Marks `span` finished in the list; false when it is not listed (refused at the cap).
+  bool mark_finished_locked(SpanData* span);
   // span_finished() once the finished spans are to be delivered: moves them out, tags
   // the chunk's first span, unlocks `lock` (held on lock_), delivers.
   void deliver_finished(std::unique_lock<SpinLock>& lock, bool release_handle);
