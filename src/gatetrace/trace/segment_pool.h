@@ -42,6 +42,9 @@ struct SegmentPool {
   static constexpr std::size_t kMaxSegments = 8;
   // Larger lists (a huge trace) are freed rather than kept.
   static constexpr std::size_t kMaxSpareCapacity = 1024;
+  // A segment whose lists grew past this many entries is freed rather than kept: a
+  // thread keeps up to kMaxSegments of them, so its pool's span lists stay within 16 KiB.
+  static constexpr std::size_t kMaxPooledListCapacity = 256;
 
   // Ended segments, ready for a new trace (see TraceSegment::start()); the last freed at
   // the back.

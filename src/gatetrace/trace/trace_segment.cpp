@@ -79,8 +79,8 @@ void TraceSegment::end() {
   const unsigned shard = core_shard_;
   SegmentPool* pool = segment_pool();
   if (pool != nullptr && pool->segment_count < SegmentPool::kMaxSegments &&
-      spans_.capacity() <= SegmentPool::kMaxSpareCapacity &&
-      trace_tags_.capacity() <= SegmentPool::kMaxSpareCapacity) {
+      spans_.capacity() <= SegmentPool::kMaxPooledListCapacity &&
+      trace_tags_.capacity() <= SegmentPool::kMaxPooledListCapacity) {
     pool->segments[pool->segment_count++] = this;
   } else {
     delete this;

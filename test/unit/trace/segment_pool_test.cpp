@@ -94,6 +94,13 @@ std::vector<std::function<void(Tracer&)>> scenarios() {
         Span root = tracer.extract_or_create_span(HeaderListReader(headers), {.name = "bag"});
         EXPECT_EQ(root.baggage("user"), std::optional<std::string>("alice"));
       },
+      // Baggage set on a new trace: none left for the next one.
+      [](Tracer& tracer) {
+        Span root = tracer.create_span({.name = "set.bag"});
+        EXPECT_FALSE(root.baggage("k"));
+        root.set_baggage("k", "v");
+        EXPECT_EQ(root.baggage("k"), std::optional<std::string>("v"));
+      },
       // An extracted context without trace tags.
       [](Tracer& tracer) {
         const Headers headers = {{"x-datadog-trace-id", "77"}, {"x-datadog-parent-id", "88"}};
@@ -199,13 +206,13 @@ TEST(SegmentPool, SegmentOfAHugeTraceIsNotKept) {
   {
     Span root = tracer.create_span({.name = "huge"});  // takes a pooled segment
     EXPECT_EQ(pool->segment_count, kept_before - 1);
-    for (std::size_t i = 0; i < SegmentPool::kMaxSpareCapacity + 10; ++i) {
+    for (std::size_t i = 0; i < SegmentPool::kMaxPooledListCapacity + 10; ++i) {
       root.create_child({.name = "child"});
     }
   }
   EXPECT_EQ(pool->segment_count, kept_before - 1);
   for (std::size_t i = 0; i < pool->segment_count; ++i) {
-    EXPECT_LE(pool->segments[i]->span_list_capacity(), SegmentPool::kMaxSpareCapacity);
+    EXPECT_LE(pool->segments[i]->span_list_capacity(), SegmentPool::kMaxPooledListCapacity);
   }
   // The next traces still work, from the segments left and new ones.
   for (int i = 0; i < 3; ++i) {
