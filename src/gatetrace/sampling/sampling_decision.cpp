@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "gatetrace/sampling/knuth.h"
@@ -22,13 +23,17 @@ void set_tag(TagList& tags, std::string_view key, std::string value) {
       return;
     }
   }
-  tags.emplace_back(std::string(key), std::move(value));
+  // The pair made in place: no temporary pair of strings to move in.
+  tags.emplace_back(std::piecewise_construct, std::forward_as_tuple(key),
+                    std::forward_as_tuple(std::move(value)));
 }
 
 void erase_tag(TagList& tags, std::string_view key) {
-  tags.erase(std::remove_if(tags.begin(), tags.end(),
-                            [key](const auto& entry) { return entry.first == key; }),
-             tags.end());
+  const auto named = [key](const auto& entry) { return entry.first == key; };
+  // Usually absent: found first, so that nothing is moved or erased then.
+  const auto first = std::find_if(tags.begin(), tags.end(), named);
+  if (first == tags.end()) return;
+  tags.erase(std::remove_if(first, tags.end(), named), tags.end());
 }
 
 // The rate metrics a decision writes, each by its bit (1 << its span_keys.h id).
