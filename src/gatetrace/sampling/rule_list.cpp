@@ -210,8 +210,7 @@ inline bool RuleList::tag_holds(const TagTest& tag, const SpanData& span, TagVal
   return test.literal.holds_bytes(words);
 }
 
-std::size_t RuleList::first_match(const SpanData& span) const {
-  if (groups_.empty()) return kNoMatch;
+std::size_t RuleList::first_match_in_groups(const SpanData& span) const {
   const std::uint64_t fields_key = FieldMemo::key_of(span);
   FieldMemo* const memo = fields_key != 0 ? FieldMemo::for_this_thread() : nullptr;
   // The fields and their edge words are read only when the memo does not answer.

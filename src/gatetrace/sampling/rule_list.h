@@ -41,8 +41,11 @@ class RuleList {
   void add(std::string_view service, std::string_view name, std::string_view resource,
            const std::vector<std::pair<std::string, std::string>>& tags = {});
 
-  // The index of the first rule that `span` matches, else kNoMatch.
-  std::size_t first_match(const SpanData& span) const;
+  // The index of the first rule that `span` matches, else kNoMatch. Inline for a list
+  // without rules (a tracer without sampling rules): no call, no frame set up.
+  std::size_t first_match(const SpanData& span) const {
+    return groups_.empty() ? kNoMatch : first_match_in_groups(span);
+  }
 
   std::size_t size() const { return size_; }
 
@@ -136,6 +139,9 @@ class RuleList {
     const char* data[kCachedKeys + 1];
     std::size_t size[kCachedKeys + 1];
   };
+
+  // first_match for a list with rules.
+  std::size_t first_match_in_groups(const SpanData& span) const;
 
   Test compile(std::string_view pattern);
   void add_field_glob(Group& group, std::size_t field, std::string_view pattern, std::uint64_t bit);
