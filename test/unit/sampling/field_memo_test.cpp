@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -133,6 +134,37 @@ TEST(FieldMemo, ManyTextsAndGroupsAgreeWithSpanMatcher) {
     }
   }
   EXPECT_GT(matched, 0u);  // rules past the first group decided some
+}
+
+// Each thread has its own memo: threads asking one list about the same texts, each
+// with other tags, get their own answers, and a thread's exit frees its memo.
+TEST(FieldMemo, ThreadsAskingOneListGetTheirOwnAnswers) {
+  RuleList list;
+  list.add("web", "*", "*", {{"tier", "free"}});
+  list.add("web", "*", "r*");
+  list.add("*", "*", "*", {{"tier", "paid"}});
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&list, &wrong, t] {
+      for (int i = 0; i < 2000; ++i) {
+        SpanData span = span_of(i % 2 == 0 ? "web" : "api", "n", (i + t) % 3 == 0 ? "r1" : "x");
+        if (t % 2 == 0) span.meta.set("tier", std::string("free"));
+        if (t == 3) span.meta.set("tier", std::string("paid"));
+        std::size_t expected = RuleList::kNoMatch;
+        if (span.service == "web" && t % 2 == 0) {
+          expected = 0;
+        } else if (span.service == "web" && span.resource == "r1") {
+          expected = 1;
+        } else if (t == 3) {
+          expected = 2;
+        }
+        wrong[t] += list.first_match(span) != expected;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
 }
 
 }  // namespace
