@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <new>
 #include <type_traits>
 
 #include "gatetrace/sampling/field_memo.h"
@@ -234,8 +235,10 @@ std::size_t RuleList::first_match_in_groups(const SpanData& span) const {
         fields[0] = span.service;
         fields[1] = span.name;
         fields[2] = span.resource;
-        for (std::size_t field = 0; field < kFields; ++field)
-          words[field] = EdgeWords(fields[field]);
+        // Loaded in place (EdgeWords is trivially destructible): no copy of a temporary.
+        for (std::size_t field = 0; field < kFields; ++field) {
+          new (&words[field]) EdgeWords(fields[field]);
+        }
         loaded = true;
       }
       out = ruled_out(group, words, fields);
