@@ -34,8 +34,11 @@ struct EdgeWords {
   static constexpr std::size_t kTail = 2;
   // Written whole by the constructor (each load class writes all four words once).
   alignas(16) std::uint64_t words[4];  // aligned for EdgeLiteral's loads
-  std::size_t size = 0;
+  std::size_t size;
 
+  // Nothing loaded, nothing written: for a caller that loads the words only when it
+  // needs them (assigning a loaded EdgeWords), and reads none before.
+  EdgeWords() {}
   explicit EdgeWords(std::string_view subject) {
     using folded_bytes_detail::load32;
     using folded_bytes_detail::load64;

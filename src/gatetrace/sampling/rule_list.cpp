@@ -1,9 +1,12 @@
 #include "gatetrace/sampling/rule_list.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
+#include <new>
 #include <type_traits>
 
+#include "gatetrace/sampling/field_memo.h"
 #include "gatetrace/sampling/span_matcher.h"
 
 namespace gatetrace {
@@ -121,6 +124,7 @@ void RuleList::add(std::string_view service, std::string_view name, std::string_
   ++group.count;
   group.tag_begin[group.count] = static_cast<std::uint32_t>(group.tag_tests.size());
   ++size_;
+  serial_ = next_serial();  // answers memoized for the rules before this one no longer hold
 }
 
 // Inline into first_match: a call would save and restore its registers once more.
@@ -207,16 +211,42 @@ inline bool RuleList::tag_holds(const TagTest& tag, const SpanData& span, TagVal
   return test.literal.holds_bytes(words);
 }
 
-std::size_t RuleList::first_match(const SpanData& span) const {
-  const std::string_view fields[kFields] = {span.service, span.name, span.resource};
-  const EdgeWords words[kFields] = {EdgeWords(fields[0]), EdgeWords(fields[1]),
-                                    EdgeWords(fields[2])};
+std::size_t RuleList::first_match_in_groups(const SpanData& span) const {
+  const std::uint64_t fields_key = FieldMemo::key_of(span);
+  FieldMemo* const memo = fields_key != 0 ? FieldMemo::for_this_thread() : nullptr;
+  // The fields and their edge words are read only when the memo does not answer.
+  std::string_view fields[kFields];
+  EdgeWords words[kFields];
+  bool loaded = false;
   TagValues values;
-  for (const Group& group : groups_) {
+  for (std::size_t index = 0; index < groups_.size(); ++index) {
+    const Group& group = groups_[index];
+    FieldMemo::Entry* entry = nullptr;
+    std::uint64_t group_key = 0;
+    if (memo != nullptr && index < FieldMemo::kMaxGroups) {
+      group_key = FieldMemo::with_group(fields_key, index);
+      entry = &memo->slot(serial_, group_key);
+    }
+    std::uint64_t out;
+    if (entry != nullptr && entry->holds(serial_, group_key)) {
+      out = entry->ruled_out;
+    } else {
+      if (!loaded) {
+        fields[0] = span.service;
+        fields[1] = span.name;
+        fields[2] = span.resource;
+        // Loaded in place (EdgeWords is trivially destructible): no copy of a temporary.
+        for (std::size_t field = 0; field < kFields; ++field) {
+          new (&words[field]) EdgeWords(fields[field]);
+        }
+        loaded = true;
+      }
+      out = ruled_out(group, words, fields);
+      if (entry != nullptr) *entry = {group_key, serial_, out};
+    }
     const TagTest* const tags = group.tag_tests.data();
     // Lowest bit first: the group's rules in order.
-    for (std::uint64_t left = group.all & ~ruled_out(group, words, fields); left != 0;
-         left &= left - 1) {
+    for (std::uint64_t left = group.all & ~out; left != 0; left &= left - 1) {
       const auto rule = static_cast<std::size_t>(__builtin_ctzll(left));
       const TagTest* tag = tags + group.tag_begin[rule];
       const TagTest* const end = tags + group.tag_begin[rule + 1];
@@ -225,6 +255,12 @@ std::size_t RuleList::first_match(const SpanData& span) const {
     }
   }
   return kNoMatch;
+}
+
+std::uint64_t RuleList::next_serial() {
+  // Starts at 1: a zeroed memo entry names no list.
+  static std::atomic<std::uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 }  // namespace gatetrace

@@ -12,7 +12,9 @@
 //     included) compares with two masked words against the subject's first or last
 //     16 bytes, loaded once per decision (edge_words.h);
 //   - a tag key named by several rules is looked up in `meta` once per decision, by
-//     the intern id taken when compiling (one 4-byte compare per entry).
+//     the intern id taken when compiling (one 4-byte compare per entry);
+//   - what the field tests ruled out is remembered per thread for the field texts last
+//     seen (field_memo.h), so a span whose service, name and resource repeat skips them.
 //
 // Compiled once from configuration; `first_match` neither allocates nor locks.
 #pragma once
@@ -39,8 +41,11 @@ class RuleList {
   void add(std::string_view service, std::string_view name, std::string_view resource,
            const std::vector<std::pair<std::string, std::string>>& tags = {});
 
-  // The index of the first rule that `span` matches, else kNoMatch.
-  std::size_t first_match(const SpanData& span) const;
+  // The index of the first rule that `span` matches, else kNoMatch. Inline for a list
+  // without rules (a tracer without sampling rules): no call, no frame set up.
+  std::size_t first_match(const SpanData& span) const {
+    return groups_.empty() ? kNoMatch : first_match_in_groups(span);
+  }
 
   std::size_t size() const { return size_; }
 
@@ -135,9 +140,13 @@ class RuleList {
     std::size_t size[kCachedKeys + 1];
   };
 
+  // first_match for a list with rules.
+  std::size_t first_match_in_groups(const SpanData& span) const;
+
   Test compile(std::string_view pattern);
   void add_field_glob(Group& group, std::size_t field, std::string_view pattern, std::uint64_t bit);
   // The group's rules that some glob on their service, name or resource rules out.
+  // `words` are the fields' edge words.
   static std::uint64_t ruled_out(const Group& group, const EdgeWords (&words)[kFields],
                                  const std::string_view (&fields)[kFields]);
   bool tag_holds(const TagTest& tag, const SpanData& span, TagValues& values) const;
@@ -149,10 +158,14 @@ class RuleList {
   bool metric_holds(const TagTest& tag, const SpanData& span) const;
   static bool glob_holds(const Test& test, std::string_view value);
 
+  // Names this rule set in FieldMemo keys: never reused, renewed by every add().
+  static std::uint64_t next_serial();
+
   std::deque<Glob> globs_;  // stable addresses for Test::glob
   std::vector<std::string> tag_keys_;
   std::vector<Group> groups_;
   std::size_t size_ = 0;
+  std::uint64_t serial_ = next_serial();
 };
 
 }  // namespace gatetrace

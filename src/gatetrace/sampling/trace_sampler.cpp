@@ -11,6 +11,7 @@
 #include "gatetrace/sampling/knuth.h"
 #include "gatetrace/sampling/limiter.h"
 #include "gatetrace/sampling/rule_list.h"
+#include "gatetrace/span_keys.h"
 
 namespace gatetrace {
 namespace {
@@ -116,7 +117,8 @@ SamplingDecision TraceSampler::decide(const SpanData& local_root) {
 
   std::shared_ptr<const AgentRates> held;
   if (const AgentRates* rates = state_->current_rates(held)) {
-    const auto env_tag = local_root.meta.find("env");
+    // By its fixed id: no hash of the text.
+    const auto env_tag = local_root.meta.find_known(span_keys::kEnv);
     const std::string_view env = env_tag ? *env_tag : std::string_view(state_->environment);
     std::optional<double> rate = rates->find(local_root.service, env);
     if (!rate) rate = rates->default_rate();

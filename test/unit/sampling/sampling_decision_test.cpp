@@ -158,5 +158,41 @@ TEST(ApplySamplingDecision, ALaterDecisionReplacesTheEarlierOnesTags) {
   EXPECT_EQ(metric(root, "_sampling_priority_v1"), 2.0);
 }
 
+// The rates a decision does not carry go, wherever they sit among other metrics (some
+// of the same length as theirs), and only those.
+TEST(ApplySamplingDecision, RatesNotCarriedAreErasedAmongOtherMetrics) {
+  SpanData root = make_root("checkout", 1);
+  root.metrics.set("_dd.top_level", 1.0);  // 13 bytes, as _dd.agent_psr
+  root.metrics.set("_dd.agent_psr", 0.5);
+  root.metrics.set("_dd.rule_psX", 3.0);  // 12 bytes, as _dd.rule_psr
+  root.metrics.set("_dd.limit_psr", 0.25);
+  root.metrics.set("_dd.rule_psr", 0.75);
+  TagList tags;
+  SamplingDecision rule_keep;
+  rule_keep.priority = 2;
+  rule_keep.mechanism = SamplingMechanism::kRule;
+  rule_keep.rule_rate = 0.125;
+  apply_sampling_decision(rule_keep, root, tags);
+  EXPECT_FALSE(metric(root, "_dd.agent_psr"));
+  EXPECT_FALSE(metric(root, "_dd.limit_psr"));
+  EXPECT_EQ(metric(root, "_dd.rule_psr"), 0.125);
+  EXPECT_EQ(metric(root, "_dd.top_level"), 1.0);
+  EXPECT_EQ(metric(root, "_dd.rule_psX"), 3.0);
+  EXPECT_EQ(root.metrics.size(), 4u);  // with _sampling_priority_v1
+}
+
+TEST(ApplySamplingDecision, DecisionMakerTextForAnyMechanismValue) {
+  for (const int value : {0, 1, 3, 4, 9, 10, 42}) {
+    SamplingDecision decision;
+    decision.priority = 1;
+    decision.mechanism = static_cast<SamplingMechanism>(value);
+    SpanData root = make_root("checkout", 1);
+    TagList tags;
+    apply_sampling_decision(decision, root, tags);
+    ASSERT_NE(find_tag(tags, "_dd.p.dm"), nullptr);
+    EXPECT_EQ(*find_tag(tags, "_dd.p.dm"), "-" + std::to_string(value));
+  }
+}
+
 }  // namespace
 }  // namespace gatetrace
