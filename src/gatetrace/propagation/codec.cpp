@@ -358,11 +358,15 @@ std::size_t format_decimal(char* buffer, std::uint64_t value) noexcept {
       // (written as 4 bytes, of which the leading zeros are shifted out), the other 16
       // at once over what that wrote past them.
       const std::uint64_t high = value / (k1e8 * k1e8);  // at most 1844
-      const auto top = static_cast<std::size_t>(high);
-      std::uint32_t lead;
-      std::memcpy(&lead, kDecimalPairs + (top / 100) * 2, 2);
-      std::memcpy(reinterpret_cast<char*>(&lead) + 2, kDecimalPairs + (top % 100) * 2, 2);
-      lead >>= 8 * (20 - length);
+      // 32-bit: the divisions by 100 are then one multiplication each.
+      const auto top = static_cast<std::uint32_t>(high);
+      const std::uint32_t hundreds = top / 100;
+      std::uint16_t first_pair;
+      std::uint16_t second_pair;
+      std::memcpy(&first_pair, kDecimalPairs + hundreds * 2, 2);
+      std::memcpy(&second_pair, kDecimalPairs + (top - hundreds * 100) * 2, 2);
+      const std::uint32_t lead =
+          (first_pair | std::uint32_t{second_pair} << 16) >> (8 * (20 - length));
       std::memcpy(buffer, &lead, sizeof lead);
       store_decimal16(buffer + length - 16, value - high * (k1e8 * k1e8));
 #else
@@ -392,34 +396,21 @@ std::size_t format_decimal(char* buffer, std::uint64_t value) noexcept {
   return length;
 }
 
-std::size_t format_int(char* buffer, int value) noexcept {
+std::size_t format_int_any(char* buffer, int value) noexcept {
   if (value >= 0) return format_decimal(buffer, static_cast<std::uint64_t>(value));
   buffer[0] = '-';
   return 1 +
          format_decimal(buffer + 1, static_cast<std::uint64_t>(-static_cast<std::int64_t>(value)));
 }
 
+#if !(defined(__SSE2__) && defined(__x86_64__))
 void format_hex16(char* buffer, std::uint64_t value) noexcept {
-#if defined(__SSE2__) && defined(__x86_64__)
-  // All 16 digits at once: the bytes most significant first, each split into its two
-  // nibbles side by side, and every nibble turned into its digit by adding '0', plus
-  // the gap from '9' + 1 to 'a' where it is above 9.
-  const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(__builtin_bswap64(value)));
-  const __m128i nibble_mask = _mm_set1_epi8(0x0f);
-  const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble_mask);
-  const __m128i low = _mm_and_si128(bytes, nibble_mask);
-  const __m128i nibbles = _mm_unpacklo_epi8(high, low);
-  const __m128i letters = _mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9));
-  const __m128i digits = _mm_add_epi8(_mm_add_epi8(nibbles, _mm_set1_epi8('0')),
-                                      _mm_and_si128(letters, _mm_set1_epi8('a' - '0' - 10)));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(buffer), digits);
-#else
   for (int byte = 7; byte >= 0; --byte) {
     std::memcpy(buffer + 2 * byte, kHexPairs.data() + 2 * (value & 0xff), 2);
     value >>= 8;
   }
-#endif
 }
+#endif
 
 void append_decimal(std::string& out, std::uint64_t value) {
   char buffer[kMaxDecimalDigits];

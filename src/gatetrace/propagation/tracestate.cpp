@@ -588,11 +588,17 @@ void encode_tracestate(const InjectionContext& context, ValueBuffer& out) {
 }
 
 void encode_tracestate(const InjectionContext& context, const char* span_hex, ValueBuffer& out) {
-  // The dd member leads, so the length limit counts from the start of the buffer.
-  out.append("dd=s:");
-  out.commit(format_int(out.reserve_more(kMaxIntChars), context.sampling_priority));
-  out.append(";p:");
-  out.append(std::string_view(span_hex, 16));
+  // The dd member leads, so the length limit counts from the start of the buffer. Its
+  // first fields, "dd=s:" priority ";p:" span id, are written through one reservation:
+  // no size check per piece.
+  constexpr std::size_t kLeadMaxSize = 5 + kMaxIntChars + 3 + 16;
+  char* const lead = out.reserve_more(kLeadMaxSize);
+  std::memcpy(lead, "dd=s:", 5);
+  char* p = lead + 5;
+  p += format_int(p, context.sampling_priority);
+  std::memcpy(p, ";p:", 3);
+  std::memcpy(p + 3, span_hex, 16);
+  out.commit(static_cast<std::size_t>(p + 19 - lead));
   if (context.origin != nullptr && !context.origin->empty()) {
     append_if_fits(out, [&](ValueBuffer& o) {
       o.append("o:");
