@@ -105,54 +105,14 @@ bool parse_decimal8(const char* text, std::uint32_t& value) noexcept {
   return decimal8_value(bytes, value);
 }
 
-#if defined(__SSE2__) && defined(__x86_64__)
-// Sixteen decimal digits at once (a 64-bit id has 19 or 20 of them, most often): false
-// unless every byte is one. Neighbouring lanes are merged as in parse_decimal8, with
-// the SSE2 multiplies: digit pairs in 16-bit lanes (first * 10 + second), then 4-digit
-// numbers in 32-bit lanes (* 100, pmaddwd), packed to 16 bits and merged into two
-// 8-digit numbers (* 10000, pmaddwd again).
-bool parse_decimal16(const char* text, std::uint64_t& value) noexcept {
-  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text));
-  const __m128i digits = _mm_sub_epi8(bytes, _mm_set1_epi8('0'));
-  // Unsigned bytes: one below '0' wraps above 9, so min(d, 9) == d only for digits.
-  const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(digits, _mm_set1_epi8(9)), digits);
-  if (_mm_movemask_epi8(is_digit) != 0xffff) return false;
-  const __m128i firsts = _mm_and_si128(digits, _mm_set1_epi16(0x00ff));
-  const __m128i seconds = _mm_srli_epi16(digits, 8);
-  const __m128i pairs = _mm_add_epi16(_mm_mullo_epi16(firsts, _mm_set1_epi16(10)), seconds);
-  // Each 32-bit constant: the factor for the lane's first half (low 16 bits), 1 for its
-  // second half.
-  const __m128i quads = _mm_madd_epi16(pairs, _mm_set1_epi32(0x00010000 | 100));
-  const __m128i packed = _mm_packs_epi32(quads, quads);
-  const __m128i octets = _mm_madd_epi16(packed, _mm_set1_epi32(0x00010000 | 10000));
-  const auto both = static_cast<std::uint64_t>(_mm_cvtsi128_si64(octets));
-  value = (both & 0xffffffffu) * 100000000u + (both >> 32);
-  return true;
-}
-#endif
-
 }  // namespace
 
 std::optional<std::uint64_t> parse_decimal_u64(std::string_view text) noexcept {
   if (text.empty() || text.size() > kMaxDecimalDigits) return std::nullopt;
 #if defined(__SSE2__) && defined(__x86_64__)
   if (text.size() >= 16) {
-    // Up to 4 leading digits one at a time (below 10^4, so no overflow yet), the last
-    // 16 at once; scaling and adding them is checked, which covers a 20-digit value
-    // above UINT64_MAX.
-    const std::size_t leading = text.size() - 16;
-    std::uint64_t value = 0;
-    for (std::size_t i = 0; i < leading; ++i) {
-      const auto digit = static_cast<unsigned char>(text[i] - '0');
-      if (digit > 9) return std::nullopt;
-      value = value * 10 + digit;
-    }
-    std::uint64_t last16;
-    if (!parse_decimal16(text.data() + leading, last16) ||
-        __builtin_mul_overflow(value, std::uint64_t{10000000000000000}, &value) ||
-        __builtin_add_overflow(value, last16, &value)) {
-      return std::nullopt;
-    }
+    std::uint64_t value;
+    if (!parse_decimal16_to_20(text, value)) return std::nullopt;
     return value;
   }
   if (text.size() > 8) {
@@ -358,11 +318,15 @@ std::size_t format_decimal(char* buffer, std::uint64_t value) noexcept {
       // (written as 4 bytes, of which the leading zeros are shifted out), the other 16
       // at once over what that wrote past them.
       const std::uint64_t high = value / (k1e8 * k1e8);  // at most 1844
-      const auto top = static_cast<std::size_t>(high);
-      std::uint32_t lead;
-      std::memcpy(&lead, kDecimalPairs + (top / 100) * 2, 2);
-      std::memcpy(reinterpret_cast<char*>(&lead) + 2, kDecimalPairs + (top % 100) * 2, 2);
-      lead >>= 8 * (20 - length);
+      // 32-bit: the divisions by 100 are then one multiplication each.
+      const auto top = static_cast<std::uint32_t>(high);
+      const std::uint32_t hundreds = top / 100;
+      std::uint16_t first_pair;
+      std::uint16_t second_pair;
+      std::memcpy(&first_pair, kDecimalPairs + hundreds * 2, 2);
+      std::memcpy(&second_pair, kDecimalPairs + (top - hundreds * 100) * 2, 2);
+      const std::uint32_t lead =
+          (first_pair | std::uint32_t{second_pair} << 16) >> (8 * (20 - length));
       std::memcpy(buffer, &lead, sizeof lead);
       store_decimal16(buffer + length - 16, value - high * (k1e8 * k1e8));
 #else
@@ -392,34 +356,21 @@ std::size_t format_decimal(char* buffer, std::uint64_t value) noexcept {
   return length;
 }
 
-std::size_t format_int(char* buffer, int value) noexcept {
+std::size_t format_int_any(char* buffer, int value) noexcept {
   if (value >= 0) return format_decimal(buffer, static_cast<std::uint64_t>(value));
   buffer[0] = '-';
   return 1 +
          format_decimal(buffer + 1, static_cast<std::uint64_t>(-static_cast<std::int64_t>(value)));
 }
 
+#if !(defined(__SSE2__) && defined(__x86_64__))
 void format_hex16(char* buffer, std::uint64_t value) noexcept {
-#if defined(__SSE2__) && defined(__x86_64__)
-  // All 16 digits at once: the bytes most significant first, each split into its two
-  // nibbles side by side, and every nibble turned into its digit by adding '0', plus
-  // the gap from '9' + 1 to 'a' where it is above 9.
-  const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(__builtin_bswap64(value)));
-  const __m128i nibble_mask = _mm_set1_epi8(0x0f);
-  const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble_mask);
-  const __m128i low = _mm_and_si128(bytes, nibble_mask);
-  const __m128i nibbles = _mm_unpacklo_epi8(high, low);
-  const __m128i letters = _mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9));
-  const __m128i digits = _mm_add_epi8(_mm_add_epi8(nibbles, _mm_set1_epi8('0')),
-                                      _mm_and_si128(letters, _mm_set1_epi8('a' - '0' - 10)));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(buffer), digits);
-#else
   for (int byte = 7; byte >= 0; --byte) {
     std::memcpy(buffer + 2 * byte, kHexPairs.data() + 2 * (value & 0xff), 2);
     value >>= 8;
   }
-#endif
 }
+#endif
 
 void append_decimal(std::string& out, std::uint64_t value) {
   char buffer[kMaxDecimalDigits];

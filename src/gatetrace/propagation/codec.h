@@ -43,6 +43,67 @@ inline std::size_t find_byte(std::string_view text, char c, std::size_t from) no
 
 // Unsigned decimal, 1 to 20 digits, no sign or spaces; nullopt on overflow.
 std::optional<std::uint64_t> parse_decimal_u64(std::string_view text) noexcept;
+
+#if defined(__SSE2__) && defined(__x86_64__)
+// Sixteen decimal digits at once (a 64-bit id has 19 or 20 of them, most often): false
+// unless every byte is one. Neighbouring lanes are merged as in parse_decimal8, with
+// the SSE2 multiplies: digit pairs in 16-bit lanes (first * 10 + second), then 4-digit
+// numbers in 32-bit lanes (* 100, pmaddwd), packed to 16 bits and merged into two
+// 8-digit numbers (* 10000, pmaddwd again).
+inline bool parse_decimal16(const char* text, std::uint64_t& value) noexcept {
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text));
+  const __m128i digits = _mm_sub_epi8(bytes, _mm_set1_epi8('0'));
+  // Unsigned bytes: one below '0' wraps above 9, so min(d, 9) == d only for digits.
+  const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(digits, _mm_set1_epi8(9)), digits);
+  if (_mm_movemask_epi8(is_digit) != 0xffff) return false;
+  const __m128i firsts = _mm_and_si128(digits, _mm_set1_epi16(0x00ff));
+  const __m128i seconds = _mm_srli_epi16(digits, 8);
+  const __m128i pairs = _mm_add_epi16(_mm_mullo_epi16(firsts, _mm_set1_epi16(10)), seconds);
+  // Each 32-bit constant: the factor for the lane's first half (low 16 bits), 1 for its
+  // second half.
+  const __m128i quads = _mm_madd_epi16(pairs, _mm_set1_epi32(0x00010000 | 100));
+  const __m128i packed = _mm_packs_epi32(quads, quads);
+  const __m128i octets = _mm_madd_epi16(packed, _mm_set1_epi32(0x00010000 | 10000));
+  const auto both = static_cast<std::uint64_t>(_mm_cvtsi128_si64(octets));
+  value = (both & 0xffffffffu) * 100000000u + (both >> 32);
+  return true;
+}
+#endif
+
+// What parse_decimal_u64 answers for 16 to 20 bytes (`text` has that many): up to 4
+// leading digits one at a time (below 10^4, so no overflow yet), the last 16 at once;
+// scaling and adding them is checked, which covers a 20-digit value above UINT64_MAX.
+inline bool parse_decimal16_to_20(std::string_view text, std::uint64_t& value) noexcept {
+#if defined(__SSE2__) && defined(__x86_64__)
+  const std::size_t leading = text.size() - 16;
+  std::uint64_t lead = 0;
+  for (std::size_t i = 0; i < leading; ++i) {
+    const auto digit = static_cast<unsigned char>(text[i] - '0');
+    if (digit > 9) return false;
+    lead = lead * 10 + digit;
+  }
+  std::uint64_t last16;
+  return parse_decimal16(text.data() + leading, last16) &&
+         !__builtin_mul_overflow(lead, std::uint64_t{10000000000000000}, &lead) &&
+         !__builtin_add_overflow(lead, last16, &value);
+#else
+  const auto parsed = parse_decimal_u64(text);
+  if (parsed) value = *parsed;
+  return parsed.has_value();
+#endif
+}
+
+// parse_decimal_u64 of a header's 64-bit id: the usual 16 to 20 digits inline (a call
+// and the optional's trip through memory cost about a sixth of the parse), any other
+// length by the call.
+inline std::optional<std::uint64_t> parse_decimal_id(std::string_view text) noexcept {
+  if (text.size() - 16 <= 4) {
+    std::uint64_t value;
+    if (!parse_decimal16_to_20(text, value)) return std::nullopt;
+    return value;
+  }
+  return parse_decimal_u64(text);
+}
 // The value of eight decimal digits in a little-endian word (its byte 0 the first, most
 // significant, digit); false unless every byte is a digit.
 inline bool decimal8_value(std::uint64_t bytes, std::uint32_t& value) noexcept {
@@ -137,9 +198,37 @@ bool parse_hex16_lowercase(const char* text, std::uint64_t& value) noexcept;
 inline constexpr std::size_t kMaxDecimalDigits = 20;  // UINT64_MAX
 inline constexpr std::size_t kMaxIntChars = 11;       // "-2147483648"
 std::size_t format_decimal(char* buffer, std::uint64_t value) noexcept;
-std::size_t format_int(char* buffer, int value) noexcept;
+// Any int; format_int is the same with a sampling priority from 0 to 9 (nearly every
+// one injected) written without a call.
+std::size_t format_int_any(char* buffer, int value) noexcept;
+inline std::size_t format_int(char* buffer, int value) noexcept {
+  if (static_cast<unsigned>(value) <= 9) {
+    buffer[0] = static_cast<char>('0' + value);
+    return 1;
+  }
+  return format_int_any(buffer, value);
+}
 // Exactly 16 lowercase hex digits, zero-padded.
+#if defined(__SSE2__) && defined(__x86_64__)
+// Inline: an injection formats four (traceparent's three ids, _dd.p.tid), and the
+// vector steps cost less than a call. All 16 digits at once: the bytes most
+// significant first, each split into its two nibbles side by side, and every nibble
+// turned into its digit by adding '0', plus the gap from '9' + 1 to 'a' where it is
+// above 9.
+inline void format_hex16(char* buffer, std::uint64_t value) noexcept {
+  const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(__builtin_bswap64(value)));
+  const __m128i nibble_mask = _mm_set1_epi8(0x0f);
+  const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble_mask);
+  const __m128i low = _mm_and_si128(bytes, nibble_mask);
+  const __m128i nibbles = _mm_unpacklo_epi8(high, low);
+  const __m128i letters = _mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9));
+  const __m128i digits = _mm_add_epi8(_mm_add_epi8(nibbles, _mm_set1_epi8('0')),
+                                      _mm_and_si128(letters, _mm_set1_epi8('a' - '0' - 10)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(buffer), digits);
+}
+#else
 void format_hex16(char* buffer, std::uint64_t value) noexcept;
+#endif
 
 void append_decimal(std::string& out, std::uint64_t value);
 void append_int(std::string& out, int value);

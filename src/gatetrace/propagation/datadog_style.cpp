@@ -60,7 +60,7 @@ void extract_datadog(const StyleHeaders& headers, const PropagationSettings& set
                      StyleExtraction& out, std::vector<Error>* diagnostics) {
   const auto trace_header = headers.get(IndexedHeader::kDatadogTraceId);
   if (!trace_header) return;
-  const auto low = parse_decimal_u64(trim_ows(*trace_header));
+  const auto low = parse_decimal_id(trim_ows(*trace_header));
   if (!low || *low == 0) {
     report(diagnostics, Error::kMalformedTraceId,
            fmt::format("{}: {} is not a nonzero decimal 64-bit id", kTraceIdHeader,
@@ -70,7 +70,7 @@ void extract_datadog(const StyleHeaders& headers, const PropagationSettings& set
   ExtractedContext& context = out.context;
 
   if (const auto parent_header = headers.get(IndexedHeader::kDatadogParentId)) {
-    const auto parent = parse_decimal_u64(trim_ows(*parent_header));
+    const auto parent = parse_decimal_id(trim_ows(*parent_header));
     if (!parent) {
       report(diagnostics, Error::kMalformedParentId,
              fmt::format("{}: {} is not a decimal 64-bit id", kParentIdHeader,

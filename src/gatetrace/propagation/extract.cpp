@@ -194,7 +194,10 @@ ExtractedContext extract_context(const DictReader& reader, const PropagationSett
     if (style == PropagationStyle::kNone || (attempted & bit) != 0) continue;
     attempted |= bit;
     if (style == PropagationStyle::kBaggage) {
-      propagation::extract_baggage(headers, baggage, diagnostics);
+      // Most requests carry no baggage: no call when the index says so.
+      if (!headers.surely_absent(IndexedHeader::kBaggage)) {
+        propagation::extract_baggage(headers, baggage, diagnostics);
+      }
       continue;
     }
     if (count == kMaxTraceStyles) continue;

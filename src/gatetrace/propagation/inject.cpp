@@ -27,7 +27,10 @@ void inject_context(DictWriter& headers, const InjectionContext& context,
         propagation::inject_b3single(headers, context);
         break;
       case PropagationStyle::kBaggage:
-        propagation::inject_baggage(headers, context);
+        // Most traces carry no baggage: no call for them.
+        if (context.baggage != nullptr && !context.baggage->empty()) {
+          propagation::inject_baggage(headers, context);
+        }
         break;
       case PropagationStyle::kNone:
         break;

@@ -26,6 +26,12 @@ class StyleHeaders {
     return reader_.lookup(kIndexedHeaderNames[static_cast<std::size_t>(header)]);
   }
 
+  // True only when the index says the header did not come (false for a reader that
+  // was not indexed, which get() asks by name): a style may then skip its call.
+  bool surely_absent(IndexedHeader header) const {
+    return index_ != nullptr && !index_->get_indexed(header);
+  }
+
   // False only when the header is known to occur at most once; a style that must see
   // every occurrence then spares its visit of all headers.
   bool maybe_repeated(IndexedHeader header) const {

@@ -1,5 +1,7 @@
 #include "trace_tags.h"
 
+#include <cstring>
+
 #include "codec.h"
 
 namespace gatetrace {
@@ -44,10 +46,13 @@ bool decode_trace_tags(std::string_view header, TagList& tags) {
 EncodeTagsResult encode_trace_tags(std::uint64_t trace_id_high, const TagList* tags,
                                    ValueBuffer& out) {
   if (trace_id_high != 0) {
-    out.append(kTraceIdHighTag);
-    out.push_back('=');
-    format_hex16(out.reserve_more(16), trace_id_high);
-    out.commit(16);
+    // "_dd.p.tid=" and 16 digits through one reservation.
+    constexpr std::size_t kSize = kTraceIdHighTag.size() + 1 + 16;
+    char* const p = out.reserve_more(kSize);
+    std::memcpy(p, kTraceIdHighTag.data(), kTraceIdHighTag.size());
+    p[kTraceIdHighTag.size()] = '=';
+    format_hex16(p + kTraceIdHighTag.size() + 1, trace_id_high);
+    out.commit(kSize);
   }
   if (tags == nullptr) return EncodeTagsResult::kOk;
   for (const auto& [key, value] : *tags) {

@@ -384,6 +384,47 @@ inline unsigned non_value_bytes(const char* p) noexcept {
   return p;
 }
 
+#if defined(__SSE2__)
+// One bit per byte of the 16 at `p` that no simple key may hold (a key character is
+// a-z, 0-9, '_', '-', '*' or '/').
+inline unsigned non_key_bytes(const char* p) noexcept {
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const auto in_range = [&bytes](char low, char high) {
+    return _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8(static_cast<char>(low - 1))),
+                         _mm_cmplt_epi8(bytes, _mm_set1_epi8(static_cast<char>(high + 1))));
+  };
+  const auto is = [&bytes](char c) { return _mm_cmpeq_epi8(bytes, _mm_set1_epi8(c)); };
+  const __m128i key =
+      _mm_or_si128(_mm_or_si128(in_range('a', 'z'), in_range('0', '9')),
+                   _mm_or_si128(_mm_or_si128(is('_'), is('-')), _mm_or_si128(is('*'), is('/'))));
+  return ~static_cast<unsigned>(_mm_movemask_epi8(key)) & 0xffffu;
+}
+#endif
+
+// The first byte at or after `p` that no simple key may hold (or `end`): as
+// skip_value_chars, 16 bytes at a time. A key other than dd's (congo, rojo, a vendor's
+// name) would cost a table load and a branch per byte.
+[[gnu::always_inline]] inline const char* skip_key_chars(const char* const list_begin,
+                                                         const char* p,
+                                                         const char* const end) noexcept {
+#if defined(__SSE2__)
+  while (end - p >= 16) {
+    const unsigned mask = non_key_bytes(p);
+    if (mask != 0) return p + __builtin_ctz(mask);
+    p += 16;
+  }
+  if (p != end && end - list_begin >= 16) {
+    const auto before = static_cast<unsigned>(16 - (end - p));  // bytes of the load before p
+    const unsigned mask = non_key_bytes(end - 16) >> before;
+    return mask != 0 ? p + __builtin_ctz(mask) : end;
+  }
+#else
+  static_cast<void>(list_begin);
+#endif
+  while (p != end && has_class(*p, kKeyChar)) ++p;
+  return p;
+}
+
 // The usual list in one pass over its bytes: simple keys (no `tenant@system`), values
 // without tabs, at most 32 members, no duplicates. Calls `visit(key, member, value)`
 // for each member, OWS trimmed, until it returns false. False when the list is anything
@@ -406,7 +447,7 @@ bool for_each_simple_member(std::string_view list, Visit&& visit) {
     if (end - p >= 3 && p[0] == 'd' && p[1] == 'd' && p[2] == '=') {
       p += 2;  // the usual dd member: its key needs no byte loop
     } else {
-      while (p != end && has_class(*p, kKeyChar)) ++p;
+      p = skip_key_chars(list.data(), p, end);
     }
     if (p == end || *p != '=') return false;
     const std::string_view key(key_begin, static_cast<std::size_t>(p - key_begin));
@@ -588,11 +629,17 @@ void encode_tracestate(const InjectionContext& context, ValueBuffer& out) {
 }
 
 void encode_tracestate(const InjectionContext& context, const char* span_hex, ValueBuffer& out) {
-  // The dd member leads, so the length limit counts from the start of the buffer.
-  out.append("dd=s:");
-  out.commit(format_int(out.reserve_more(kMaxIntChars), context.sampling_priority));
-  out.append(";p:");
-  out.append(std::string_view(span_hex, 16));
+  // The dd member leads, so the length limit counts from the start of the buffer. Its
+  // first fields, "dd=s:" priority ";p:" span id, are written through one reservation:
+  // no size check per piece.
+  constexpr std::size_t kLeadMaxSize = 5 + kMaxIntChars + 3 + 16;
+  char* const lead = out.reserve_more(kLeadMaxSize);
+  std::memcpy(lead, "dd=s:", 5);
+  char* p = lead + 5;
+  p += format_int(p, context.sampling_priority);
+  std::memcpy(p, ";p:", 3);
+  std::memcpy(p + 3, span_hex, 16);
+  out.commit(static_cast<std::size_t>(p + 19 - lead));
   if (context.origin != nullptr && !context.origin->empty()) {
     append_if_fits(out, [&](ValueBuffer& o) {
       o.append("o:");

@@ -38,6 +38,36 @@ TEST(DecimalWords, EveryLengthAndEveryPositionOfABadByte) {
   }
 }
 
+// parse_decimal_id, the inline parse of the usual 16 to 20 digits, answers as the call.
+TEST(DecimalWords, InlineIdParseAgreesWithTheCall) {
+  for (std::size_t length = 0; length <= 22; ++length) {
+    std::string digits;
+    for (std::size_t i = 0; i < length; ++i)
+      digits.push_back(static_cast<char>('0' + (i * 7) % 10));
+    EXPECT_EQ(parse_decimal_id(digits), reference_decimal(digits)) << digits;
+    for (std::size_t at = 0; at < length; ++at) {
+      for (const int byte : {0x00, 0x20, 0x2f, 0x3a, 0x7f, 0x80, 0xff}) {
+        std::string bad = digits;
+        bad[at] = static_cast<char>(byte);
+        EXPECT_FALSE(parse_decimal_id(bad)) << length << " " << at << " " << byte;
+      }
+    }
+  }
+  for (const char* text :
+       {"18446744073709551615", "18446744073709551616", "18446744083709551615",
+        "18450000000000000000", "99999999999999999999", "00000000000000000000", "0000000000000001",
+        "9999999999999999", "10000000000000000", "13235353014750950193", "9532127138774266268"}) {
+    EXPECT_EQ(parse_decimal_id(text), parse_decimal_u64(text)) << text;
+    EXPECT_EQ(parse_decimal_id(text), reference_decimal(text)) << text;
+  }
+  std::mt19937_64 random(11);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text = std::to_string(random() >> (random() % 64));
+    if (random() % 4 == 0) text.insert(0, random() % 5, '0');
+    EXPECT_EQ(parse_decimal_id(text), parse_decimal_u64(text)) << text;
+  }
+}
+
 TEST(DecimalWords, TwentyDigitOverflowAtTheWordSteps) {
   EXPECT_EQ(parse_decimal_u64("18446744073709551615"), UINT64_MAX);
   EXPECT_FALSE(parse_decimal_u64("18446744073709551616"));
