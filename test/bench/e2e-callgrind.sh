@@ -18,11 +18,15 @@
 #
 # Settings (environment): REQUESTS (default 500), WARMUP (default 100), E2E_PORT
 # (default 18380), AGENT_PORT (default 18326), FLUSH_INTERVAL_MS (DD_TRACE_FLUSH_INTERVAL
-# of the traced service; default 2000 as in benchmark 9: under callgrind a request takes
-# ~100x as long, so a flush's fixed cost is shared by ~100x fewer requests than under wrk;
-# a large value leaves only the exit's flush, which the difference cancels), KEEP (a
-# directory to keep the callgrind files in, for callgrind_annotate; with a -g build they
-# show where the instructions go).
+# of the traced service; default 600000: under wrk the exporter sends a ~2 MiB payload
+# about every 2,000 requests (its early flush), but under callgrind a request takes ~100x
+# as long and the default 2 s interval would send one every ~70 requests, charging each
+# request 20-30x its share of a payload's fixed cost (libcurl, the stand-in's request
+# handling), and varying with the host's speed; with the long interval the run's traces
+# go in the exit's flush, whose fixed cost the difference cancels, and what remains is
+# the cost of their bytes; 2000 gives the timer's flushes back), KEEP (a directory to keep
+# the callgrind files in, for callgrind_annotate; with a -g build they show where the
+# instructions go).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,7 +36,7 @@ requests="${REQUESTS:-500}"
 warmup="${WARMUP:-100}"
 port="${E2E_PORT:-18380}"
 agent_port="${AGENT_PORT:-18326}"
-flush_ms="${FLUSH_INTERVAL_MS:-2000}"
+flush_ms="${FLUSH_INTERVAL_MS:-600000}"
 path=/api/widgets/7
 
 service="$build/examples/gatetrace-example-httplib"
