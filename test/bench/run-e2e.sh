@@ -15,6 +15,9 @@
 #   test/bench/run-e2e.sh                      # builds build-bench with the examples
 #   PAIRS=5 DURATION=10 test/bench/run-e2e.sh
 #
+# On a shared or noisy host, compare changes by instructions per request instead:
+# test/bench/e2e-callgrind.sh runs the same service and requests under callgrind.
+#
 # Settings (environment): E2E_SERVICE (path of the example binary; default:
 # build-bench/examples/gatetrace-example-httplib, built here), E2E_PORT (default 18080),
 # E2E_PATH (default /api/widgets/7: a handler with a child span and a traced downstream

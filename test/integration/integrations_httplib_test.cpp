@@ -535,6 +535,61 @@ TEST(HttplibInjectedHeaders, AReusedWritersOrderFollowsItsNames) {
   }
 }
 
+// Into an empty map the writer copies a map it keeps (names in the map's order, the
+// last values): every injection must give exactly its own headers whatever came before
+// (names changed, fewer or more, values longer or shorter, an injection into a map with
+// entries in between, an empty one), and a map given out earlier must not change.
+TEST(HttplibInjectedHeaders, CopiesIntoEmptyMapsCarryOnlyTheirOwnInjection) {
+  using Injection = std::vector<std::pair<std::string, std::string>>;
+  const Injection usual = {{"x-datadog-trace-id", "1234567890123456789"},
+                           {"x-datadog-parent-id", "42"},
+                           {"x-datadog-sampling-priority", "1"},
+                           {"x-datadog-tags", "_dd.p.tid=66,_dd.p.dm=-0"},
+                           {"traceparent", "00-0000000000000000000000000000002a-01"},
+                           {"tracestate", "dd=s:1;p:000000000000002a"}};
+  Injection short_values = usual;
+  for (auto& entry : short_values) entry.second = "v";
+  Injection renamed = usual;
+  renamed[3].first = "X-Datadog-Origin";
+  const std::vector<Injection> sequence = {
+      usual,   usual, short_values,  usual, {},    usual,
+      renamed, usual, {{"b3", "1"}}, usual, usual, {{"TRACEPARENT", "00-x"}},
+  };
+  httplib_tracing::InjectedHeaders writer;
+  std::vector<httplib::Headers> given;
+  for (std::size_t i = 0; i < sequence.size(); ++i) {
+    for (const auto& [name, value] : sequence[i]) writer.set(name, value);
+    httplib::Headers headers;
+    // Every fourth goes into a map with an entry: the writer inserts, and the kept map
+    // must still match the next injection into an empty one.
+    if (i % 4 == 3) headers.emplace("Accept", "*/*");
+    const httplib::Headers before = headers;
+    writer.move_into(headers);
+    EXPECT_EQ(headers, set_one_at_a_time(before, sequence[i])) << "injection " << i;
+    EXPECT_TRUE(writer.entries().empty());
+    given.push_back(headers);
+  }
+  for (std::size_t i = 0; i < sequence.size(); ++i) {
+    httplib::Headers expected;
+    if (i % 4 == 3) expected.emplace("Accept", "*/*");
+    EXPECT_EQ(given[i], set_one_at_a_time(expected, sequence[i])) << "map given out " << i;
+  }
+}
+
+TEST(HttplibInjectedHeaders, AnEmptyInjectionLeavesTheMapAsItWas) {
+  httplib_tracing::InjectedHeaders writer;
+  writer.set("traceparent", "00-a");
+  httplib::Headers first;
+  writer.move_into(first);
+  ASSERT_EQ(first.size(), 1u);
+  httplib::Headers empty;
+  writer.move_into(empty);
+  EXPECT_TRUE(empty.empty());
+  httplib::Headers with_entry = {{"Accept", "*/*"}};
+  writer.move_into(with_entry);
+  EXPECT_EQ(with_entry, (httplib::Headers{{"Accept", "*/*"}}));
+}
+
 TEST(HttplibInjectedHeaders, OrdersNamesAsTheMapDoes) {
   // Mixed case, shared prefixes, a prefix of another name, bytes above 0x7f.
   const std::vector<std::pair<std::string, std::string>> injected = {

@@ -13,10 +13,21 @@ namespace {
 
 constexpr std::size_t kUrlCap = 2048;
 
+// Writes `value` into `text` unless it already holds it: a reused config mostly holds
+// this call's texts already (the tag names, the span's name and type, usually the method
+// and the host), and comparing costs a fraction of an assign (a call into libstdc++).
+void assign_if_changed(std::string& text, std::string_view value) {
+  if (text.size() == value.size() &&
+      std::char_traits<char>::compare(text.data(), value.data(), value.size()) == 0) {
+    return;
+  }
+  text.assign(value.data(), value.size());
+}
+
 // Writes `value` into `slot`, reusing the string the slot already holds.
 void assign_reusing(std::optional<std::string>& slot, std::string_view value) {
   if (slot) {
-    slot->assign(value.data(), value.size());
+    assign_if_changed(*slot, value);
   } else {
     slot.emplace(value);
   }
@@ -24,8 +35,8 @@ void assign_reusing(std::optional<std::string>& slot, std::string_view value) {
 
 void put_tag(std::pair<std::string, std::string>& tag, std::string_view key,
              std::string_view value) {
-  tag.first.assign(key.data(), key.size());
-  tag.second.assign(value.data(), value.size());
+  assign_if_changed(tag.first, key);
+  assign_if_changed(tag.second, value);
 }
 
 // The SpanConfig a client span is created with, per thread, so that its strings keep

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gatetrace/http_client_span.h"
 #include "support/test_doubles.h"
@@ -164,6 +166,41 @@ TEST_F(ClientSpanTest, ConsecutiveCallsDoNotCarryTagsOver) {
   EXPECT_EQ(meta(*second, "http.method"), "GET");
   EXPECT_EQ(meta(*second, "http.url"), "/relative");
   EXPECT_EQ(meta(*second, "out.host"), "<absent>");
+}
+
+TEST_F(ClientSpanTest, ReusedTextsAreRewrittenOnlyWhereTheyDiffer) {
+  // The reused configuration keeps the last call's texts, the URL as obfuscated: calls
+  // alike, calls whose URL is the last one's obfuscated form, then its raw form again,
+  // a value of the same size with other bytes, and a method and host that change.
+  Tracer tracer = make_tracer();
+  const std::vector<std::pair<std::string, std::string>> calls = {
+      {"GET", "http://h/p?token=abc"},  {"GET", "http://h/p?token=abc"},
+      {"GET", "http://h/p?<redacted>"}, {"GET", "http://h/p?token=abc"},
+      {"PUT", "http://g/p?token=abd"},  {"GET", "http://h/p"},
+  };
+  const std::vector<std::string> expected_urls = {"http://h/p?<redacted>", "http://h/p?<redacted>",
+                                                  "http://h/p?<redacted>", "http://h/p?<redacted>",
+                                                  "http://g/p?<redacted>", "http://h/p"};
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    Span parent = tracer.create_span({.name = "job" + std::to_string(i)});
+    { HttpClientSpan call(tracer, parent, {calls[i].first, calls[i].second}); }
+    parent.finish();
+  }
+  auto chunks = setup_.collector->chunks();
+  ASSERT_EQ(chunks.size(), calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const SpanData* client = nullptr;
+    for (const auto& span : chunks[i].spans) {
+      if (span.name == "http.request") client = &span;
+    }
+    ASSERT_NE(client, nullptr) << "call " << i;
+    EXPECT_EQ(client->resource, calls[i].first) << "call " << i;
+    EXPECT_EQ(client->type, "http");
+    EXPECT_EQ(meta(*client, "span.kind"), "client");
+    EXPECT_EQ(meta(*client, "http.method"), calls[i].first) << "call " << i;
+    EXPECT_EQ(meta(*client, "http.url"), expected_urls[i]) << "call " << i;
+    EXPECT_EQ(meta(*client, "out.host"), i == 4 ? "g" : "h") << "call " << i;
+  }
 }
 
 }  // namespace

@@ -83,7 +83,12 @@ class IndexedHeadersReader : public HeadersReader {
 // insertion hint, each costs one comparison; names already in the map are erased first
 // only when the map has entries. A reused writer's injections set the same names in the
 // same order call after call: their names are not written again, and their order in the
-// map is sorted out once (about 1,100 instructions per call of the traced client).
+// map is sorted out once (about 1,100 instructions per call of the traced client). Into
+// an empty map (a call without headers of its own, the usual case), the headers are
+// copied from a map the writer keeps with the same names in that order, its values
+// overwritten in place: copying a tree compares no names, where inserting compared each
+// new name with the last through tolower() per character (about 3,000 instructions for
+// the six headers of Datadog + W3C injection).
 class InjectedHeaders : public DictWriter {
  public:
   using Entry = std::pair<std::string, std::string>;
@@ -134,6 +139,7 @@ class InjectedHeaders : public DictWriter {
   // names (compared case-insensitively, as the map does). Leaves this writer empty,
   // ready for the next injection.
   void move_into(httplib::Headers& headers) {
+    if (size_ == 0) return;
     if (!headers.empty()) {
       for (std::size_t i = 0; i < size_; ++i) headers.erase(slots_[i].first);
     }
@@ -154,15 +160,39 @@ class InjectedHeaders : public DictWriter {
         order_[j] = static_cast<std::uint8_t>(i);
       }
       sorted_size_ = size_;
+      kept_is_current_ = false;
     }
-    for (std::size_t i = 0; i < size_; ++i) {
-      const Entry& entry = slots_[order_[i]];
-      headers.emplace_hint(headers.end(), entry.first, entry.second);
+    if (headers.empty()) {
+      copy_kept_into(headers);
+    } else {
+      for (std::size_t i = 0; i < size_; ++i) {
+        const Entry& entry = slots_[order_[i]];
+        headers.emplace_hint(headers.end(), entry.first, entry.second);
+      }
     }
     size_ = 0;
   }
 
  private:
+  // Makes `headers` (empty) a copy of `kept_` holding this injection's values: slots_
+  // [0, size_) sorted by order_, as the map would order them. The map's keys cannot be
+  // rewritten, so a change of names builds `kept_` again (once, not per call).
+  void copy_kept_into(httplib::Headers& headers) {
+    if (!kept_is_current_) {
+      kept_.clear();
+      for (std::size_t i = 0; i < size_; ++i) {
+        kept_.emplace_hint(kept_.end(), slots_[order_[i]].first, std::string());
+      }
+      kept_is_current_ = true;
+    }
+    auto node = kept_.begin();
+    for (std::size_t i = 0; i < size_; ++i, ++node) {
+      const std::string& value = slots_[order_[i]].second;
+      node->second.assign(value.data(), value.size());
+    }
+    headers = kept_;
+  }
+
   // httplib::detail::ci: lexicographic on the characters' lowercase ASCII.
   static bool less_ignore_case(std::string_view a, std::string_view b) {
     const std::size_t size = a.size() < b.size() ? a.size() : b.size();
@@ -186,6 +216,10 @@ class InjectedHeaders : public DictWriter {
   // while those slots keep their names (0: none known).
   std::array<std::uint8_t, kMaxSorted> order_{};
   std::size_t sorted_size_ = 0;
+  // The names of slots_[0, sorted_size_) in the map's order, with the last values copied
+  // from it; current while those names and their order hold.
+  httplib::Headers kept_;
+  bool kept_is_current_ = false;
 };
 
 }  // namespace gatetrace::httplib_tracing

@@ -107,24 +107,37 @@ Client::Client(Tracer& tracer, std::string scheme_host_port)
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
 }
 
-httplib::Result Client::Get(const Span& parent, const std::string& path,
-                            const httplib::Headers& headers) {
+namespace {
+
+// Built as `send`'s argument itself (a prvalue): passing a named request moved a
+// httplib::Request (a dozen strings, maps and std::functions) and destroyed the husk.
+httplib::Request make_request(const char* method, const std::string& path,
+                              const httplib::Headers& headers) {
   httplib::Request request;
-  request.method = "GET";
+  request.method = method;
   request.path = path;
   request.headers = headers;
-  return send(parent, std::move(request));
+  return request;
+}
+
+httplib::Request make_post(const std::string& path, const std::string& body,
+                           const std::string& content_type, const httplib::Headers& headers) {
+  httplib::Request request = make_request("POST", path, headers);
+  request.body = body;
+  if (!content_type.empty()) request.headers.emplace("Content-Type", content_type);
+  return request;
+}
+
+}  // namespace
+
+httplib::Result Client::Get(const Span& parent, const std::string& path,
+                            const httplib::Headers& headers) {
+  return send(parent, make_request("GET", path, headers));
 }
 
 httplib::Result Client::Post(const Span& parent, const std::string& path, const std::string& body,
                              const std::string& content_type, const httplib::Headers& headers) {
-  httplib::Request request;
-  request.method = "POST";
-  request.path = path;
-  request.headers = headers;
-  request.body = body;
-  if (!content_type.empty()) request.headers.emplace("Content-Type", content_type);
-  return send(parent, std::move(request));
+  return send(parent, make_post(path, body, content_type, headers));
 }
 
 httplib::Result Client::send(const Span& parent, httplib::Request request) {
