@@ -118,6 +118,44 @@ inline bool same_text(const char* stored, std::string_view text) noexcept {
   return n == 0 || (stored[0] == p[0] && stored[n / 2] == p[n / 2] && stored[n - 1] == p[n - 1]);
 }
 
+// same_text() for the keys Meta::set compares on its inline path: false for a text
+// of 0 or over 32 bytes (which that path leaves to the intern lookup), with the checks
+// ordered for the usual keys, of 8 to 16 bytes.
+inline bool same_short_text(const char* stored, std::string_view text) noexcept {
+  const std::size_t n = text.size();
+  const char* p = text.data();
+  if (n >= 8) {
+    if (n > 16) {
+      if (n > 32) return false;
+      // In vector registers where the target has them: the caller's path keeps its
+      // general registers (no saves).
+      typedef std::uint64_t Words __attribute__((vector_size(16)));
+      Words a, b, c, d;
+      std::memcpy(&a, stored, 16);
+      std::memcpy(&b, p, 16);
+      std::memcpy(&c, stored + n - 16, 16);
+      std::memcpy(&d, p + n - 16, 16);
+      const Words x = (a ^ b) | (c ^ d);
+      return (x[0] | x[1]) == 0;
+    }
+    std::uint64_t a, b, c, d;
+    std::memcpy(&a, stored, 8);
+    std::memcpy(&b, p, 8);
+    std::memcpy(&c, stored + n - 8, 8);
+    std::memcpy(&d, p + n - 8, 8);
+    return ((a ^ b) | (c ^ d)) == 0;
+  }
+  if (n >= 4) {
+    std::uint32_t a, b, c, d;
+    std::memcpy(&a, stored, 4);
+    std::memcpy(&b, p, 4);
+    std::memcpy(&c, stored + n - 4, 4);
+    std::memcpy(&d, p + n - 4, 4);
+    return ((a ^ b) | (c ^ d)) == 0;
+  }
+  return n != 0 && stored[0] == p[0] && stored[n / 2] == p[n / 2] && stored[n - 1] == p[n - 1];
+}
+
 }  // namespace detail
 
 class GATETRACE_API SpanString {
