@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string_view>
 #include <utility>
 
@@ -41,7 +42,18 @@ class GATETRACE_API Metrics {
   void set(std::string_view key, double value);
   // set() for a key of span_keys.h, or any id SpanString::intern() gave: a new entry
   // takes the key's record without an intern lookup.
-  void set_known(std::uint32_t known_key, double value);
+  void set_known(std::uint32_t known_key, double value) {
+    // Inline for a span's first metric once it has a block (a recycled span keeps its
+    // block, which always has room for one): the entry's key by id, no search.
+    Block* const block = block_;
+    if (block != nullptr && block->size == 0) {
+      value_type* const entry = new (block->entries()) value_type(SpanString(), value);
+      block->size = 1;
+      entry->first.assign_known(known_key);
+      return;
+    }
+    set_known_slow(known_key, value);
+  }
   const double* find(std::string_view key) const noexcept {
     const value_type* entry = find_entry(key);
     return entry ? &entry->second : nullptr;
@@ -90,6 +102,8 @@ class GATETRACE_API Metrics {
   // the caller to name; null for an existing entry, whose value is then set.
   value_type* set_or_append(std::string_view key, double value);
   void grow();
+  // set_known() past its inline case.
+  void set_known_slow(std::uint32_t known_key, double value);
   // erase() once the map has entries.
   bool erase_present(std::string_view key);
   // clear() once the map has entries.

@@ -39,7 +39,7 @@ void Metrics::set(std::string_view key, double value) {
   if (value_type* added = set_or_append(key, value)) added->first.assign_guarded(key);
 }
 
-void Metrics::set_known(std::uint32_t known_key, double value) {
+void Metrics::set_known_slow(std::uint32_t known_key, double value) {
   // By record, not by text: every handle holding an interned text holds its one record,
   // so the key's entry is the one holding `known`, unless the key was set by text before
   // it was interned (the doorkeeper's first sighting): an owned copy, which only set()'s
