@@ -43,14 +43,31 @@ class GATETRACE_API Metrics {
   // set() for a key of span_keys.h, or any id SpanString::intern() gave: a new entry
   // takes the key's record without an intern lookup.
   void set_known(std::uint32_t known_key, double value) {
-    // Inline for a span's first metric once it has a block (a recycled span keeps its
-    // block, which always has room for one): the entry's key by id, no search.
+    // Inline once the map has a block (a recycled span keeps its block) with room, and
+    // no key held as an owned copy: such a copy may be `known_key`'s text set before it
+    // was interned, which only set()'s search by text finds (set_known_slow). Else
+    // every handle holding the key's text holds its one record, so one word compared
+    // per entry finds it; a new entry takes the record, with no intern lookup.
     Block* const block = block_;
-    if (block != nullptr && block->size == 0) {
-      value_type* const entry = new (block->entries()) value_type(SpanString(), value);
-      block->size = 1;
-      entry->first.assign_known(known_key);
-      return;
+    if (block != nullptr) {
+      const detail::StringRecord* const known = SpanString::interned(known_key);
+      value_type* const entries = block->entries();
+      const std::uint32_t size = block->size;
+      bool owned_keys = false;
+      for (std::uint32_t i = 0; i < size; ++i) {
+        if (entries[i].first.record() == known) {
+          entries[i].second = value;
+          return;
+        }
+        owned_keys |= entries[i].first.owned();
+      }
+      if (!owned_keys && size != block->capacity) {
+        SpanString key;
+        key.assign_known(known_key);
+        new (entries + size) value_type(std::move(key), value);
+        block->size = size + 1;
+        return;
+      }
     }
     set_known_slow(known_key, value);
   }
@@ -102,7 +119,7 @@ class GATETRACE_API Metrics {
   // the caller to name; null for an existing entry, whose value is then set.
   value_type* set_or_append(std::string_view key, double value);
   void grow();
-  // set_known() past its inline case.
+  // set_known() past its inline case: the first block, growth, or an owned key.
   void set_known_slow(std::uint32_t known_key, double value);
   // erase() once the map has entries.
   bool erase_present(std::string_view key);
