@@ -62,9 +62,7 @@ class GATETRACE_API Metrics {
         owned_keys |= entries[i].first.owned();
       }
       if (!owned_keys && size != block->capacity) {
-        SpanString key;
-        key.assign_known(known_key);
-        new (entries + size) value_type(std::move(key), value);
+        new (entries + size) value_type(SpanString::of_interned(known), value);
         block->size = size + 1;
         return;
       }

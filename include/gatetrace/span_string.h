@@ -221,6 +221,13 @@ class GATETRACE_API SpanString {
     reset();
     bits_ = reinterpret_cast<std::uintptr_t>(known);
   }
+  // A handle to the text of `record`, the record of an id that intern() gave or of a
+  // key of span_keys.h (SpanString::interned): no lookup, no reference to release.
+  static SpanString of_interned(const detail::StringRecord* record) noexcept {
+    SpanString handle;
+    handle.bits_ = reinterpret_cast<std::uintptr_t>(record);
+    return handle;
+  }
   // True when the handle's text is `text`.
   bool holds(std::string_view text) const noexcept {
     const detail::StringRecord* r = record();
