@@ -119,9 +119,8 @@ class GATETRACE_API Meta {
     // recycled span tagged as before, a short value with room for it, and a key whose
     // bit is clear (not yet here). Everything else is set_slow().
     char* const area = this->area();
-    const std::size_t used = size_ * sizeof(Entry);
-    if (value.size() <= kInlineValueBytes && text_start_ >= used + sizeof(Entry) + value.size()) {
-      const detail::StringRecord* record = recycled_record(area + used, key);
+    if (value.size() <= kInlineValueBytes && free_bytes() >= sizeof(Entry) + value.size()) {
+      const detail::StringRecord* record = recycled_record(area + size_ * sizeof(Entry), key);
       if (record != nullptr && (key_bits_ & key_bit(record)) == 0) {
         append(area, key_word(record->id, key.size()), key_bit(record), value);
         return;
@@ -350,19 +349,19 @@ class GATETRACE_API Meta {
   // The record of `key` when the next entry's place still names it from before the last
   // clear(), else null. A recycled span is usually tagged as it was the last time, key by
   // key in the same order: the old entry names the key, and comparing its text costs
-  // less than the intern lookup. The place may hold anything (an older entry, old
-  // text, zeros): any id whose record holds `key` is `key`'s id.
+  // less than the intern lookup. The place may hold anything (an older entry, old text,
+  // zeros): any id whose record holds `key` is `key`'s id.
   // `next`: the next entry's place, inside the free space.
   static const detail::StringRecord* recycled_record(const char* next,
                                                      std::string_view key) noexcept {
     std::uint32_t word;
     std::memcpy(&word, next, sizeof word);
-    const std::uint32_t id = word & kIdMask;
-    const detail::StringRecord* record = SpanString::interned(id);
-    // Keys over 32 bytes take the lookup: same_text() would call memcmp for them. So does
-    // the empty key (never interned: id 0's record, the empty text, must not name it).
-    if (record == nullptr || record->size != key.size() || key.size() - 1 >= 32 ||
-        !detail::same_text(record->text(), key)) {
+    const detail::StringRecord* record = SpanString::interned(word & kIdMask);
+    // Keys over 32 bytes take the lookup (comparing them would call memcmp), and so does
+    // the empty key (never interned: id 0's record, the empty text, must not name it):
+    // same_short_text() is false for both.
+    if (record == nullptr || record->size != key.size() ||
+        !detail::same_short_text(record->text(), key)) {
       return nullptr;
     }
     return record;
@@ -407,17 +406,21 @@ class GATETRACE_API Meta {
   // `bit`; the caller checked for room.
   void append(char* area, std::uint32_t word, std::uint32_t bit, std::string_view value) noexcept {
     const auto size = static_cast<std::uint32_t>(value.size());
-    text_start_ -= size;
-    // Free space: it cannot overlap `value`, even when `value` is this map's text.
-    detail::move_chars(area + text_start_, value.data(), size);
+    const std::uint32_t count = size_;
+    const std::uint32_t text_start = text_start_ - size;
+    char* const entry = area + count * sizeof(Entry);
+    // The members first: the value's char stores below could alias them for all the
+    // compiler knows, and would make it read them again.
+    text_start_ = text_start;
+    size_ = count + 1;
+    key_bits_ |= bit;
     // The entry as a word (key, offset) and the size: two stores.
     static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "Entry written as words");
-    const std::uint64_t head = word | (std::uint64_t{text_start_} << 32);
-    char* entry = area + size_ * sizeof(Entry);
+    const std::uint64_t head = word | (std::uint64_t{text_start} << 32);
     std::memcpy(entry, &head, sizeof head);
     std::memcpy(entry + sizeof head, &size, sizeof size);
-    ++size_;
-    key_bits_ |= bit;
+    // Free space: it cannot overlap `value`, even when `value` is this map's text.
+    detail::move_chars(area + text_start, value.data(), size);
   }
   // set() past its inline case: the key's id from the intern table, then set_by_id().
   void set_slow(std::string_view key, std::string_view value);

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string_view>
 #include <utility>
 
@@ -41,7 +42,33 @@ class GATETRACE_API Metrics {
   void set(std::string_view key, double value);
   // set() for a key of span_keys.h, or any id SpanString::intern() gave: a new entry
   // takes the key's record without an intern lookup.
-  void set_known(std::uint32_t known_key, double value);
+  void set_known(std::uint32_t known_key, double value) {
+    // Inline once the map has a block (a recycled span keeps its block) with room, and
+    // no key held as an owned copy: such a copy may be `known_key`'s text set before it
+    // was interned, which only set()'s search by text finds (set_known_slow). Else
+    // every handle holding the key's text holds its one record, so one word compared
+    // per entry finds it; a new entry takes the record, with no intern lookup.
+    Block* const block = block_;
+    if (block != nullptr) {
+      const detail::StringRecord* const known = SpanString::interned(known_key);
+      value_type* const entries = block->entries();
+      const std::uint32_t size = block->size;
+      bool owned_keys = false;
+      for (std::uint32_t i = 0; i < size; ++i) {
+        if (entries[i].first.record() == known) {
+          entries[i].second = value;
+          return;
+        }
+        owned_keys |= entries[i].first.owned();
+      }
+      if (!owned_keys && size != block->capacity) {
+        new (entries + size) value_type(SpanString::of_interned(known), value);
+        block->size = size + 1;
+        return;
+      }
+    }
+    set_known_slow(known_key, value);
+  }
   const double* find(std::string_view key) const noexcept {
     const value_type* entry = find_entry(key);
     return entry ? &entry->second : nullptr;
@@ -90,6 +117,8 @@ class GATETRACE_API Metrics {
   // the caller to name; null for an existing entry, whose value is then set.
   value_type* set_or_append(std::string_view key, double value);
   void grow();
+  // set_known() past its inline case: the first block, growth, or an owned key.
+  void set_known_slow(std::uint32_t known_key, double value);
   // erase() once the map has entries.
   bool erase_present(std::string_view key);
   // clear() once the map has entries.

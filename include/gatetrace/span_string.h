@@ -118,6 +118,60 @@ inline bool same_text(const char* stored, std::string_view text) noexcept {
   return n == 0 || (stored[0] == p[0] && stored[n / 2] == p[n / 2] && stored[n - 1] == p[n - 1]);
 }
 
+// same_text() for the keys Meta::set compares on its inline path: false for a text
+// of 0 or over 32 bytes (which that path leaves to the intern lookup), with the checks
+// ordered for the usual keys, of 8 to 16 bytes. Each size class sets one difference
+// word, tested once, so that the caller branches once on the result.
+inline bool same_short_text(const char* stored, std::string_view text) noexcept {
+  const std::size_t n = text.size();
+  const char* p = text.data();
+  std::uint64_t diff;
+  if (n >= 8) {
+    if (n > 32) return false;
+    if (n > 16) {
+#if defined(__GNUC__)
+      // In vector registers: the caller's path keeps its general registers (no saves).
+      typedef std::uint64_t Words __attribute__((vector_size(16)));
+      Words a, b, c, d;
+      std::memcpy(&a, stored, 16);
+      std::memcpy(&b, p, 16);
+      std::memcpy(&c, stored + n - 16, 16);
+      std::memcpy(&d, p + n - 16, 16);
+      const Words x = (a ^ b) | (c ^ d);
+      diff = x[0] | x[1];
+#else
+      std::uint64_t a[4], b[4];
+      std::memcpy(a, stored, 16);
+      std::memcpy(a + 2, stored + n - 16, 16);
+      std::memcpy(b, p, 16);
+      std::memcpy(b + 2, p + n - 16, 16);
+      diff = (a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]);
+#endif
+    } else {
+      std::uint64_t a, b, c, d;
+      std::memcpy(&a, stored, 8);
+      std::memcpy(&b, p, 8);
+      std::memcpy(&c, stored + n - 8, 8);
+      std::memcpy(&d, p + n - 8, 8);
+      diff = (a ^ b) | (c ^ d);
+    }
+  } else if (n >= 4) {
+    std::uint32_t a, b, c, d;
+    std::memcpy(&a, stored, 4);
+    std::memcpy(&b, p, 4);
+    std::memcpy(&c, stored + n - 4, 4);
+    std::memcpy(&d, p + n - 4, 4);
+    diff = (a ^ b) | (c ^ d);
+  } else {
+    if (n == 0) return false;
+    // 1 to 3 bytes: the first, middle and last cover them all.
+    diff = static_cast<unsigned char>(stored[0] ^ p[0]) |
+           static_cast<unsigned char>(stored[n / 2] ^ p[n / 2]) |
+           static_cast<unsigned char>(stored[n - 1] ^ p[n - 1]);
+  }
+  return diff == 0;
+}
+
 }  // namespace detail
 
 class GATETRACE_API SpanString {
@@ -166,6 +220,13 @@ class GATETRACE_API SpanString {
     if (record() == known) return;
     reset();
     bits_ = reinterpret_cast<std::uintptr_t>(known);
+  }
+  // A handle to the text of `record`, the record of an id that intern() gave or of a
+  // key of span_keys.h (SpanString::interned): no lookup, no reference to release.
+  static SpanString of_interned(const detail::StringRecord* record) noexcept {
+    SpanString handle;
+    handle.bits_ = reinterpret_cast<std::uintptr_t>(record);
+    return handle;
   }
   // True when the handle's text is `text`.
   bool holds(std::string_view text) const noexcept {

@@ -39,32 +39,11 @@ void Metrics::set(std::string_view key, double value) {
   if (value_type* added = set_or_append(key, value)) added->first.assign_guarded(key);
 }
 
-void Metrics::set_known(std::uint32_t known_key, double value) {
-  // By record, not by text: every handle holding an interned text holds its one record,
-  // so the key's entry is the one holding `known`, unless the key was set by text before
-  // it was interned (the doorkeeper's first sighting): an owned copy, which only set()'s
-  // search by text finds. The usual map (the sampling metrics, `_dd.inferred_span`, all
-  // by id) compares one word per entry.
-  const detail::StringRecord* const known = SpanString::interned(known_key);
-  const std::uint32_t size = block_ != nullptr ? block_->size : 0;
-  value_type* const entries = size != 0 ? block_->entries() : nullptr;
-  bool owned_keys = false;
-  for (std::uint32_t i = 0; i < size; ++i) {
-    if (entries[i].first.record() == known) {
-      entries[i].second = value;
-      return;
-    }
-    owned_keys |= entries[i].first.owned();
-  }
-  // The rest by text, set(): an owned copy found, or the block made or grown first (a
-  // new entry's key then interns to `known` all the same). Kept out of this path, which
-  // then makes no call (so saves no registers): a recycled span keeps its block.
-  if (owned_keys || block_ == nullptr || block_->size == block_->capacity) {
-    return set(known->view(), value);
-  }
-  value_type* added = new (block_->entries() + block_->size) value_type(SpanString(), value);
-  ++block_->size;
-  added->first.assign_known(known_key);
+void Metrics::set_known_slow(std::uint32_t known_key, double value) {
+  // By text, set(): no block yet, a full one, or an owned copy of some key, which may be
+  // this key's text set before it was interned (set_known() compared records only). A
+  // new entry's key interns to `known_key` all the same.
+  set(SpanString::interned(known_key)->view(), value);
 }
 
 bool Metrics::erase_present(std::string_view key) {

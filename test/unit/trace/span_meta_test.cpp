@@ -1,7 +1,8 @@
 // Meta and Metrics (span_meta.h, span_metrics.h) through their interface: keys that
 // look alike stay distinct, erase and clear, overwrites with shorter and longer values
 // (in place, or new text at the area's back), values that point into the map's own
-// text, copies and moves; and the inline text helpers (text_copy.h).
+// text, copies and moves, recycled slots whose keys come back; and the inline text
+// helpers (text_copy.h, same_short_text).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -11,6 +12,8 @@
 #include <vector>
 
 #include "gatetrace/span_data.h"
+#include "gatetrace/span_keys.h"
+#include "gatetrace/span_string.h"
 #include "meta_keys.h"
 
 namespace gatetrace {
@@ -309,6 +312,91 @@ TEST(SpanMetaReuse, ValueKindsAndLongValues) {
   EXPECT_EQ(*meta.find("key2"), "a literal");
   EXPECT_EQ(*meta.find("key3"), "");
   EXPECT_EQ(meta.size(), 4u);
+}
+
+TEST(SameShortText, TrueOnlyForEqualTextsOfOneTo32Bytes) {
+  // Meta::set's inline path compares a recycled slot's key with same_short_text(): for
+  // every length, equal texts, and texts differing in any one byte; 0 and over 32 bytes
+  // are never "the same" there (the intern lookup decides those).
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string stored(n, '.');
+    for (std::size_t i = 0; i < n; ++i) stored[i] = static_cast<char>('a' + (i * 7) % 26);
+    const std::string text = stored;  // another buffer
+    const bool short_enough = n >= 1 && n <= 32;
+    EXPECT_EQ(detail::same_short_text(stored.data(), text), short_enough) << "n=" << n;
+    for (std::size_t at = 0; at < n; ++at) {
+      std::string other = text;
+      other[at] = static_cast<char>(other[at] ^ 0x20);
+      EXPECT_FALSE(detail::same_short_text(stored.data(), other)) << "n=" << n << " at=" << at;
+    }
+  }
+}
+
+TEST(SpanMetaReuse, RecycledKeysOfEveryLength) {
+  // Keys of 1 to 40 bytes set, cleared and set again: in the same order (each slot still
+  // names its key: the inline path for 1..32 bytes), shifted by one (each slot names
+  // another key of another length), and with one byte changed (same length, other key).
+  std::vector<std::string> keys;
+  for (std::size_t n = 1; n <= 40; ++n) {
+    std::string key(n, 'k');
+    for (std::size_t i = 0; i < n; ++i) key[i] = static_cast<char>('a' + (i * 5 + n) % 26);
+    keys.push_back(key);
+    SpanString::intern(key);  // as a recycled span's keys are
+  }
+  const auto check = [](const Meta& meta, const std::vector<std::string>& expected_keys) {
+    ASSERT_EQ(meta_keys(meta), expected_keys);
+    for (std::size_t i = 0; i < expected_keys.size(); ++i) {
+      EXPECT_EQ(*meta.find(expected_keys[i]), "v" + std::to_string(i)) << expected_keys[i];
+    }
+  };
+  Meta meta;
+  for (std::size_t i = 0; i < keys.size(); ++i) meta.set(keys[i], "v" + std::to_string(i));
+  check(meta, keys);
+  for (int round = 0; round < 2; ++round) {
+    meta.clear();
+    for (std::size_t i = 0; i < keys.size(); ++i) meta.set(keys[i], "v" + std::to_string(i));
+    check(meta, keys);
+  }
+  std::vector<std::string> shifted(keys.begin() + 1, keys.end());
+  shifted.push_back(keys.front());
+  meta.clear();
+  for (std::size_t i = 0; i < shifted.size(); ++i) meta.set(shifted[i], "v" + std::to_string(i));
+  check(meta, shifted);
+  std::vector<std::string> changed = shifted;
+  for (std::string& key : changed) key.back() = static_cast<char>(key.back() ^ 0x20);
+  meta.clear();
+  for (std::size_t i = 0; i < changed.size(); ++i) meta.set(changed[i], "v" + std::to_string(i));
+  check(meta, changed);
+  for (const std::string& key : shifted) EXPECT_FALSE(meta.contains(key)) << key;
+}
+
+TEST(SpanMetricsStorage, FirstKnownMetricOfAKeptBlock) {
+  // set_known() writes a cleared map's first metric inline (the block kept): it must
+  // read as set() would have written it, and the next ones follow it in order.
+  Metrics metrics;
+  metrics.set_known(span_keys::kInferredSpan, 1);  // no block yet: the general path
+  metrics.set("user.metric", 2);
+  metrics.clear();
+  metrics.set_known(span_keys::kSamplingPriority, 2);  // kept block, empty: inline
+  ASSERT_EQ(metrics.size(), 1u);
+  EXPECT_EQ(metrics.begin()->first.id(), span_keys::kSamplingPriority);
+  EXPECT_FALSE(metrics.begin()->first.owned());
+  EXPECT_EQ(*metrics.find("_sampling_priority_v1"), 2);
+  EXPECT_FALSE(metrics.contains("_dd.inferred_span"));
+  EXPECT_FALSE(metrics.contains("user.metric"));
+  metrics.set_known(span_keys::kSamplingPriority, 1);  // present: overwritten
+  metrics.set("_sampling_priority_v1", 3);             // by text: the same entry
+  metrics.set_known(span_keys::kAgentRate, 0.5);
+  std::vector<std::pair<std::string, double>> entries;
+  for (const auto& [k, v] : metrics) entries.emplace_back(std::string(k), v);
+  const std::vector<std::pair<std::string, double>> expected = {{"_sampling_priority_v1", 3},
+                                                                {"_dd.agent_psr", 0.5}};
+  EXPECT_EQ(entries, expected);
+  // A copy and an erase see the inline-written entry like any other.
+  Metrics copy(metrics);
+  EXPECT_TRUE(copy.erase("_sampling_priority_v1"));
+  EXPECT_EQ(copy.size(), 1u);
+  EXPECT_EQ(*metrics.find("_sampling_priority_v1"), 3);
 }
 
 TEST(AssignReusing, MatchesPlainAssignment) {
