@@ -11,34 +11,10 @@
 #include "gatetrace/dict_reader.h"
 #include "gatetrace/propagation/header_index.h"
 #include "gatetrace/propagation/propagation.h"
+#include "propagation_test_util.h"
 
 namespace gatetrace {
 namespace {
-
-// A flat, indexable header list, as the request helper's frameworks give one.
-class Headers final : public DictReader {
- public:
-  explicit Headers(std::vector<std::pair<std::string, std::string>> headers)
-      : storage_(std::move(headers)) {
-    for (const auto& [key, value] : storage_) views_.emplace_back(key, value);
-  }
-  std::optional<std::string_view> lookup(std::string_view key) const override {
-    for (const auto& [name, value] : views_) {
-      if (equals_ignore_case(name, key)) return value;
-    }
-    return std::nullopt;
-  }
-  void visit(
-      const std::function<void(std::string_view, std::string_view)>& visitor) const override {
-    for (const auto& [name, value] : views_) visitor(name, value);
-  }
-  bool visit_is_indexable() const override { return true; }
-  Entries indexable_entries() const override { return Entries{views_.data(), views_.size()}; }
-
- private:
-  std::vector<std::pair<std::string, std::string>> storage_;
-  std::vector<std::pair<std::string_view, std::string_view>> views_;
-};
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -73,7 +49,7 @@ TEST(BaggageThroughIndex, SameAsThePlainReader) {
   };
   for (const auto& headers : header_sets) {
     for (const auto& styles : style_lists) {
-      const Headers reader(headers);
+      const testing::IndexableHeaders reader(headers);
       const HeaderIndex index(reader);
       ASSERT_TRUE(index.indexed());
       const Extraction plain = extract(reader, styles);
@@ -91,11 +67,11 @@ TEST(BaggageThroughIndex, SameAsThePlainReader) {
 
 TEST(BaggageThroughIndex, ReadWhenItCameSkippedWhenNot) {
   const std::vector<PropagationStyle> styles = {PropagationStyle::kBaggage};
-  const Headers with(HeaderList{{"Baggage", "k=v"}});
+  const testing::IndexableHeaders with(HeaderList{{"Baggage", "k=v"}});
   const HeaderIndex with_index(with);
   const TagList expected = {{"k", "v"}};
   EXPECT_EQ(extract(with_index, styles).context.baggage, expected);
-  const Headers without(HeaderList{{"x-baggage", "k=v"}, {"baggages", "k=v"}});
+  const testing::IndexableHeaders without(HeaderList{{"x-baggage", "k=v"}, {"baggages", "k=v"}});
   const HeaderIndex without_index(without);
   const Extraction none = extract(without_index, styles);
   EXPECT_TRUE(none.context.baggage.empty());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,32 @@ namespace gatetrace {
 namespace testing {
 
 using OwnedHeaders = std::vector<std::pair<std::string, std::string>>;
+
+// A flat header list that the header index can index, as the request helper's
+// frameworks give one.
+class IndexableHeaders final : public DictReader {
+ public:
+  explicit IndexableHeaders(std::vector<std::pair<std::string, std::string>> headers)
+      : storage_(std::move(headers)) {
+    for (const auto& [key, value] : storage_) views_.emplace_back(key, value);
+  }
+  std::optional<std::string_view> lookup(std::string_view key) const override {
+    for (const auto& [name, value] : views_) {
+      if (equals_ignore_case(name, key)) return value;
+    }
+    return std::nullopt;
+  }
+  void visit(
+      const std::function<void(std::string_view, std::string_view)>& visitor) const override {
+    for (const auto& [name, value] : views_) visitor(name, value);
+  }
+  bool visit_is_indexable() const override { return true; }
+  Entries indexable_entries() const override { return Entries{views_.data(), views_.size()}; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> storage_;
+  std::vector<std::pair<std::string_view, std::string_view>> views_;
+};
 
 // What propagation::parse_tracestate says of one header value.
 struct TracestateParse {

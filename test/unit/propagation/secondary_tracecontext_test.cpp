@@ -11,6 +11,7 @@
 #include "gatetrace/propagation/header_index.h"
 #include "gatetrace/propagation/propagation.h"
 #include "gatetrace/propagation/tracestate.h"
+#include "propagation_test_util.h"
 
 namespace gatetrace {
 namespace propagation {
@@ -97,36 +98,11 @@ TEST(ScanTidyTracestate, ThirtyTwoMembersAtMost) {
   EXPECT_FALSE(scan_agrees(header));
 }
 
-// A flat header list (indexable), as the request helper's frameworks give one.
-class Headers final : public DictReader {
- public:
-  explicit Headers(std::vector<std::pair<std::string, std::string>> headers)
-      : storage_(std::move(headers)) {
-    for (const auto& [key, value] : storage_) views_.emplace_back(key, value);
-  }
-  std::optional<std::string_view> lookup(std::string_view key) const override {
-    for (const auto& [name, value] : views_) {
-      if (equals_ignore_case(name, key)) return value;
-    }
-    return std::nullopt;
-  }
-  void visit(
-      const std::function<void(std::string_view, std::string_view)>& visitor) const override {
-    for (const auto& [name, value] : views_) visitor(name, value);
-  }
-  bool visit_is_indexable() const override { return true; }
-  Entries indexable_entries() const override { return Entries{views_.data(), views_.size()}; }
-
- private:
-  std::vector<std::pair<std::string, std::string>> storage_;
-  std::vector<std::pair<std::string_view, std::string_view>> views_;
-};
-
 constexpr const char* kTraceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 ExtractedContext extract(const std::vector<std::pair<std::string, std::string>>& headers,
                          bool indexed) {
-  const Headers reader(headers);
+  const testing::IndexableHeaders reader(headers);
   const PropagationSettings settings;  // datadog, then tracecontext
   if (!indexed) return extract_context(reader, settings);
   const HeaderIndex index(reader);
@@ -201,7 +177,7 @@ TEST(SecondaryTracecontext, AnotherTraceBecomesALinkWithItsTracestate) {
 TEST(SecondaryTracecontext, InvalidTraceparentOrConflictsLeaveNoTrace) {
   for (const bool indexed : {false, true}) {
     std::vector<Error> diagnostics;
-    const Headers reader(
+    const testing::IndexableHeaders reader(
         {{"x-datadog-trace-id", "1"},
          {"x-datadog-parent-id", "2"},
          {"traceparent", kTraceparent},

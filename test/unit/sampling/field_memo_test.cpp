@@ -16,17 +16,12 @@
 
 #include "gatetrace/sampling/rule_list.h"
 #include "gatetrace/sampling/span_matcher.h"
+#include "unit/sampling/sampling_test_util.h"
 
 namespace gatetrace {
 namespace {
 
-SpanData span_of(std::string service, std::string name, std::string resource) {
-  SpanData span;
-  span.service = std::move(service);
-  span.name = std::move(name);
-  span.resource = std::move(resource);
-  return span;
-}
+using testing::span_of;
 
 TEST(FieldMemo, KeyNamesInternedAndEmptyFieldsOnly) {
   const SpanData interned = span_of("memo-service", "memo.name", "");

@@ -14,9 +14,12 @@
 #include <vector>
 
 #include "gatetrace/sampling/span_matcher.h"
+#include "unit/sampling/sampling_test_util.h"
 
 namespace gatetrace {
 namespace {
+
+using testing::span_of;
 
 using Tags = std::vector<std::pair<std::string, std::string>>;
 
@@ -45,14 +48,6 @@ class Reference {
   std::vector<SpanMatcher> matchers_;
   RuleList list_;
 };
-
-SpanData span_of(std::string service, std::string name, std::string resource) {
-  SpanData span;
-  span.service = std::move(service);
-  span.name = std::move(name);
-  span.resource = std::move(resource);
-  return span;
-}
 
 TEST(RuleList, EmptyListMatchesNothing) {
   RuleList list;

@@ -13,6 +13,15 @@
 namespace gatetrace {
 namespace testing {
 
+// A span with the three fields the rules' globs test.
+inline SpanData span_of(std::string service, std::string name, std::string resource) {
+  SpanData span;
+  span.service = std::move(service);
+  span.name = std::move(name);
+  span.resource = std::move(resource);
+  return span;
+}
+
 // The first id from `start` that `rate` keeps (or drops, with keep = false).
 inline std::uint64_t find_id(double rate, bool keep, std::uint64_t start = 1) {
   std::uint64_t id = start;
