@@ -13,7 +13,8 @@
 # The service runs 4 pool threads instead of 64: one request at a time needs two (the
 # outer request's and the inner call's), and each thread costs callgrind a start-up.
 #
-#   test/bench/e2e-callgrind.sh [BUILD_DIR]       # default build/, examples built there
+#   test/bench/e2e-callgrind.sh                   # builds build-bench with the examples
+#   test/bench/e2e-callgrind.sh BUILD_DIR         # a build that has them (not rebuilt)
 #   REQUESTS=1000 WARMUP=200 test/bench/e2e-callgrind.sh build-g
 #
 # Settings (environment): REQUESTS (default 500), WARMUP (default 100), E2E_PORT
@@ -31,7 +32,15 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-build="$(cd "${1:-$root/build}" && pwd)"
+build="${1:-$root/build-bench}"
+if [[ $# -eq 0 ]]; then
+  # As run-e2e.sh: the Release build with the examples, configured and built here.
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGATETRACE_BUILD_BENCHMARKS=ON \
+    -DGATETRACE_BUILD_EXAMPLES=ON >/dev/null
+  cmake --build "$build" -j2 --target gatetrace-example-httplib gatetrace-agent-stand-in \
+    >/dev/null
+fi
+build="$(cd "$build" && pwd)"
 requests="${REQUESTS:-500}"
 warmup="${WARMUP:-100}"
 port="${E2E_PORT:-18380}"
