@@ -21,18 +21,26 @@
 
 namespace gatetrace {
 
-// A span of a segment and whether it finished, in one word (the flag in the low bit of
-// the aligned pointer): a trace of many open spans costs 8 bytes per span, not 16.
-class SegmentEntry {
- public:
-  explicit SegmentEntry(SpanData* span) : bits_(reinterpret_cast<std::uintptr_t>(span)) {}
-  SpanData* span() const { return reinterpret_cast<SpanData*>(bits_ & ~kFinished); }
-  bool finished() const { return (bits_ & kFinished) != 0; }
-  void mark_finished() { bits_ |= kFinished; }
+// The entries of a segment's span list are plain SpanData pointers, so that a complete
+// trace's list is handed to the collector as it is, with no copy. Only where finished
+// spans must be told from open ones (a partial flush, spans refused at the cap) does an
+// entry carry a mark: its low bit (SpanData is aligned, so the bit is free), set by
+// mark_finished() and taken off by span() before the span is used or delivered.
+struct SegmentEntry {
+  static SpanData* span(SpanData* entry) noexcept {
+    return reinterpret_cast<SpanData*>(bits(entry) & ~kFinished);
+  }
+  static bool finished(SpanData* entry) noexcept { return (bits(entry) & kFinished) != 0; }
+  static void mark_finished(SpanData*& entry) noexcept {
+    entry = reinterpret_cast<SpanData*>(bits(entry) | kFinished);
+  }
 
  private:
   static constexpr std::uintptr_t kFinished = 1;
-  std::uintptr_t bits_;
+  static_assert(alignof(SpanData) > kFinished, "the mark bit of a SpanData pointer is free");
+  static std::uintptr_t bits(SpanData* entry) noexcept {
+    return reinterpret_cast<std::uintptr_t>(entry);
+  }
 };
 
 class TraceSegment;

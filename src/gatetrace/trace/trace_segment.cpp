@@ -55,7 +55,7 @@ void TraceSegment::end() {
   // Spans still listed (none once every handle is gone, as a delivery took them all)
   // and everything a trace sets go back to a new segment's state; the lists keep their
   // capacity, unless a huge trace left them large.
-  for (const Entry& entry : spans_) release_span_data(entry.span());
+  for (SpanData* entry : spans_) release_span_data(Entry::span(entry));
   spans_.clear();
   finished_ = 0;
   handles_ = 0;
@@ -91,11 +91,12 @@ void TraceSegment::end() {
 
 namespace {
 
-// The list deliver_finished() fills, reused across deliveries on this thread (kept in
-// the SegmentPool, which a thread's exiting destructors can still ask safely: a plain
-// thread_local vector would be used after its destruction by a span finished then).
-// Used in place, marked in use meanwhile, so that a collector that itself finishes spans
-// (re-entering) gets a list of its own: `own`, as it does while the thread exits.
+// The list deliver_finished() fills (or exchanges for a complete trace's list), reused
+// across deliveries on this thread (kept in the SegmentPool, which a thread's exiting
+// destructors can still ask safely: a plain thread_local vector would be used after its
+// destruction by a span finished then). Used in place, marked in use meanwhile, so that
+// a collector that itself finishes spans (re-entering) gets a list of its own: `own`, as
+// it does while the thread exits.
 class ReadyList {
  public:
   explicit ReadyList(SegmentPool* pool)
@@ -178,16 +179,17 @@ void hex16(std::uint64_t value, char* out) {
 }  // namespace
 
 bool TraceSegment::mark_finished_locked(SpanData* span) {
-  if (span == local_root_ && !spans_.empty() && spans_.front().span() == span) {
+  if (span == local_root_ && !spans_.empty() && spans_.front() == span) {
     // The local root, the first entry (add_span_locked), usually finishes last: found
-    // at once rather than after a scan of every other span.
-    spans_.front().mark_finished();
+    // at once rather than after a scan of every other span. (An open span's entry
+    // carries no mark.)
+    Entry::mark_finished(spans_.front());
     return true;
   }
   // From the newest: children usually finish before their parents.
   for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
-    if (it->span() == span) {
-      it->mark_finished();
+    if (*it == span) {
+      Entry::mark_finished(*it);
       return true;
     }
   }
@@ -231,30 +233,34 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   // Move the finished spans out, root first, keeping the unfinished ones in place.
   ReadyList ready_list(segment_pool());
   std::vector<SpanData*>& ready = ready_list.get();
-  ready.reserve(finished_);
   if (finished_ == spans_.size()) {
     // The whole list (the usual delivery: the trace is complete). A local root, when
     // listed, is its first entry (add_span_locked), so the list is already in chunk
-    // order: copied without a test per span.
+    // order: it becomes the chunk's list, exchanged for the thread's empty spare (whose
+    // capacity the segment keeps instead) rather than copied.
     contains_root = local_root_ != nullptr;
-    for (const Entry& entry : spans_) ready.push_back(entry.span());
-    spans_.clear();
+    if (core_->config.partial_flush_enabled || refused_spans_) {
+      for (SpanData*& entry : spans_) entry = Entry::span(entry);  // the marks off
+    }
+    ready.swap(spans_);
   } else {
+    ready.reserve(finished_);
     std::size_t kept = 0;
-    for (const Entry& entry : spans_) {
-      if (!entry.finished()) {
+    for (SpanData* entry : spans_) {
+      SpanData* const span = Entry::span(entry);
+      if (!Entry::finished(entry)) {
         spans_[kept++] = entry;
-      } else if (entry.span() == local_root_) {
+      } else if (span == local_root_) {
         contains_root = true;
         // Usually the first entry (a segment's first span is its root): appended, which
         // costs less than the general insert.
         if (ready.empty()) {
-          ready.push_back(entry.span());
+          ready.push_back(span);
         } else {
-          ready.insert(ready.begin(), entry.span());
+          ready.insert(ready.begin(), span);
         }
       } else {
-        ready.push_back(entry.span());
+        ready.push_back(span);
       }
     }
     spans_.erase(spans_.begin() + static_cast<std::ptrdiff_t>(kept), spans_.end());

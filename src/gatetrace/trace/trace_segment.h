@@ -145,7 +145,8 @@ class TraceSegment final {
   TracerCore* core_ = nullptr;  // null while ended
   unsigned core_shard_ = 0;
   SpinLock lock_;
-  std::vector<Entry> spans_;
+  // In the order added, the local root first (see SegmentEntry for the marks).
+  std::vector<SpanData*> spans_;
   std::size_t finished_ = 0;
   std::size_t handles_ = 0;  // Span handles referring to this segment
   TraceId trace_id_;
@@ -200,7 +201,7 @@ inline void TraceSegment::add_span_locked(SpanData* span) {
     trace_id_ = span->trace_id;
   }
   if (spans_.size() < kMaxSpansPerSegment) {
-    spans_.push_back(Entry(span));
+    spans_.push_back(span);
     return;
   }
   refuse_span();

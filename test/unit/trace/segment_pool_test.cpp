@@ -193,8 +193,10 @@ TEST(SegmentPool, PoolKeepsABoundedNumberOfSegments) {
   EXPECT_EQ(pool->segment_count, SegmentPool::kMaxSegments);
 }
 
-// A segment whose trace grew its span list past the bound is freed, not kept: the
-// pooled segments' lists stay small.
+// A trace that grew its span list past the bound leaves no pooled segment holding a
+// large list: a complete trace's list goes to the delivery (the thread's spare list,
+// bounded on its own, see HugeDeliveryListIsNotKept) in exchange for the spare's, and a
+// segment that ends holding a large list is freed rather than kept.
 TEST(SegmentPool, SegmentOfAHugeTraceIsNotKept) {
   TestTracerSetup setup;
   Tracer tracer(setup.config());
@@ -203,6 +205,11 @@ TEST(SegmentPool, SegmentOfAHugeTraceIsNotKept) {
   ASSERT_NE(pool, nullptr);
   const std::size_t kept_before = pool->segment_count;
   ASSERT_GT(kept_before, 0u);
+  const auto pooled_lists_are_small = [pool] {
+    for (std::size_t i = 0; i < pool->segment_count; ++i) {
+      EXPECT_LE(pool->segments[i]->span_list_capacity(), SegmentPool::kMaxPooledListCapacity);
+    }
+  };
   {
     Span root = tracer.create_span({.name = "huge"});  // takes a pooled segment
     EXPECT_EQ(pool->segment_count, kept_before - 1);
@@ -210,15 +217,16 @@ TEST(SegmentPool, SegmentOfAHugeTraceIsNotKept) {
       root.create_child({.name = "child"});
     }
   }
-  EXPECT_EQ(pool->segment_count, kept_before - 1);
-  for (std::size_t i = 0; i < pool->segment_count; ++i) {
-    EXPECT_LE(pool->segments[i]->span_list_capacity(), SegmentPool::kMaxPooledListCapacity);
-  }
-  // The next traces still work, from the segments left and new ones.
+  pooled_lists_are_small();
+  EXPECT_GT(pool->spare_ready.capacity(), SegmentPool::kMaxPooledListCapacity);
+  // The next traces still work, from the segments left and new ones; the one that takes
+  // the large spare list in exchange for its own is not kept.
   for (int i = 0; i < 3; ++i) {
     Span root = tracer.create_span({.name = "after"});
     root.create_child({.name = "c"});
   }
+  pooled_lists_are_small();
+  EXPECT_LE(pool->spare_ready.capacity(), SegmentPool::kMaxPooledListCapacity);
   EXPECT_EQ(setup.collector->chunks().size(), 5u);
   EXPECT_EQ(setup.collector->chunks().back().spans.size(), 2u);
 }
