@@ -231,6 +231,49 @@ TEST(SegmentPool, SegmentOfAHugeTraceIsNotKept) {
   EXPECT_EQ(setup.collector->chunks().back().spans.size(), 2u);
 }
 
+// Under partial flush, a finishing span's entry in the segment's list is marked; a
+// complete trace's list becomes the chunk's list as it is, so the marks must be off by
+// then: every delivered span whole, in the order added, whether or not a partial
+// flush took some spans out first.
+std::vector<std::vector<std::string>> chunk_names(const RecordingCollector& collector) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& chunk : collector.chunks()) {
+    std::vector<std::string> names;
+    for (const SpanData& span : chunk.spans) names.emplace_back(span.name);
+    out.push_back(std::move(names));
+  }
+  return out;
+}
+
+TEST(SegmentPool, PartialFlushMarksAreOffInACompleteTrace) {
+  for (const std::size_t min_spans : {100, 2}) {
+    TestTracerSetup setup;
+    TracerConfig config = setup.config();
+    config.partial_flush_enabled = true;
+    config.partial_flush_min_spans = min_spans;
+    Tracer tracer(config);
+    {
+      Span root = tracer.create_span({.name = "root"});
+      Span c0 = root.create_child({.name = "c0"});
+      Span c1 = root.create_child({.name = "c1"});
+      Span c2 = root.create_child({.name = "c2"});
+      c2.finish();
+      c1.finish();  // with min_spans 2: c1 and c2 go now
+      c0.finish();
+    }
+    // The next trace on this thread reuses the segment and the lists.
+    {
+      Span again = tracer.create_span({.name = "again"});
+      again.create_child({.name = "a0"});
+    }
+    const std::vector<std::vector<std::string>> expected =
+        min_spans == 2
+            ? std::vector<std::vector<std::string>>{{"c1", "c2"}, {"root", "c0"}, {"again", "a0"}}
+            : std::vector<std::vector<std::string>>{{"root", "c0", "c1", "c2"}, {"again", "a0"}};
+    EXPECT_EQ(chunk_names(*setup.collector), expected) << "min_spans " << min_spans;
+  }
+}
+
 // A collector that, while sending one chunk, finishes the spans of another trace: the
 // nested delivery runs on the same thread while the outer one still holds the thread's
 // list of finished spans (trace_segment.cpp's ReadyList), and must use one of its own.
