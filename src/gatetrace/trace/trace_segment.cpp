@@ -197,9 +197,30 @@ bool TraceSegment::mark_finished_locked(SpanData* span) {
 }
 
 void TraceSegment::span_finished(SpanData* span, bool release_handle) {
-  // Locked by hand: nothing below throws until a delivery, which takes the lock over in
-  // a unique_lock (a unique_lock here cost its flag's stores and tests on every span).
+  // Waiting for the lock is a call of its own, so that this path makes no call but
+  // tail calls (and so saves no registers).
+  if (!lock_.try_lock()) return span_finished_contended(span, release_handle);
+  // The usual span: no partial flush, no span refused at the cap (see below), and not
+  // the last of its trace. It is counted and its handle given up in the same critical
+  // section.
+  if (!core_->config.partial_flush_enabled && !refused_spans_ && finished_ + 1 != spans_.size()) {
+    ++finished_;
+    const bool last = release_handle && --handles_ == 0;
+    lock_.unlock();
+    if (last) end();
+    return;
+  }
+  span_finished_locked(span, release_handle);
+}
+
+[[gnu::noinline]] void TraceSegment::span_finished_contended(SpanData* span, bool release_handle) {
   lock_.lock();
+  span_finished_locked(span, release_handle);
+}
+
+void TraceSegment::span_finished_locked(SpanData* span, bool release_handle) {
+  // Held by hand, not by a guard: nothing below throws until a delivery, which takes the
+  // lock over in a unique_lock (a unique_lock here cost its flag's stores and tests).
   // Which spans finished matters only to a partial flush (it sends those, keeping the
   // rest listed) and to a segment that refused spans at the cap (a refused span is not
   // listed). Otherwise every finishing span is a listed, unfinished one, and only a
@@ -215,7 +236,7 @@ void TraceSegment::span_finished(SpanData* span, bool release_handle) {
     deliver_finished(lock, release_handle);
     return;
   }
-  // Nothing to deliver (most spans): give up the handle in the same critical section.
+  // Nothing to deliver: give up the handle in the same critical section.
   const bool last = release_handle && --handles_ == 0;
   lock_.unlock();
   // Refused at the cap (see add_span): not part of the trace.

@@ -122,6 +122,11 @@ class TraceSegment final {
   void add_span_locked(SpanData* span);
   // Marks `span` finished in the list; false when it is not listed (refused at the cap).
   bool mark_finished_locked(SpanData* span);
+  // span_finished() past its usual case (a partial flush, spans refused at the cap, or
+  // the trace's last span), with lock_ held.
+  void span_finished_locked(SpanData* span, bool release_handle);
+  // span_finished() when its lock is held by another thread: waits, then as above.
+  void span_finished_contended(SpanData* span, bool release_handle);
   // span_finished() once the finished spans are to be delivered: moves them out, tags
   // the chunk's first span, unlocks `lock` (held on lock_), delivers.
   void deliver_finished(std::unique_lock<SpinLock>& lock, bool release_handle);
