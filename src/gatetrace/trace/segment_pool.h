@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "gatetrace/collector.h"
 #include "gatetrace/common/thread_exit_safe.h"
 #include "gatetrace/span_data.h"
 
@@ -58,12 +59,13 @@ struct SegmentPool {
   // the back.
   TraceSegment* segments[kMaxSegments];
   std::size_t segment_count = 0;
-  // TraceSegment's per-thread scratch (see trace_segment.cpp): the finished spans of a
-  // delivery, and what apply_sampling_decision() writes that nobody reads.
-  std::vector<SpanData*> spare_ready;
-  // A delivery on this thread is using spare_ready: one that re-enters it (a collector
-  // that itself finishes spans) uses a list of its own.
-  bool spare_ready_in_use = false;
+  // TraceSegment's per-thread scratch (see trace_segment.cpp): the chunk a delivery
+  // fills with the finished spans and hands to the collector, and what
+  // apply_sampling_decision() writes that nobody reads.
+  TraceChunk spare_chunk;
+  // A delivery on this thread is using spare_chunk: one that re-enters it (a collector
+  // that itself finishes spans) uses a chunk of its own.
+  bool spare_chunk_in_use = false;
   SpanData scratch_span;
   std::vector<std::pair<std::string, std::string>> scratch_tags;
 

@@ -91,37 +91,38 @@ void TraceSegment::end() {
 
 namespace {
 
-// The list deliver_finished() fills (or exchanges for a complete trace's list), reused
-// across deliveries on this thread (kept in the SegmentPool, which a thread's exiting
-// destructors can still ask safely: a plain thread_local vector would be used after its
-// destruction by a span finished then). Used in place, marked in use meanwhile, so that
-// a collector that itself finishes spans (re-entering) gets a list of its own: `own`, as
-// it does while the thread exits.
-class ReadyList {
+// The chunk deliver_finished() fills with the finished spans (or whose list it exchanges
+// for a complete trace's) and hands to the collector, reused across deliveries on this
+// thread (kept in the SegmentPool, which a thread's exiting destructors can still ask
+// safely: a plain thread_local would be used after its destruction by a span finished
+// then). Used in place, marked in use meanwhile, so that a collector that itself
+// finishes spans (re-entering) gets a chunk of its own: `own`, as it does while the
+// thread exits.
+class ReadyChunk {
  public:
-  explicit ReadyList(SegmentPool* pool)
-      : pool_(pool != nullptr && !pool->spare_ready_in_use ? pool : nullptr),
-        list_(pool_ != nullptr ? pool_->spare_ready : own_) {
-    if (pool_ != nullptr) pool_->spare_ready_in_use = true;
+  explicit ReadyChunk(SegmentPool* pool)
+      : pool_(pool != nullptr && !pool->spare_chunk_in_use ? pool : nullptr),
+        chunk_(pool_ != nullptr ? pool_->spare_chunk : own_) {
+    if (pool_ != nullptr) pool_->spare_chunk_in_use = true;
   }
-  ReadyList(const ReadyList&) = delete;
-  ReadyList& operator=(const ReadyList&) = delete;
-  ~ReadyList() {
+  ReadyChunk(const ReadyChunk&) = delete;
+  ReadyChunk& operator=(const ReadyChunk&) = delete;
+  ~ReadyChunk() {
     if (pool_ == nullptr) return;
     // Emptied for the next delivery; one huge trace's capacity is let go.
-    if (list_.capacity() > SegmentPool::kMaxSpareCapacity) {
-      std::vector<SpanData*>().swap(list_);
+    if (chunk_.spans.capacity() > SegmentPool::kMaxSpareCapacity) {
+      std::vector<SpanData*>().swap(chunk_.spans);
     } else {
-      list_.clear();
+      chunk_.spans.clear();
     }
-    pool_->spare_ready_in_use = false;
+    pool_->spare_chunk_in_use = false;
   }
-  std::vector<SpanData*>& get() { return list_; }
+  TraceChunk& get() { return chunk_; }
 
  private:
-  SegmentPool* const pool_;  // null: not this thread's list
-  std::vector<SpanData*> own_;
-  std::vector<SpanData*>& list_;
+  SegmentPool* const pool_;  // null: not this thread's chunk
+  TraceChunk own_;
+  TraceChunk& chunk_;
 };
 
 // Where apply_sampling_decision() writes what a caller does not want (the metrics of
@@ -252,8 +253,9 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   // which writes them together with the root's sampling metrics.
   const bool decided_now = !decision_ && make_decision_locked();
   // Move the finished spans out, root first, keeping the unfinished ones in place.
-  ReadyList ready_list(segment_pool());
-  std::vector<SpanData*>& ready = ready_list.get();
+  ReadyChunk ready_chunk(segment_pool());
+  TraceChunk& chunk = ready_chunk.get();
+  std::vector<SpanData*>& ready = chunk.spans;
   if (finished_ == spans_.size()) {
     // The whole list (the usual delivery: the trace is complete). A local root, when
     // listed, is its first entry (add_span_locked), so the list is already in chunk
@@ -300,7 +302,7 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   const bool last = release_handle && handles_ == 1;
   if (last) handles_ = 0;
   lock.unlock();
-  deliver(ready, contains_root, priority);
+  deliver(chunk, contains_root, priority);
   if (last) {
     end();
   } else if (release_handle) {
@@ -392,8 +394,9 @@ int TraceSegment::tag_first_span_locked(SpanData& first, bool contains_root, boo
   return decision.priority;
 }
 
-void TraceSegment::deliver(std::vector<SpanData*>& spans, bool contains_root, int priority) {
+void TraceSegment::deliver(TraceChunk& chunk, bool contains_root, int priority) {
   const TracerCore& core = *core_;
+  const std::vector<SpanData*>& spans = chunk.spans;
   SpanData& first = *spans.front();
   if (first.trace_id.high != 0) {
     char hex[16];
@@ -424,12 +427,8 @@ void TraceSegment::deliver(std::vector<SpanData*>& spans, bool contains_root, in
     }
   }
   if (core.collector) {
-    // The chunk borrows `spans` (already in chunk order) instead of copying it.
-    TraceChunk chunk;
     chunk.sampling_priority = priority;
-    chunk.spans.swap(spans);
     core.collector->send(chunk);
-    chunk.spans.swap(spans);
   }
   // Last to first: the pool hands out the span released last first, so the next trace's
   // root gets this trace's root back (its name and tags most alike, written over).

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "gatetrace/collector.h"
 #include "gatetrace/common/spin_lock.h"
 #include "gatetrace/dict_writer.h"
 #include "gatetrace/propagation/propagation.h"
@@ -143,7 +144,7 @@ class TraceSegment final {
   // the decision was just made by make_decision_locked(), its trace tags not yet written.
   int tag_first_span_locked(SpanData& first, bool contains_root, bool decided_now);
   // Tags the rest of the (non-empty) chunk, sends it, and recycles the spans.
-  void deliver(std::vector<SpanData*>& spans, bool contains_root, int priority);
+  void deliver(TraceChunk& chunk, bool contains_root, int priority);
 
   // Not a shared_ptr: copying one per trace wrote the control block all threads share
   // (see segment_ref_count.h). Counted in core_->segment_refs, shard core_shard_.

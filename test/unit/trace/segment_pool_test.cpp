@@ -218,7 +218,7 @@ TEST(SegmentPool, SegmentOfAHugeTraceIsNotKept) {
     }
   }
   pooled_lists_are_small();
-  EXPECT_GT(pool->spare_ready.capacity(), SegmentPool::kMaxPooledListCapacity);
+  EXPECT_GT(pool->spare_chunk.spans.capacity(), SegmentPool::kMaxPooledListCapacity);
   // The next traces still work, from the segments left and new ones; the one that takes
   // the large spare list in exchange for its own is not kept.
   for (int i = 0; i < 3; ++i) {
@@ -226,7 +226,7 @@ TEST(SegmentPool, SegmentOfAHugeTraceIsNotKept) {
     root.create_child({.name = "c"});
   }
   pooled_lists_are_small();
-  EXPECT_LE(pool->spare_ready.capacity(), SegmentPool::kMaxPooledListCapacity);
+  EXPECT_LE(pool->spare_chunk.spans.capacity(), SegmentPool::kMaxPooledListCapacity);
   EXPECT_EQ(setup.collector->chunks().size(), 5u);
   EXPECT_EQ(setup.collector->chunks().back().spans.size(), 2u);
 }
@@ -276,7 +276,7 @@ TEST(SegmentPool, PartialFlushMarksAreOffInACompleteTrace) {
 
 // A collector that, while sending one chunk, finishes the spans of another trace: the
 // nested delivery runs on the same thread while the outer one still holds the thread's
-// list of finished spans (trace_segment.cpp's ReadyList), and must use one of its own.
+// list of finished spans (trace_segment.cpp's ReadyChunk), and must use one of its own.
 class ReenteringCollector final : public Collector {
  public:
   std::function<void()> during_next_send;
@@ -330,8 +330,8 @@ TEST(SegmentPool, DeliveryReenteredByTheCollector) {
   EXPECT_EQ(collector->sent, expected);
   SegmentPool* pool = segment_pool();
   ASSERT_NE(pool, nullptr);
-  EXPECT_FALSE(pool->spare_ready_in_use);
-  EXPECT_TRUE(pool->spare_ready.empty());
+  EXPECT_FALSE(pool->spare_chunk_in_use);
+  EXPECT_TRUE(pool->spare_chunk.spans.empty());
 }
 
 // A huge trace's list of finished spans is let go, not kept for the thread.
@@ -348,8 +348,8 @@ TEST(SegmentPool, HugeDeliveryListIsNotKept) {
   EXPECT_EQ(setup.collector->chunks()[0].spans.size(), SegmentPool::kMaxSpareCapacity + 11);
   SegmentPool* pool = segment_pool();
   ASSERT_NE(pool, nullptr);
-  EXPECT_FALSE(pool->spare_ready_in_use);
-  EXPECT_LE(pool->spare_ready.capacity(), SegmentPool::kMaxSpareCapacity);
+  EXPECT_FALSE(pool->spare_chunk_in_use);
+  EXPECT_LE(pool->spare_chunk.spans.capacity(), SegmentPool::kMaxSpareCapacity);
 }
 
 }  // namespace
