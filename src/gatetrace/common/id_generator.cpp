@@ -19,7 +19,7 @@ class ThreadRandom {
  public:
   std::uint64_t next() {
     const std::uint64_t generation = fork_generation.load(std::memory_order_relaxed);
-    if (generation != generation_ || !seeded_) seed(generation);
+    if (generation != generation_) seed(generation);
     const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
     const std::uint64_t t = s_[1] << 17;
     s_[2] ^= s_[0];
@@ -45,12 +45,13 @@ class ThreadRandom {
       word = z ^ (z >> 31);
     }
     generation_ = generation;
-    seeded_ = true;
   }
 
   std::uint64_t s_[4] = {};
-  std::uint64_t generation_ = 0;
-  bool seeded_ = false;
+  // The fork generation the state was seeded in. Starts at one no process reaches (the
+  // count of forks would have to wrap), so that the first call seeds: one test per id
+  // for both "not seeded yet" and "forked since".
+  std::uint64_t generation_ = ~std::uint64_t{0};
 };
 
 class DefaultIdGenerator final : public IdGenerator {

@@ -16,23 +16,32 @@
 #include <utility>
 #include <vector>
 
+#include "gatetrace/collector.h"
 #include "gatetrace/common/thread_exit_safe.h"
 #include "gatetrace/span_data.h"
 
 namespace gatetrace {
 
-// A span of a segment and whether it finished, in one word (the flag in the low bit of
-// the aligned pointer): a trace of many open spans costs 8 bytes per span, not 16.
-class SegmentEntry {
- public:
-  explicit SegmentEntry(SpanData* span) : bits_(reinterpret_cast<std::uintptr_t>(span)) {}
-  SpanData* span() const { return reinterpret_cast<SpanData*>(bits_ & ~kFinished); }
-  bool finished() const { return (bits_ & kFinished) != 0; }
-  void mark_finished() { bits_ |= kFinished; }
+// The entries of a segment's span list are plain SpanData pointers, so that a complete
+// trace's list is handed to the collector as it is, with no copy. Only where finished
+// spans must be told from open ones (a partial flush, spans refused at the cap) does an
+// entry carry a mark: its low bit (SpanData is aligned, so the bit is free), set by
+// mark_finished() and taken off by span() before the span is used or delivered.
+struct SegmentEntry {
+  static SpanData* span(SpanData* entry) noexcept {
+    return reinterpret_cast<SpanData*>(bits(entry) & ~kFinished);
+  }
+  static bool finished(SpanData* entry) noexcept { return (bits(entry) & kFinished) != 0; }
+  static void mark_finished(SpanData*& entry) noexcept {
+    entry = reinterpret_cast<SpanData*>(bits(entry) | kFinished);
+  }
 
  private:
   static constexpr std::uintptr_t kFinished = 1;
-  std::uintptr_t bits_;
+  static_assert(alignof(SpanData) > kFinished, "the mark bit of a SpanData pointer is free");
+  static std::uintptr_t bits(SpanData* entry) noexcept {
+    return reinterpret_cast<std::uintptr_t>(entry);
+  }
 };
 
 class TraceSegment;
@@ -50,12 +59,13 @@ struct SegmentPool {
   // the back.
   TraceSegment* segments[kMaxSegments];
   std::size_t segment_count = 0;
-  // TraceSegment's per-thread scratch (see trace_segment.cpp): the finished spans of a
-  // delivery, and what apply_sampling_decision() writes that nobody reads.
-  std::vector<SpanData*> spare_ready;
-  // A delivery on this thread is using spare_ready: one that re-enters it (a collector
-  // that itself finishes spans) uses a list of its own.
-  bool spare_ready_in_use = false;
+  // TraceSegment's per-thread scratch (see trace_segment.cpp): the chunk a delivery
+  // fills with the finished spans and hands to the collector, and what
+  // apply_sampling_decision() writes that nobody reads.
+  TraceChunk spare_chunk;
+  // A delivery on this thread is using spare_chunk: one that re-enters it (a collector
+  // that itself finishes spans) uses a chunk of its own.
+  bool spare_chunk_in_use = false;
   SpanData scratch_span;
   std::vector<std::pair<std::string, std::string>> scratch_tags;
 

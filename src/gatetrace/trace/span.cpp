@@ -36,7 +36,7 @@ void Span::release() noexcept {
   }
   // Finished by its handle going away, the usual case: one trip through the segment's
   // lock for both.
-  const TimePoint end = end_time_ ? *end_time_ : segment->core().clock->now();
+  const TimePoint end = end_time_ ? *end_time_ : segment->core().now();
   SpanData* data = std::exchange(data_, nullptr);
   data->duration_ns = end.steady_ns - data->start.steady_ns;
   segment->span_finished(data, /*release_handle=*/true);
@@ -44,7 +44,7 @@ void Span::release() noexcept {
 
 void Span::finish() {
   if (data_ == nullptr) return;
-  const TimePoint end = end_time_ ? *end_time_ : segment_->core().clock->now();
+  const TimePoint end = end_time_ ? *end_time_ : segment_->core().now();
   data_->duration_ns = end.steady_ns - data_->start.steady_ns;
   SpanData* data = std::exchange(data_, nullptr);
   segment_->span_finished(data, /*release_handle=*/false);
@@ -77,7 +77,7 @@ Span Span::create_child(const SpanConfig& config) const {
   span->trace_id = identity_.trace_id;
   span->span_id = core.ids->span_id();
   span->parent_id = identity_.span_id;
-  span->start = config.start ? *config.start : core.clock->now();
+  span->start = config.start ? *config.start : core.now();
   set_initial_tags(*span, core.config, &config.tags);
   segment_->add_span(span);
   return Span(span, segment_);
@@ -93,7 +93,7 @@ Span create_child_from_texts(const Span& parent, const SpanCreationTexts& texts)
   span->trace_id = parent.identity_.trace_id;
   span->span_id = core.ids->span_id();
   span->parent_id = parent.identity_.span_id;
-  span->start = texts.start ? *texts.start : core.clock->now();
+  span->start = texts.start ? *texts.start : core.now();
   set_initial_tags(*span, core.config, nullptr);
   parent.segment_->add_span(span);
   return Span(span, parent.segment_);

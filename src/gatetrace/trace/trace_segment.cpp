@@ -55,7 +55,7 @@ void TraceSegment::end() {
   // Spans still listed (none once every handle is gone, as a delivery took them all)
   // and everything a trace sets go back to a new segment's state; the lists keep their
   // capacity, unless a huge trace left them large.
-  for (const Entry& entry : spans_) release_span_data(entry.span());
+  for (SpanData* entry : spans_) release_span_data(Entry::span(entry));
   spans_.clear();
   finished_ = 0;
   handles_ = 0;
@@ -91,36 +91,38 @@ void TraceSegment::end() {
 
 namespace {
 
-// The list deliver_finished() fills, reused across deliveries on this thread (kept in
-// the SegmentPool, which a thread's exiting destructors can still ask safely: a plain
-// thread_local vector would be used after its destruction by a span finished then).
-// Used in place, marked in use meanwhile, so that a collector that itself finishes spans
-// (re-entering) gets a list of its own: `own`, as it does while the thread exits.
-class ReadyList {
+// The chunk deliver_finished() fills with the finished spans (or whose list it exchanges
+// for a complete trace's) and hands to the collector, reused across deliveries on this
+// thread (kept in the SegmentPool, which a thread's exiting destructors can still ask
+// safely: a plain thread_local would be used after its destruction by a span finished
+// then). Used in place, marked in use meanwhile, so that a collector that itself
+// finishes spans (re-entering) gets a chunk of its own: `own`, as it does while the
+// thread exits.
+class ReadyChunk {
  public:
-  explicit ReadyList(SegmentPool* pool)
-      : pool_(pool != nullptr && !pool->spare_ready_in_use ? pool : nullptr),
-        list_(pool_ != nullptr ? pool_->spare_ready : own_) {
-    if (pool_ != nullptr) pool_->spare_ready_in_use = true;
+  explicit ReadyChunk(SegmentPool* pool)
+      : pool_(pool != nullptr && !pool->spare_chunk_in_use ? pool : nullptr),
+        chunk_(pool_ != nullptr ? pool_->spare_chunk : own_) {
+    if (pool_ != nullptr) pool_->spare_chunk_in_use = true;
   }
-  ReadyList(const ReadyList&) = delete;
-  ReadyList& operator=(const ReadyList&) = delete;
-  ~ReadyList() {
+  ReadyChunk(const ReadyChunk&) = delete;
+  ReadyChunk& operator=(const ReadyChunk&) = delete;
+  ~ReadyChunk() {
     if (pool_ == nullptr) return;
     // Emptied for the next delivery; one huge trace's capacity is let go.
-    if (list_.capacity() > SegmentPool::kMaxSpareCapacity) {
-      std::vector<SpanData*>().swap(list_);
+    if (chunk_.spans.capacity() > SegmentPool::kMaxSpareCapacity) {
+      std::vector<SpanData*>().swap(chunk_.spans);
     } else {
-      list_.clear();
+      chunk_.spans.clear();
     }
-    pool_->spare_ready_in_use = false;
+    pool_->spare_chunk_in_use = false;
   }
-  std::vector<SpanData*>& get() { return list_; }
+  TraceChunk& get() { return chunk_; }
 
  private:
-  SegmentPool* const pool_;  // null: not this thread's list
-  std::vector<SpanData*> own_;
-  std::vector<SpanData*>& list_;
+  SegmentPool* const pool_;  // null: not this thread's chunk
+  TraceChunk own_;
+  TraceChunk& chunk_;
 };
 
 // Where apply_sampling_decision() writes what a caller does not want (the metrics of
@@ -178,16 +180,17 @@ void hex16(std::uint64_t value, char* out) {
 }  // namespace
 
 bool TraceSegment::mark_finished_locked(SpanData* span) {
-  if (span == local_root_ && !spans_.empty() && spans_.front().span() == span) {
+  if (span == local_root_ && !spans_.empty() && spans_.front() == span) {
     // The local root, the first entry (add_span_locked), usually finishes last: found
-    // at once rather than after a scan of every other span.
-    spans_.front().mark_finished();
+    // at once rather than after a scan of every other span. (An open span's entry
+    // carries no mark.)
+    Entry::mark_finished(spans_.front());
     return true;
   }
   // From the newest: children usually finish before their parents.
   for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
-    if (it->span() == span) {
-      it->mark_finished();
+    if (*it == span) {
+      Entry::mark_finished(*it);
       return true;
     }
   }
@@ -195,9 +198,30 @@ bool TraceSegment::mark_finished_locked(SpanData* span) {
 }
 
 void TraceSegment::span_finished(SpanData* span, bool release_handle) {
-  // Locked by hand: nothing below throws until a delivery, which takes the lock over in
-  // a unique_lock (a unique_lock here cost its flag's stores and tests on every span).
+  // Waiting for the lock is a call of its own, so that this path makes no call but
+  // tail calls (and so saves no registers).
+  if (!lock_.try_lock()) return span_finished_contended(span, release_handle);
+  // The usual span: no partial flush, no span refused at the cap (see below), and not
+  // the last of its trace. It is counted and its handle given up in the same critical
+  // section.
+  if (!core_->config.partial_flush_enabled && !refused_spans_ && finished_ + 1 != spans_.size()) {
+    ++finished_;
+    const bool last = release_handle && --handles_ == 0;
+    lock_.unlock();
+    if (last) end();
+    return;
+  }
+  span_finished_locked(span, release_handle);
+}
+
+[[gnu::noinline]] void TraceSegment::span_finished_contended(SpanData* span, bool release_handle) {
   lock_.lock();
+  span_finished_locked(span, release_handle);
+}
+
+void TraceSegment::span_finished_locked(SpanData* span, bool release_handle) {
+  // Held by hand, not by a guard: nothing below throws until a delivery, which takes the
+  // lock over in a unique_lock (a unique_lock here cost its flag's stores and tests).
   // Which spans finished matters only to a partial flush (it sends those, keeping the
   // rest listed) and to a segment that refused spans at the cap (a refused span is not
   // listed). Otherwise every finishing span is a listed, unfinished one, and only a
@@ -213,7 +237,7 @@ void TraceSegment::span_finished(SpanData* span, bool release_handle) {
     deliver_finished(lock, release_handle);
     return;
   }
-  // Nothing to deliver (most spans): give up the handle in the same critical section.
+  // Nothing to deliver: give up the handle in the same critical section.
   const bool last = release_handle && --handles_ == 0;
   lock_.unlock();
   // Refused at the cap (see add_span): not part of the trace.
@@ -229,32 +253,37 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   // which writes them together with the root's sampling metrics.
   const bool decided_now = !decision_ && make_decision_locked();
   // Move the finished spans out, root first, keeping the unfinished ones in place.
-  ReadyList ready_list(segment_pool());
-  std::vector<SpanData*>& ready = ready_list.get();
-  ready.reserve(finished_);
+  ReadyChunk ready_chunk(segment_pool());
+  TraceChunk& chunk = ready_chunk.get();
+  std::vector<SpanData*>& ready = chunk.spans;
   if (finished_ == spans_.size()) {
     // The whole list (the usual delivery: the trace is complete). A local root, when
     // listed, is its first entry (add_span_locked), so the list is already in chunk
-    // order: copied without a test per span.
+    // order: it becomes the chunk's list, exchanged for the thread's empty spare (whose
+    // capacity the segment keeps instead) rather than copied.
     contains_root = local_root_ != nullptr;
-    for (const Entry& entry : spans_) ready.push_back(entry.span());
-    spans_.clear();
+    if (core_->config.partial_flush_enabled || refused_spans_) {
+      for (SpanData*& entry : spans_) entry = Entry::span(entry);  // the marks off
+    }
+    ready.swap(spans_);
   } else {
+    ready.reserve(finished_);
     std::size_t kept = 0;
-    for (const Entry& entry : spans_) {
-      if (!entry.finished()) {
+    for (SpanData* entry : spans_) {
+      SpanData* const span = Entry::span(entry);
+      if (!Entry::finished(entry)) {
         spans_[kept++] = entry;
-      } else if (entry.span() == local_root_) {
+      } else if (span == local_root_) {
         contains_root = true;
         // Usually the first entry (a segment's first span is its root): appended, which
         // costs less than the general insert.
         if (ready.empty()) {
-          ready.push_back(entry.span());
+          ready.push_back(span);
         } else {
-          ready.insert(ready.begin(), entry.span());
+          ready.insert(ready.begin(), span);
         }
       } else {
-        ready.push_back(entry.span());
+        ready.push_back(span);
       }
     }
     spans_.erase(spans_.begin() + static_cast<std::ptrdiff_t>(kept), spans_.end());
@@ -273,7 +302,7 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
   const bool last = release_handle && handles_ == 1;
   if (last) handles_ = 0;
   lock.unlock();
-  deliver(ready, contains_root, priority);
+  deliver(chunk, contains_root, priority);
   if (last) {
     end();
   } else if (release_handle) {
@@ -365,8 +394,9 @@ int TraceSegment::tag_first_span_locked(SpanData& first, bool contains_root, boo
   return decision.priority;
 }
 
-void TraceSegment::deliver(std::vector<SpanData*>& spans, bool contains_root, int priority) {
+void TraceSegment::deliver(TraceChunk& chunk, bool contains_root, int priority) {
   const TracerCore& core = *core_;
+  const std::vector<SpanData*>& spans = chunk.spans;
   SpanData& first = *spans.front();
   if (first.trace_id.high != 0) {
     char hex[16];
@@ -397,12 +427,8 @@ void TraceSegment::deliver(std::vector<SpanData*>& spans, bool contains_root, in
     }
   }
   if (core.collector) {
-    // The chunk borrows `spans` (already in chunk order) instead of copying it.
-    TraceChunk chunk;
     chunk.sampling_priority = priority;
-    chunk.spans.swap(spans);
     core.collector->send(chunk);
-    chunk.spans.swap(spans);
   }
   // Last to first: the pool hands out the span released last first, so the next trace's
   // root gets this trace's root back (its name and tags most alike, written over).

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "gatetrace/collector.h"
 #include "gatetrace/common/spin_lock.h"
 #include "gatetrace/dict_writer.h"
 #include "gatetrace/propagation/propagation.h"
@@ -122,6 +123,11 @@ class TraceSegment final {
   void add_span_locked(SpanData* span);
   // Marks `span` finished in the list; false when it is not listed (refused at the cap).
   bool mark_finished_locked(SpanData* span);
+  // span_finished() past its usual case (a partial flush, spans refused at the cap, or
+  // the trace's last span), with lock_ held.
+  void span_finished_locked(SpanData* span, bool release_handle);
+  // span_finished() when its lock is held by another thread: waits, then as above.
+  void span_finished_contended(SpanData* span, bool release_handle);
   // span_finished() once the finished spans are to be delivered: moves them out, tags
   // the chunk's first span, unlocks `lock` (held on lock_), delivers.
   void deliver_finished(std::unique_lock<SpinLock>& lock, bool release_handle);
@@ -138,14 +144,15 @@ class TraceSegment final {
   // the decision was just made by make_decision_locked(), its trace tags not yet written.
   int tag_first_span_locked(SpanData& first, bool contains_root, bool decided_now);
   // Tags the rest of the (non-empty) chunk, sends it, and recycles the spans.
-  void deliver(std::vector<SpanData*>& spans, bool contains_root, int priority);
+  void deliver(TraceChunk& chunk, bool contains_root, int priority);
 
   // Not a shared_ptr: copying one per trace wrote the control block all threads share
   // (see segment_ref_count.h). Counted in core_->segment_refs, shard core_shard_.
   TracerCore* core_ = nullptr;  // null while ended
   unsigned core_shard_ = 0;
   SpinLock lock_;
-  std::vector<Entry> spans_;
+  // In the order added, the local root first (see SegmentEntry for the marks).
+  std::vector<SpanData*> spans_;
   std::size_t finished_ = 0;
   std::size_t handles_ = 0;  // Span handles referring to this segment
   TraceId trace_id_;
@@ -200,7 +207,7 @@ inline void TraceSegment::add_span_locked(SpanData* span) {
     trace_id_ = span->trace_id;
   }
   if (spans_.size() < kMaxSpansPerSegment) {
-    spans_.push_back(Entry(span));
+    spans_.push_back(span);
     return;
   }
   refuse_span();

@@ -61,7 +61,7 @@ struct NewRoot {
                                                const SpanConfigTags* tags,
                                                ExtractedContext* extracted) {
   SpanData* span = acquire_span_data_inlined(name, service, resource, type);
-  span->start = start ? *start : core.clock->now();
+  span->start = start ? *start : core.now();
   span->span_id = core.ids->span_id();
   if (extracted != nullptr && extracted->has_trace()) {
     span->trace_id = extracted->trace_id;

@@ -65,6 +65,7 @@ TracerCore::TracerCore(const FinalizedTracerConfig& finalized)
       propagation(propagation_settings(finalized)),
       logger(finalized.logger ? finalized.logger : default_logger()),
       clock(finalized.clock ? finalized.clock : default_clock()),
+      offset_clock(dynamic_cast<const OffsetClock*>(clock.get())),
       ids(finalized.id_generator ? finalized.id_generator : default_id_generator()),
       sampler(std::make_shared<TraceSampler>(finalized, clock)) {
   if (!finalized.span_sampling_rules.empty()) {

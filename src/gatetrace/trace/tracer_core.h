@@ -13,6 +13,7 @@
 #include <string>
 
 #include "gatetrace/collector.h"
+#include "gatetrace/common/offset_clock.h"
 #include "gatetrace/propagation/propagation.h"
 #include "gatetrace/sampling/glob.h"
 #include "gatetrace/sampling/trace_sampler.h"
@@ -32,6 +33,8 @@ class GATETRACE_API TracerCore {
   const PropagationSettings propagation;
   std::shared_ptr<Logger> logger;
   std::shared_ptr<const Clock> clock;
+  // `clock` when it is the default clock (the usual case), else null: see now().
+  const OffsetClock* offset_clock = nullptr;
   std::shared_ptr<IdGenerator> ids;
   std::shared_ptr<TraceSampler> sampler;
   std::unique_ptr<SpanSampler> span_sampler;  // null when there are no span rules
@@ -44,6 +47,9 @@ class GATETRACE_API TracerCore {
   mutable std::shared_ptr<const QueryObfuscator> query_obfuscator;
   // Spans not recorded because their trace segment held kMaxSpansPerSegment.
   std::atomic<std::uint64_t> spans_dropped_segment_full{0};
+  // clock->now(); the default clock is read inline, without the virtual call (spans
+  // read the clock when they start and when they finish).
+  TimePoint now() const { return offset_clock != nullptr ? offset_clock->read() : clock->now(); }
   // Live trace segments (TraceSegment). The last of them, or the last owner, frees the
   // core (see make_tracer_core).
   SegmentRefCount segment_refs;

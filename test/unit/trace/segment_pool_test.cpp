@@ -193,8 +193,10 @@ TEST(SegmentPool, PoolKeepsABoundedNumberOfSegments) {
   EXPECT_EQ(pool->segment_count, SegmentPool::kMaxSegments);
 }
 
-// A segment whose trace grew its span list past the bound is freed, not kept: the
-// pooled segments' lists stay small.
+// A trace that grew its span list past the bound leaves no pooled segment holding a
+// large list: a complete trace's list goes to the delivery (the thread's spare list,
+// bounded on its own, see HugeDeliveryListIsNotKept) in exchange for the spare's, and a
+// segment that ends holding a large list is freed rather than kept.
 TEST(SegmentPool, SegmentOfAHugeTraceIsNotKept) {
   TestTracerSetup setup;
   Tracer tracer(setup.config());
@@ -203,6 +205,11 @@ TEST(SegmentPool, SegmentOfAHugeTraceIsNotKept) {
   ASSERT_NE(pool, nullptr);
   const std::size_t kept_before = pool->segment_count;
   ASSERT_GT(kept_before, 0u);
+  const auto pooled_lists_are_small = [pool] {
+    for (std::size_t i = 0; i < pool->segment_count; ++i) {
+      EXPECT_LE(pool->segments[i]->span_list_capacity(), SegmentPool::kMaxPooledListCapacity);
+    }
+  };
   {
     Span root = tracer.create_span({.name = "huge"});  // takes a pooled segment
     EXPECT_EQ(pool->segment_count, kept_before - 1);
@@ -210,22 +217,66 @@ TEST(SegmentPool, SegmentOfAHugeTraceIsNotKept) {
       root.create_child({.name = "child"});
     }
   }
-  EXPECT_EQ(pool->segment_count, kept_before - 1);
-  for (std::size_t i = 0; i < pool->segment_count; ++i) {
-    EXPECT_LE(pool->segments[i]->span_list_capacity(), SegmentPool::kMaxPooledListCapacity);
-  }
-  // The next traces still work, from the segments left and new ones.
+  pooled_lists_are_small();
+  EXPECT_GT(pool->spare_chunk.spans.capacity(), SegmentPool::kMaxPooledListCapacity);
+  // The next traces still work, from the segments left and new ones; the one that takes
+  // the large spare list in exchange for its own is not kept.
   for (int i = 0; i < 3; ++i) {
     Span root = tracer.create_span({.name = "after"});
     root.create_child({.name = "c"});
   }
+  pooled_lists_are_small();
+  EXPECT_LE(pool->spare_chunk.spans.capacity(), SegmentPool::kMaxPooledListCapacity);
   EXPECT_EQ(setup.collector->chunks().size(), 5u);
   EXPECT_EQ(setup.collector->chunks().back().spans.size(), 2u);
 }
 
+// Under partial flush, a finishing span's entry in the segment's list is marked; a
+// complete trace's list becomes the chunk's list as it is, so the marks must be off by
+// then: every delivered span whole, in the order added, whether or not a partial
+// flush took some spans out first.
+std::vector<std::vector<std::string>> chunk_names(const RecordingCollector& collector) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& chunk : collector.chunks()) {
+    std::vector<std::string> names;
+    for (const SpanData& span : chunk.spans) names.emplace_back(span.name);
+    out.push_back(std::move(names));
+  }
+  return out;
+}
+
+TEST(SegmentPool, PartialFlushMarksAreOffInACompleteTrace) {
+  for (const std::size_t min_spans : {100, 2}) {
+    TestTracerSetup setup;
+    TracerConfig config = setup.config();
+    config.partial_flush_enabled = true;
+    config.partial_flush_min_spans = min_spans;
+    Tracer tracer(config);
+    {
+      Span root = tracer.create_span({.name = "root"});
+      Span c0 = root.create_child({.name = "c0"});
+      Span c1 = root.create_child({.name = "c1"});
+      Span c2 = root.create_child({.name = "c2"});
+      c2.finish();
+      c1.finish();  // with min_spans 2: c1 and c2 go now
+      c0.finish();
+    }
+    // The next trace on this thread reuses the segment and the lists.
+    {
+      Span again = tracer.create_span({.name = "again"});
+      again.create_child({.name = "a0"});
+    }
+    const std::vector<std::vector<std::string>> expected =
+        min_spans == 2
+            ? std::vector<std::vector<std::string>>{{"c1", "c2"}, {"root", "c0"}, {"again", "a0"}}
+            : std::vector<std::vector<std::string>>{{"root", "c0", "c1", "c2"}, {"again", "a0"}};
+    EXPECT_EQ(chunk_names(*setup.collector), expected) << "min_spans " << min_spans;
+  }
+}
+
 // A collector that, while sending one chunk, finishes the spans of another trace: the
 // nested delivery runs on the same thread while the outer one still holds the thread's
-// list of finished spans (trace_segment.cpp's ReadyList), and must use one of its own.
+// list of finished spans (trace_segment.cpp's ReadyChunk), and must use one of its own.
 class ReenteringCollector final : public Collector {
  public:
   std::function<void()> during_next_send;
@@ -279,8 +330,8 @@ TEST(SegmentPool, DeliveryReenteredByTheCollector) {
   EXPECT_EQ(collector->sent, expected);
   SegmentPool* pool = segment_pool();
   ASSERT_NE(pool, nullptr);
-  EXPECT_FALSE(pool->spare_ready_in_use);
-  EXPECT_TRUE(pool->spare_ready.empty());
+  EXPECT_FALSE(pool->spare_chunk_in_use);
+  EXPECT_TRUE(pool->spare_chunk.spans.empty());
 }
 
 // A huge trace's list of finished spans is let go, not kept for the thread.
@@ -297,8 +348,8 @@ TEST(SegmentPool, HugeDeliveryListIsNotKept) {
   EXPECT_EQ(setup.collector->chunks()[0].spans.size(), SegmentPool::kMaxSpareCapacity + 11);
   SegmentPool* pool = segment_pool();
   ASSERT_NE(pool, nullptr);
-  EXPECT_FALSE(pool->spare_ready_in_use);
-  EXPECT_LE(pool->spare_ready.capacity(), SegmentPool::kMaxSpareCapacity);
+  EXPECT_FALSE(pool->spare_chunk_in_use);
+  EXPECT_LE(pool->spare_chunk.spans.capacity(), SegmentPool::kMaxSpareCapacity);
 }
 
 }  // namespace
