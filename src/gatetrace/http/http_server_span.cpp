@@ -27,22 +27,6 @@ namespace {
 
 constexpr std::size_t kUrlCap = 2048;
 
-// Whether `url` can change under the tracer's obfuscation pattern. With Datadog's
-// default pattern, a URL without '?' (obfuscate_url looks from the first one, and
-// changes nothing without one) or one this thread just found unchangeable is settled
-// without the obfuscator (no call_once); `obfuscator` is then left null. (A custom
-// pattern is compiled on the first request, as before: an invalid one is logged then.)
-bool url_may_change(const TracerCore& core, std::string_view url,
-                    const QueryObfuscator*& obfuscator) {
-  if (!core.config.query_string_obfuscation_regex &&
-      (std::memchr(url.data(), '?', url.size()) == nullptr ||
-       known_unchanged_by_default_pattern(url))) {
-    return false;
-  }
-  obfuscator = &query_obfuscator(core);
-  return obfuscator->may_change(url);
-}
-
 // url = "http://" + host + target, written over the text it holds (the scheme as one
 // constant copy).
 void join_http_url(std::string& url, std::string_view host, std::string_view target) {
