@@ -44,26 +44,38 @@ std::string_view url_host(std::string_view url) {
   return authority.substr(0, authority.find(':'));
 }
 
-// The span is created from views of the request's texts and tagged straight into its
-// storage (span_creation.h, SpanTagWriter), as the server span is: the same span and
-// tags, in the same order, as create_child() of a SpanConfig holding them made, without
-// the config's strings, a tag list to copy into and an intern lookup per key.
-HttpClientSpan::HttpClientSpan(Tracer& tracer, const Span& parent, const HttpClientRequest& request)
-    : core_(tracer.core().get()) {
+namespace {
+
+// The client span, made as the constructor's member (no Span moved in and destroyed).
+Span create_client_span(Tracer& tracer, const TracerCore& core, const Span& parent,
+                        const HttpClientRequest& request) {
   if (parent.empty()) {
     // A call outside any trace: a new trace's root (rare), through the public API.
     SpanConfig config;
     config.name = request.span_name;
     config.resource = request.method;
     config.type = "http";
-    span_ = tracer.create_span(config);
-  } else {
-    // A child inherits its parent's service (the tracer's once the parent finished).
-    const std::string_view service =
-        parent.finished() ? std::string_view(core_->config.service) : parent.service();
-    span_ = create_child_from_texts(
-        parent, {request.span_name, service, request.method, "http", std::nullopt});
+    return tracer.create_span(config);
   }
+  // A child inherits its parent's service (the tracer's once the parent finished).
+  const std::string_view service =
+      parent.finished() ? std::string_view(core.config.service) : parent.service();
+  return create_child_from_texts(
+      parent, {request.span_name, service, request.method, "http", std::nullopt});
+}
+
+constexpr std::uint32_t kClientHttpKeys =
+    SpanTagWriter::known_key_bits<span_keys::kSpanKind, span_keys::kComponent,
+                                  span_keys::kHttpMethod, span_keys::kHttpUrl>();
+
+}  // namespace
+
+// The span is created from views of the request's texts and tagged straight into its
+// storage (span_creation.h, SpanTagWriter), as the server span is: the same span and
+// tags, in the same order, as create_child() of a SpanConfig holding them made, without
+// the config's strings, a tag list to copy into and an intern lookup per key.
+HttpClientSpan::HttpClientSpan(Tracer& tracer, const Span& parent, const HttpClientRequest& request)
+    : core_(tracer.core().get()), span_(create_client_span(tracer, *core_, parent, request)) {
   std::string_view url = request.url.substr(0, kUrlCap);
   const QueryObfuscator* obfuscator = nullptr;
   if (url_may_change(*core_, url, obfuscator)) {
@@ -74,10 +86,22 @@ HttpClientSpan::HttpClientSpan(Tracer& tracer, const Span& parent, const HttpCli
   }
   const std::string_view host = url_host(request.url);
   SpanTagWriter tags(span_);
-  tags.set_known<span_keys::kSpanKind>("client");
-  tags.set_known<span_keys::kComponent>(request.component);
-  tags.set_known<span_keys::kHttpMethod>(request.method);
-  tags.set_known<span_keys::kHttpUrl>(url);
+  // The fixed keys as one run into the span's storage when they fit (see Meta::Appender),
+  // else one by one, in the same order with the same result.
+  const std::size_t text =
+      sizeof "client" - 1 + request.component.size() + request.method.size() + url.size();
+  if (Meta* meta = tags.meta_for_run(kClientHttpKeys, 4, text)) {
+    Meta::Appender run(*meta);
+    run.append<span_keys::kSpanKind>("client");
+    run.append<span_keys::kComponent>(request.component);
+    run.append<span_keys::kHttpMethod>(request.method);
+    run.append<span_keys::kHttpUrl>(url);
+  } else {
+    tags.set_known<span_keys::kSpanKind>("client");
+    tags.set_known<span_keys::kComponent>(request.component);
+    tags.set_known<span_keys::kHttpMethod>(request.method);
+    tags.set_known<span_keys::kHttpUrl>(url);
+  }
   if (!host.empty()) tags.set("out.host", host);
 }
 
