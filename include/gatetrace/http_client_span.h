@@ -52,7 +52,9 @@ class GATETRACE_API HttpClientSpan {
   void finish() { span_.finish(); }
 
  private:
-  std::shared_ptr<TracerCore> core_;
+  // Not owned: span_'s trace segment keeps the core alive while span_ is not empty (a
+  // shared_ptr copy here cost two atomic read-modify-writes per call).
+  TracerCore* core_ = nullptr;
   Span span_;
 };
 

@@ -27,22 +27,6 @@ namespace {
 
 constexpr std::size_t kUrlCap = 2048;
 
-// Whether `url` can change under the tracer's obfuscation pattern. With Datadog's
-// default pattern, a URL without '?' (obfuscate_url looks from the first one, and
-// changes nothing without one) or one this thread just found unchangeable is settled
-// without the obfuscator (no call_once); `obfuscator` is then left null. (A custom
-// pattern is compiled on the first request, as before: an invalid one is logged then.)
-bool url_may_change(const TracerCore& core, std::string_view url,
-                    const QueryObfuscator*& obfuscator) {
-  if (!core.config.query_string_obfuscation_regex &&
-      (std::memchr(url.data(), '?', url.size()) == nullptr ||
-       known_unchanged_by_default_pattern(url))) {
-    return false;
-  }
-  obfuscator = &query_obfuscator(core);
-  return obfuscator->may_change(url);
-}
-
 // url = "http://" + host + target, written over the text it holds (the scheme as one
 // constant copy).
 void join_http_url(std::string& url, std::string_view host, std::string_view target) {
@@ -176,6 +160,22 @@ std::string demangled_type_name(const std::type_info& type) {
   return status == 0 && name ? std::string(name.get()) : std::string(type.name());
 }
 
+// std::uncaught_exceptions(), which the helper reads as each request starts and ends,
+// without its two calls into libstdc++ (its own, then __cxa_get_globals(), which finds
+// the thread's exception state through __tls_get_addr): about 26 instructions, twice
+// per request. That state's address is fixed for a thread's life, so it is asked once
+// per thread; its layout is the Itanium C++ ABI's (section 2.5.3: the stack of caught
+// exceptions, then the count of uncaught ones), which libstdc++ and libc++abi follow.
+int uncaught_exceptions() noexcept {
+  struct EhGlobals {
+    void* caught_exceptions;
+    unsigned int uncaught_exceptions;
+  };
+  thread_local const auto* const globals =
+      reinterpret_cast<const EhGlobals*>(abi::__cxa_get_globals());
+  return static_cast<int>(globals->uncaught_exceptions);
+}
+
 constexpr std::uint32_t kServerHttpKeys = SpanTagWriter::known_key_bits<
     span_keys::kSpanKind, span_keys::kComponent, span_keys::kHttpMethod, span_keys::kHttpUrl,
     span_keys::kHttpClientIp, span_keys::kHttpRoute, span_keys::kHttpUserAgent>();
@@ -195,9 +195,11 @@ struct HttpServerSpan::Arrival {
 namespace {
 
 const DictReader& request_headers(const HttpServerRequest& request) {
+  if (request.headers) return *request.headers;
+  // Reached only without headers: a request that has them pays no guard checks.
   static const HeaderListReader::Headers kNoHeaders;
   static const HeaderListReader kEmptyReader(kNoHeaders);
-  return request.headers ? *request.headers : kEmptyReader;
+  return kEmptyReader;
 }
 
 // Both returns are prvalues, constructed in place (a named result returned on one path
@@ -257,7 +259,7 @@ HttpServerSpan::Arrival::Arrival(const TracerCore& core, const HttpServerRequest
                                     : Span()),
       server_(create_server_span(tracer, request, arrival.headers, arrival.now,
                                  arrival.proxy.valid ? &inferred_ : nullptr)),
-      uncaught_at_start_(std::uncaught_exceptions()) {
+      uncaught_at_start_(uncaught_exceptions()) {
   if (request.method.size() <= kShortMethod) {
     detail::move_chars(method_short_, request.method.data(), request.method.size());
     method_size_ = static_cast<std::uint8_t>(request.method.size());
@@ -413,7 +415,7 @@ void HttpServerSpan::tag_response_headers(const DictReader& response_headers) {
 }
 
 HttpServerSpan::~HttpServerSpan() {
-  if (!finished_ && std::uncaught_exceptions() > uncaught_at_start_ && !server_.error()) {
+  if (!finished_ && uncaught_exceptions() > uncaught_at_start_ && !server_.error()) {
     set_error("exception", "the request handler exited with an exception");
   }
   end_spans(/*by_destructor=*/true);

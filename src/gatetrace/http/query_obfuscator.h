@@ -9,20 +9,20 @@
 // searched: a URL without `?` costs one `find`.
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "gatetrace/logger.h"
+#include "gatetrace/trace/tracer_core.h"
 
 namespace re2 {
 class RE2;
 }
 
 namespace gatetrace {
-
-class TracerCore;
 
 // Datadog's default pattern, as its other tracers ship it; RE2 syntax.
 extern const char* const kDefaultQueryObfuscationPattern;
@@ -76,5 +76,23 @@ bool known_unchanged_by_default_pattern(std::string_view url) noexcept;
 
 // The tracer's obfuscator, compiled on first use and cached in the core.
 const QueryObfuscator& query_obfuscator(const TracerCore& core);
+
+// Whether `url` can change under the tracer's obfuscation pattern; when it can,
+// `obfuscator` is set to the tracer's, for obfuscate_url. With Datadog's default
+// pattern, a URL without '?' (obfuscate_url looks from the first one, and changes
+// nothing without one) or one this thread just found unchangeable is settled without
+// the obfuscator (no call_once); `obfuscator` is then left null. (A custom pattern is
+// compiled on the first request, as before: an invalid one is logged then.) Inline: the
+// request helper and the client span ask on every request.
+inline bool url_may_change(const TracerCore& core, std::string_view url,
+                           const QueryObfuscator*& obfuscator) {
+  if (!core.config.query_string_obfuscation_regex &&
+      (std::memchr(url.data(), '?', url.size()) == nullptr ||
+       known_unchanged_by_default_pattern(url))) {
+    return false;
+  }
+  obfuscator = &query_obfuscator(core);
+  return obfuscator->may_change(url);
+}
 
 }  // namespace gatetrace

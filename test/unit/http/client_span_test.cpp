@@ -122,6 +122,55 @@ TEST_F(ClientSpanTest, ObfuscationCanBeDisabled) {
   EXPECT_EQ(meta(spans["http.request"], "http.url"), "http://h/p?token=abc");
 }
 
+TEST_F(ClientSpanTest, ServiceIsTheParentsOrTheTracersOnceTheParentFinished) {
+  Tracer tracer = make_tracer();
+  Span root = tracer.create_span({.name = "web.request"});
+  Span worker = root.create_child({.name = "work", .service = "worker"});
+  Span done = root.create_child({.name = "done", .service = "other"});
+  done.finish();
+  { HttpClientSpan call(tracer, worker, {"GET", "http://h/", "gatetrace", "under.worker"}); }
+  { HttpClientSpan call(tracer, done, {"GET", "http://h/", "gatetrace", "under.done"}); }
+  worker.finish();
+  root.finish();
+  auto spans = setup_.collector->spans_by_name();
+  EXPECT_EQ(spans["under.worker"].service, "worker");
+  EXPECT_EQ(spans["under.done"].service, "my-backend");
+  EXPECT_EQ(spans["under.done"].parent_id, done.id());
+}
+
+TEST_F(ClientSpanTest, DefaultTagsOfTheSameKeysAreOverwrittenInPlace) {
+  setup_.env["DD_TAGS"] = "out.host:x,team:a,component:y";
+  Tracer tracer = make_tracer();
+  Span parent = tracer.create_span({.name = "web.request"});
+  { HttpClientSpan call(tracer, parent, {"GET", "http://billing/", "curl"}); }
+  parent.finish();
+  auto spans = setup_.collector->spans_by_name();
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : spans["http.request"].meta) keys.emplace_back(key);
+  // DD_TAGS' keys keep their places; the client's other tags follow.
+  const std::vector<std::string> expected = {"out.host",  "team",        "component",
+                                             "span.kind", "http.method", "http.url"};
+  EXPECT_EQ(keys, expected);
+  EXPECT_EQ(meta(spans["http.request"], "out.host"), "billing");
+  EXPECT_EQ(meta(spans["http.request"], "component"), "curl");
+}
+
+TEST_F(ClientSpanTest, StatusAfterTheSpanWasMovedOutDoesNothing) {
+  setup_.env["DD_TRACE_HTTP_CLIENT_ERROR_STATUSES"] = "200";
+  Tracer tracer = make_tracer();
+  Span parent = tracer.create_span({.name = "web.request"});
+  {
+    HttpClientSpan call(tracer, parent, {"GET", "http://h/"});
+    Span taken = std::move(call.span());
+    call.set_status(200);
+    EXPECT_FALSE(taken.error());
+    EXPECT_FALSE(taken.lookup_tag("http.status_code"));
+  }
+  parent.finish();
+  auto spans = setup_.collector->spans_by_name();
+  EXPECT_FALSE(spans["http.request"].error);
+}
+
 TEST(UrlHost, Forms) {
   EXPECT_EQ(url_host("http://example.com"), "example.com");
   EXPECT_EQ(url_host("https://a:b@example.com:8443/p?q#f"), "example.com");
@@ -136,8 +185,9 @@ TEST(UrlHost, Forms) {
 }
 
 TEST_F(ClientSpanTest, ConsecutiveCallsDoNotCarryTagsOver) {
-  // Client spans are created from a per-thread configuration reused from call to call:
-  // a call without a host after one with a host, a shorter URL after a longer one.
+  // Client spans are written over recycled span storage, and an obfuscated URL over a
+  // per-thread string: a call without a host after one with a host, a shorter URL after
+  // a longer one.
   Tracer tracer = make_tracer();
   Span parent = tracer.create_span({.name = "web.request"});
   {
@@ -169,9 +219,9 @@ TEST_F(ClientSpanTest, ConsecutiveCallsDoNotCarryTagsOver) {
 }
 
 TEST_F(ClientSpanTest, ReusedTextsAreRewrittenOnlyWhereTheyDiffer) {
-  // The reused configuration keeps the last call's texts, the URL as obfuscated: calls
-  // alike, calls whose URL is the last one's obfuscated form, then its raw form again,
-  // a value of the same size with other bytes, and a method and host that change.
+  // The recycled span storage and the per-thread URL string keep the last call's texts,
+  // the URL as obfuscated: calls alike, calls whose URL is the last one's obfuscated form, then its
+  // raw form again, a value of the same size with other bytes, and a method and host that change.
   Tracer tracer = make_tracer();
   const std::vector<std::pair<std::string, std::string>> calls = {
       {"GET", "http://h/p?token=abc"},  {"GET", "http://h/p?token=abc"},

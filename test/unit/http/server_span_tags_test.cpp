@@ -1,7 +1,11 @@
 // What the http module adds to HttpServerSpan: obfuscated http.url and http.client_ip.
 #include <gtest/gtest.h>
 
+#include <exception>
+#include <map>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <tuple>
 
 #include "gatetrace/http_server_span.h"
@@ -25,6 +29,44 @@ SpanData serve(testing::TestTracerSetup& setup, const HeaderListReader::Headers&
   request.peer_address = peer;
   { HttpServerSpan span(tracer, request); }
   return setup.collector->spans_by_name()["web.request"];
+}
+
+// The helper reads the count of uncaught exceptions itself (not through
+// std::uncaught_exceptions): a request ended by unwinding is an error; one served
+// whole inside a destructor that runs during unwinding is not, nor is one on another
+// thread while this one unwinds.
+TEST(ServerSpanTags, OnlyUnwindingThroughTheRequestMarksItAnError) {
+  testing::TestTracerSetup setup;
+  auto config = setup.config();
+  config.startup_logs = false;
+  Tracer tracer(config);
+  HeaderListReader::Headers none;
+  HeaderListReader reader(none);
+  struct ServesWhenDestroyed {
+    Tracer& tracer;
+    HeaderListReader& reader;
+    ~ServesWhenDestroyed() {
+      HttpServerSpan span(tracer, {"GET", "/in-destructor", "", &reader});
+      EXPECT_EQ(std::uncaught_exceptions(), 1);
+      std::thread other([&] {
+        HttpServerSpan span(tracer, {"GET", "/other-thread", "", &reader});
+      });
+      other.join();
+    }
+  };
+  try {
+    HttpServerSpan unwound(tracer, {"GET", "/unwound", "", &reader});
+    ServesWhenDestroyed serves{tracer, reader};
+    throw std::runtime_error("handler failed");
+  } catch (const std::runtime_error&) {
+  }
+  std::map<std::string, bool> error_by_url;
+  for (const auto& chunk : setup.collector->chunks()) {
+    for (const auto& span : chunk.spans) error_by_url[meta(span, "http.url")] = span.error;
+  }
+  EXPECT_EQ(error_by_url, (std::map<std::string, bool>{{"http:///unwound", true},
+                                                       {"http:///in-destructor", false},
+                                                       {"http:///other-thread", false}}));
 }
 
 TEST(ServerSpanTags, UrlObfuscatedByDefault) {
