@@ -69,11 +69,21 @@ struct MemberKey {
   bool operator==(std::string_view other) const { return other == std::string_view(data, size); }
 };
 
+// Whether the `size` bytes at `a` and `b` are equal. A byte loop, not memcmp: a call
+// inside has_key's loop made the member walk save and restore its registers around
+// every key check, where keys of equal size are rare and short.
+inline bool same_bytes(const char* a, const char* b, std::size_t size) noexcept {
+  for (std::size_t i = 0; i < size; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 // Whether `key` is among the first `count` keys. A plain loop that compares sizes
 // first: lists hold a few members, whose keys mostly differ in size.
 bool has_key(const MemberKey* keys, std::size_t count, std::string_view key) noexcept {
   for (std::size_t i = 0; i < count; ++i) {
-    if (keys[i].size == key.size() && std::memcmp(keys[i].data, key.data(), key.size()) == 0) {
+    if (keys[i].size == key.size() && same_bytes(keys[i].data, key.data(), key.size())) {
       return true;
     }
   }

@@ -43,10 +43,20 @@ bool scan_agrees(std::string_view header) {
 TEST(ScanTidyTracestate, TakesTheUsualLists) {
   for (const char* header : {
            "dd=s:1;p:b7ad6b7169203331;t.dm:-0,congo=t61rcWkgMzE",
-           "congo=t61rcWkgMzE,dd=s:1;p:b7ad6b7169203331", "dd=s:1;p:b7ad6b7169203331",
-           "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", "dd=s:2;o:rum,a=1,b=2,c=3", "a=1,b=2,dd=s:1",
-           "  dd=s:1,a=1  ", "dd=s:1,a=1 ", "a=1", "", "dd=s:1;t.tid:0000000000000001",
+           "congo=t61rcWkgMzE,dd=s:1;p:b7ad6b7169203331",
+           "dd=s:1;p:b7ad6b7169203331",
+           "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7",
+           "dd=s:2;o:rum,a=1,b=2,c=3",
+           "a=1,b=2,dd=s:1",
+           "  dd=s:1,a=1  ",
+           "dd=s:1,a=1 ",
+           "a=1",
+           "",
+           "dd=s:1;t.tid:0000000000000001",
            "dd=s:1;t.:x",  // "t." has no name after it: unknown, not tidy
+           // Keys of one size that differ (in the last byte, the first).
+           "rojo=1,congo=2,rojp=3",
+           "rojo=1,xojo=2,dd=s:1",
        }) {
     SCOPED_TRACE(header);
     const bool tidy = scan_agrees(header);
@@ -71,6 +81,7 @@ TEST(ScanTidyTracestate, RejectsWhatItCannotView) {
            // Invalid lists.
            "dd=s:1,dd=s:2",
            "a=1,a=2",
+           "rojo=1,congo=2,rojo=3",
            "A=1",
            "a=",
            "=1",
