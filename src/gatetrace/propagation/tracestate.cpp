@@ -399,9 +399,13 @@ inline unsigned non_value_bytes(const char* p) noexcept {
 // a-z, 0-9, '_', '-', '*' or '/').
 inline unsigned non_key_bytes(const char* p) noexcept {
   const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // A byte is in [low, high] when its distance from `low`, wrapping, is high - low at
+  // most: a saturating subtraction of that leaves zero (two steps, where signed
+  // comparisons take four).
   const auto in_range = [&bytes](char low, char high) {
-    return _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8(static_cast<char>(low - 1))),
-                         _mm_cmplt_epi8(bytes, _mm_set1_epi8(static_cast<char>(high + 1))));
+    const __m128i distance = _mm_sub_epi8(bytes, _mm_set1_epi8(low));
+    return _mm_cmpeq_epi8(_mm_subs_epu8(distance, _mm_set1_epi8(static_cast<char>(high - low))),
+                          _mm_setzero_si128());
   };
   const auto is = [&bytes](char c) { return _mm_cmpeq_epi8(bytes, _mm_set1_epi8(c)); };
   const __m128i key =
