@@ -171,15 +171,18 @@ bool is_hex(std::string_view text, HexCase hex_case) noexcept;
 // spell; the bytes come out most significant first, hence the byte swap.
 inline bool parse_hex16_lowercase(const char* text, std::uint64_t& value) noexcept {
   const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text));
-  // Signed comparisons: bytes from 0x80 up are negative and fail both ranges.
-  const __m128i digits = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('0' - 1)),
-                                       _mm_cmplt_epi8(bytes, _mm_set1_epi8('9' + 1)));
-  const __m128i letters = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('a' - 1)),
-                                        _mm_cmplt_epi8(bytes, _mm_set1_epi8('f' + 1)));
+  // A byte is in [low, low + n] when its distance from `low`, wrapping, is n at most:
+  // a saturating subtraction of n leaves zero (one range test in two steps, where
+  // signed comparisons take four).
+  const __m128i from_zero = _mm_sub_epi8(bytes, _mm_set1_epi8('0'));
+  const __m128i from_a = _mm_sub_epi8(bytes, _mm_set1_epi8('a'));
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i digits = _mm_cmpeq_epi8(_mm_subs_epu8(from_zero, _mm_set1_epi8(9)), zero);
+  const __m128i letters = _mm_cmpeq_epi8(_mm_subs_epu8(from_a, _mm_set1_epi8(5)), zero);
   if (_mm_movemask_epi8(_mm_or_si128(digits, letters)) != 0xffff) return false;
-  const __m128i nibbles =
-      _mm_or_si128(_mm_and_si128(digits, _mm_sub_epi8(bytes, _mm_set1_epi8('0'))),
-                   _mm_and_si128(letters, _mm_sub_epi8(bytes, _mm_set1_epi8('a' - 10))));
+  // A digit's nibble is its distance from '0'; a letter's is that less 'a' - '0' - 10.
+  const __m128i nibbles = _mm_sub_epi8(
+      from_zero, _mm_and_si128(letters, _mm_set1_epi8(static_cast<char>('a' - '0' - 10))));
   // Each 16-bit lane holds a pair, the high nibble in its low byte: (high << 4) | low.
   const __m128i pairs = _mm_and_si128(
       _mm_or_si128(_mm_slli_epi16(nibbles, 4), _mm_srli_epi16(nibbles, 8)), _mm_set1_epi16(0xff));

@@ -184,19 +184,19 @@ void visit_w3c_headers(const DictReader& headers, W3cHeaders& found) {
 
 namespace {
 
-// The W3C headers of a request, read: false (and diagnosed) when they hold no valid
-// traceparent. Else `traceparent` is parsed, and `tracestate` is the tracestate header
-// (repeated ones joined into `joined`, which it then views), or null when there is none.
-bool read_w3c_headers(const StyleHeaders& headers, Traceparent& traceparent,
-                      std::optional<std::string_view>& tracestate, std::string& joined,
-                      std::vector<Error>* diagnostics) {
-  const auto first = headers.get(IndexedHeader::kTraceparent);
-  if (!first) return false;
+// read_w3c_headers for any request: out of line, so that the usual request's reading
+// (below) saves no registers and builds no W3cHeaders. `first` is the traceparent.
+__attribute__((noinline)) bool read_any_w3c_headers(const StyleHeaders& headers,
+                                                    std::string_view first,
+                                                    Traceparent& traceparent,
+                                                    std::optional<std::string_view>& tracestate,
+                                                    std::string& joined,
+                                                    std::vector<Error>* diagnostics) {
   W3cHeaders found(joined);
-  found.traceparent = *first;
+  found.traceparent = first;
   if (headers.maybe_repeated(IndexedHeader::kTraceparent) ||
       headers.maybe_repeated(IndexedHeader::kTracestate)) {
-    found.trimmed_traceparent = trim_ows(*first);
+    found.trimmed_traceparent = trim_ows(first);
     visit_w3c_headers(headers.reader(), found);
   } else if (const auto single = headers.get(IndexedHeader::kTracestate)) {
     // Each header at most once (the request helper's index says so): the visit would
@@ -224,11 +224,50 @@ bool read_w3c_headers(const StyleHeaders& headers, Traceparent& traceparent,
   return true;
 }
 
+// The W3C headers of a request, read: false (and diagnosed) when they hold no valid
+// traceparent. Else `traceparent` is parsed, and `tracestate` is the tracestate header
+// (repeated ones joined into `joined`, which it then views), or null when there is none.
+// The usual request, whose index says each header came at most once and whose
+// traceparent is the usual one, is read inline; any other by read_any_w3c_headers.
+inline bool read_w3c_headers(const StyleHeaders& headers, Traceparent& traceparent,
+                             std::optional<std::string_view>& tracestate, std::string& joined,
+                             std::vector<Error>* diagnostics) {
+  const auto first = headers.get(IndexedHeader::kTraceparent);
+  if (!first) return false;
+  if (!headers.maybe_repeated(IndexedHeader::kTraceparent) &&
+      !headers.maybe_repeated(IndexedHeader::kTracestate) &&
+      parse_usual_traceparent(trim_ows(*first), traceparent)) {
+    if (const auto single = headers.get(IndexedHeader::kTracestate)) tracestate = *single;
+    return true;
+  }
+  return read_any_w3c_headers(headers, *first, traceparent, tracestate, joined, diagnostics);
+}
+
 void report_invalid_tracestate(std::string_view tracestate, const std::string& reason,
                                std::vector<Error>* diagnostics) {
   report(diagnostics, Error::kMalformedTracestate,
          fmt::format("tracestate: {} is invalid ({}); ignored", quote_for_message(tracestate),
                      reason));
+}
+
+// What extract_secondary_tracecontext keeps of a tracestate that scan_tidy_tracestate
+// did not take. Out of line, so that the usual request's extraction saves no registers
+// and reserves no stack for a parse.
+__attribute__((noinline)) void keep_any_secondary_tracestate(std::string_view tracestate,
+                                                             SecondaryTraceContext& out,
+                                                             std::vector<Error>* diagnostics) {
+  ParsedTracestate parsed;
+  std::string reason;
+  if (parse_tracestate(tracestate, parsed, reason, DatadogFields::kUnknownOnly)) {
+    out.others_joined = std::move(parsed.additional_w3c);
+    out.others = out.others_joined;
+    out.additional_datadog = std::move(parsed.additional_datadog);
+    out.datadog_member = parsed.datadog_member;
+    out.tracestate = trim_ows(tracestate);
+  } else {
+    report_invalid_tracestate(tracestate, reason, diagnostics);
+    out.joined_tracestate.clear();
+  }
 }
 
 }  // namespace
@@ -307,18 +346,7 @@ void extract_secondary_tracecontext(const StyleHeaders& headers, SecondaryTraceC
     if (scan_tidy_tracestate(tracestate, out.datadog_member, out.others)) {
       out.tracestate = trim_ows(tracestate);
     } else {
-      ParsedTracestate parsed;
-      std::string reason;
-      if (parse_tracestate(tracestate, parsed, reason, DatadogFields::kUnknownOnly)) {
-        out.others_joined = std::move(parsed.additional_w3c);
-        out.others = out.others_joined;
-        out.additional_datadog = std::move(parsed.additional_datadog);
-        out.datadog_member = parsed.datadog_member;
-        out.tracestate = trim_ows(tracestate);
-      } else {
-        report_invalid_tracestate(tracestate, reason, diagnostics);
-        out.joined_tracestate.clear();
-      }
+      keep_any_secondary_tracestate(tracestate, out, diagnostics);
     }
   }
   out.trace_id = traceparent.trace_id;

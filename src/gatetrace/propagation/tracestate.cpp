@@ -69,11 +69,21 @@ struct MemberKey {
   bool operator==(std::string_view other) const { return other == std::string_view(data, size); }
 };
 
+// Whether the `size` bytes at `a` and `b` are equal. A byte loop, not memcmp: a call
+// inside has_key's loop made the member walk save and restore its registers around
+// every key check, where keys of equal size are rare and short.
+inline bool same_bytes(const char* a, const char* b, std::size_t size) noexcept {
+  for (std::size_t i = 0; i < size; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 // Whether `key` is among the first `count` keys. A plain loop that compares sizes
 // first: lists hold a few members, whose keys mostly differ in size.
 bool has_key(const MemberKey* keys, std::size_t count, std::string_view key) noexcept {
   for (std::size_t i = 0; i < count; ++i) {
-    if (keys[i].size == key.size() && std::memcmp(keys[i].data, key.data(), key.size()) == 0) {
+    if (keys[i].size == key.size() && same_bytes(keys[i].data, key.data(), key.size())) {
       return true;
     }
   }
@@ -389,9 +399,13 @@ inline unsigned non_value_bytes(const char* p) noexcept {
 // a-z, 0-9, '_', '-', '*' or '/').
 inline unsigned non_key_bytes(const char* p) noexcept {
   const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // A byte is in [low, high] when its distance from `low`, wrapping, is high - low at
+  // most: a saturating subtraction of that leaves zero (two steps, where signed
+  // comparisons take four).
   const auto in_range = [&bytes](char low, char high) {
-    return _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8(static_cast<char>(low - 1))),
-                         _mm_cmplt_epi8(bytes, _mm_set1_epi8(static_cast<char>(high + 1))));
+    const __m128i distance = _mm_sub_epi8(bytes, _mm_set1_epi8(low));
+    return _mm_cmpeq_epi8(_mm_subs_epu8(distance, _mm_set1_epi8(static_cast<char>(high - low))),
+                          _mm_setzero_si128());
   };
   const auto is = [&bytes](char c) { return _mm_cmpeq_epi8(bytes, _mm_set1_epi8(c)); };
   const __m128i key =

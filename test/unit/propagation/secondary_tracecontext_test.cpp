@@ -43,10 +43,20 @@ bool scan_agrees(std::string_view header) {
 TEST(ScanTidyTracestate, TakesTheUsualLists) {
   for (const char* header : {
            "dd=s:1;p:b7ad6b7169203331;t.dm:-0,congo=t61rcWkgMzE",
-           "congo=t61rcWkgMzE,dd=s:1;p:b7ad6b7169203331", "dd=s:1;p:b7ad6b7169203331",
-           "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", "dd=s:2;o:rum,a=1,b=2,c=3", "a=1,b=2,dd=s:1",
-           "  dd=s:1,a=1  ", "dd=s:1,a=1 ", "a=1", "", "dd=s:1;t.tid:0000000000000001",
+           "congo=t61rcWkgMzE,dd=s:1;p:b7ad6b7169203331",
+           "dd=s:1;p:b7ad6b7169203331",
+           "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7",
+           "dd=s:2;o:rum,a=1,b=2,c=3",
+           "a=1,b=2,dd=s:1",
+           "  dd=s:1,a=1  ",
+           "dd=s:1,a=1 ",
+           "a=1",
+           "",
+           "dd=s:1;t.tid:0000000000000001",
            "dd=s:1;t.:x",  // "t." has no name after it: unknown, not tidy
+           // Keys of one size that differ (in the last byte, the first).
+           "rojo=1,congo=2,rojp=3",
+           "rojo=1,xojo=2,dd=s:1",
        }) {
     SCOPED_TRACE(header);
     const bool tidy = scan_agrees(header);
@@ -71,6 +81,7 @@ TEST(ScanTidyTracestate, RejectsWhatItCannotView) {
            // Invalid lists.
            "dd=s:1,dd=s:2",
            "a=1,a=2",
+           "rojo=1,congo=2,rojo=3",
            "A=1",
            "a=",
            "=1",
@@ -191,6 +202,51 @@ TEST(SecondaryTracecontext, InvalidTraceparentOrConflictsLeaveNoTrace) {
     EXPECT_FALSE(context.additional_w3c_tracestate);
     ASSERT_EQ(diagnostics.size(), 1u);
     EXPECT_EQ(diagnostics[0].code, Error::kMalformedTraceparent);
+  }
+}
+
+// The usual traceparent of single headers is read inline; any other (padded, of a later
+// version, malformed) by the general reading, which must judge it as before, with or
+// without the index.
+TEST(SecondaryTracecontext, UnusualTraceparentsAreReadInFull) {
+  struct Case {
+    std::string traceparent;
+    bool valid;
+  };
+  const Case cases[] = {
+      {kTraceparent, true},
+      {std::string(" ") + kTraceparent + "\t", true},
+      {"01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-later", true},
+      {"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x", false},
+      {"00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01", false},
+      {"00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01", false},
+      {"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0g", false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.traceparent);
+    for (const bool indexed : {false, true}) {
+      std::vector<Error> diagnostics;
+      const testing::IndexableHeaders reader({{"x-datadog-trace-id", "9532127138774266268"},
+                                              {"x-datadog-parent-id", "1"},
+                                              {"traceparent", c.traceparent},
+                                              {"tracestate", "dd=s:1;p:00f067aa0ba902b7,a=1"}});
+      const HeaderIndex index(reader);
+      const ExtractedContext context =
+          extract_context(indexed ? static_cast<const DictReader&>(index) : reader,
+                          PropagationSettings{}, &diagnostics);
+      EXPECT_EQ(context.style, PropagationStyle::kDatadog);
+      if (c.valid) {
+        EXPECT_TRUE(diagnostics.empty());
+        EXPECT_EQ(context.parent_id, 0xb7ad6b7169203331u);
+        EXPECT_EQ(context.datadog_last_parent_id, "00f067aa0ba902b7");
+        EXPECT_EQ(context.additional_w3c_tracestate, "a=1");
+      } else {
+        ASSERT_EQ(diagnostics.size(), 1u);
+        EXPECT_EQ(diagnostics[0].code, Error::kMalformedTraceparent);
+        EXPECT_EQ(context.parent_id, 1u);
+        EXPECT_FALSE(context.additional_w3c_tracestate);
+      }
+    }
   }
 }
 
