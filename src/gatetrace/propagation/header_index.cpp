@@ -379,7 +379,8 @@ void HeaderIndex::add(std::string_view name, std::string_view value) {
 // kEntriesPerClamp entries between two clampings.
 [[gnu::always_inline]] inline void HeaderIndex::index_entries(const Entry* begin,
                                                               const Entry* end) {
-  const Entry* const pairs_begin = begin + (end - begin) % 2;  // after an odd first entry
+  // After an odd first entry (the count as unsigned: a signed remainder costs more).
+  const Entry* const pairs_begin = begin + static_cast<std::size_t>(end - begin) % 2;
   for (; end != pairs_begin; end -= 2) {
     record(end[-1]);
     record(end[-2]);
@@ -400,16 +401,24 @@ HeaderIndex::HeaderIndex(const DictReader& headers) : headers_(headers) {
     return;
   }
   // The usual request in one run; a longer list in runs from its end, with the counts
-  // clamped between them so that a byte never wraps.
+  // clamped between them so that a byte never wraps (out of line: the usual run keeps
+  // the registers).
   const Entry* const first = entries.data;
-  for (const Entry* end = first + entries.size;;) {
-    const Entry* const begin =
-        static_cast<std::size_t>(end - first) > kEntriesPerClamp ? end - kEntriesPerClamp : first;
-    index_entries(begin, end);
-    if (begin == first) break;
+  const Entry* end = first + entries.size;
+  if (entries.size > kEntriesPerClamp) end = index_all_but_first_run(first, end);
+  index_entries(first, end);
+}
+
+// Indexes [first, end) but for its first run (at most kEntriesPerClamp entries), which
+// it leaves to the caller: returns the run's end.
+[[gnu::noinline]] const HeaderIndex::Entry* HeaderIndex::index_all_but_first_run(const Entry* first,
+                                                                                 const Entry* end) {
+  while (static_cast<std::size_t>(end - first) > kEntriesPerClamp) {
+    index_entries(end - kEntriesPerClamp, end);
     clamp_counts();
-    end = begin;
+    end -= kEntriesPerClamp;
   }
+  return end;
 }
 
 std::optional<std::string_view> HeaderIndex::lookup(std::string_view key) const {
