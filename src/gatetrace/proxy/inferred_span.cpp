@@ -21,14 +21,17 @@ SpanCreationTexts describe_inferred_span(const ProxyHeaderFields& request,
   // The route is the resource path, else the path (with the '/' it may lack).
   const bool by_resource_path = !request.resource_path.empty();
   const std::string_view route = by_resource_path ? request.resource_path : request.path;
-  const std::string_view route_prefix = by_resource_path ? "" : request.path_prefix();
+  const bool slash = !by_resource_path && request.path_slash;
   std::string_view resource_text;
   if (!request.method.empty() && !route.empty()) {
-    resource_text = resource.join({request.method, " ", route_prefix, route});
+    // The '/' joined with the separator, as a piece of constant size (copied inline,
+    // without testing its size).
+    resource_text = slash ? resource.join({request.method, " /", route})
+                          : resource.join({request.method, " ", route});
   } else if (!request.method.empty()) {
     resource_text = request.method;
   } else if (!route.empty()) {
-    resource_text = resource.join({route_prefix, route});
+    resource_text = slash ? resource.join({"/", route}) : route;
   } else {
     resource_text = kind.span_name;
   }
