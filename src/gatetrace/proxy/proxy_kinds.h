@@ -35,7 +35,8 @@ constexpr bool proxy_kind_values_have_8_to_16_bytes() {
   }
   return true;
 }
-static_assert(proxy_kind_values_have_8_to_16_bytes());
+static_assert(proxy_kind_values_have_8_to_16_bytes(),
+              "a kind's header value has 8 to 16 bytes (find_proxy_kind, the component tag)");
 
 // The kind whose header value equals `value` ASCII-case-insensitively, or null.
 const ProxyKind* find_proxy_kind(std::string_view value);
