@@ -9,37 +9,6 @@
 #include "gatetrace/trace/span_tag_writer.h"
 
 namespace gatetrace {
-
-TimePoint inferred_span_start(const ProxyHeaderFields& request, TimePoint now) {
-  return TimePoint{request.start_wall_ns, now.steady_ns - (now.wall_ns - request.start_wall_ns)};
-}
-
-SpanCreationTexts describe_inferred_span(const ProxyHeaderFields& request,
-                                         const FinalizedTracerConfig& config, TimePoint now,
-                                         JoinedValue& resource) {
-  const ProxyKind& kind = *request.kind;
-  // The route is the resource path, else the path (with the '/' it may lack).
-  const bool by_resource_path = !request.resource_path.empty();
-  const std::string_view route = by_resource_path ? request.resource_path : request.path;
-  const bool slash = !by_resource_path && request.path_slash;
-  std::string_view resource_text;
-  if (!request.method.empty() && !route.empty()) {
-    // The '/' joined with the separator, as a piece of constant size (copied inline,
-    // without testing its size).
-    resource_text = slash ? resource.join({request.method, " /", route})
-                          : resource.join({request.method, " ", route});
-  } else if (!request.method.empty()) {
-    resource_text = request.method;
-  } else if (!route.empty()) {
-    resource_text = slash ? resource.join({"/", route}) : route;
-  } else {
-    resource_text = kind.span_name;
-  }
-  return {kind.span_name,
-          request.domain.empty() ? std::string_view(config.service) : request.domain, resource_text,
-          "web", inferred_span_start(request, now)};
-}
-
 namespace {
 
 // http.url: "https://" + domain + the path (with the leading '/' it may lack).
