@@ -324,7 +324,9 @@ inline std::size_t candidate_slot(const char* p, std::size_t size) noexcept {
 // The slot of `name` (any case), 0 when it is not indexed. Each size class (16-32,
 // 8-15, 2-7 bytes, from the most to the least common among indexed names) has its own
 // exact comparison; the candidate of a class is compared in any case only when the
-// exact comparison fails (names mostly come lowercase).
+// exact comparison fails (names mostly come lowercase). A candidate is expected to match
+// (said to the compiler, which then lays each class's match out as the straight path to
+// the entry's recording, rather than a jump to one shared copy of it).
 // Inlined into the indexing loop, where it is the whole work.
 [[gnu::always_inline]] inline std::size_t find_slot(std::string_view name) noexcept {
   const std::size_t size = name.size();
@@ -334,15 +336,15 @@ inline std::size_t candidate_slot(const char* p, std::size_t size) noexcept {
   if (size - 16 <= kMaxSize - 16) {
     slot = candidate_slot(p, size);
     if (slot == 0) return 0;
-    if (same_16_to_32(p, size, slot)) return slot;
+    if (__builtin_expect(same_16_to_32(p, size, slot), 1)) return slot;
   } else if (size - 8 < 8) {
     slot = candidate_slot(p, size);
     if (slot == 0) return 0;
-    if (same_8_to_15(p, size, slot)) return slot;
+    if (__builtin_expect(same_8_to_15(p, size, slot), 1)) return slot;
   } else if (size - kMinSize < 8 - kMinSize) {
     slot = candidate_slot(p, size);
     if (slot == 0) return 0;
-    if (same_2_to_7(p, size, slot)) return slot;
+    if (__builtin_expect(same_2_to_7(p, size, slot), 1)) return slot;
   } else {
     return 0;
   }
@@ -379,7 +381,8 @@ void HeaderIndex::add(std::string_view name, std::string_view value) {
 // kEntriesPerClamp entries between two clampings.
 [[gnu::always_inline]] inline void HeaderIndex::index_entries(const Entry* begin,
                                                               const Entry* end) {
-  const Entry* const pairs_begin = begin + (end - begin) % 2;  // after an odd first entry
+  // After an odd first entry (the count as unsigned: a signed remainder costs more).
+  const Entry* const pairs_begin = begin + static_cast<std::size_t>(end - begin) % 2;
   for (; end != pairs_begin; end -= 2) {
     record(end[-1]);
     record(end[-2]);
@@ -400,16 +403,24 @@ HeaderIndex::HeaderIndex(const DictReader& headers) : headers_(headers) {
     return;
   }
   // The usual request in one run; a longer list in runs from its end, with the counts
-  // clamped between them so that a byte never wraps.
+  // clamped between them so that a byte never wraps (out of line: the usual run keeps
+  // the registers).
   const Entry* const first = entries.data;
-  for (const Entry* end = first + entries.size;;) {
-    const Entry* const begin =
-        static_cast<std::size_t>(end - first) > kEntriesPerClamp ? end - kEntriesPerClamp : first;
-    index_entries(begin, end);
-    if (begin == first) break;
+  const Entry* end = first + entries.size;
+  if (entries.size > kEntriesPerClamp) end = index_all_but_first_run(first, end);
+  index_entries(first, end);
+}
+
+// Indexes [first, end) but for its first run (at most kEntriesPerClamp entries), which
+// it leaves to the caller: returns the run's end.
+[[gnu::noinline]] const HeaderIndex::Entry* HeaderIndex::index_all_but_first_run(const Entry* first,
+                                                                                 const Entry* end) {
+  while (static_cast<std::size_t>(end - first) > kEntriesPerClamp) {
+    index_entries(end - kEntriesPerClamp, end);
     clamp_counts();
-    end = begin;
+    end -= kEntriesPerClamp;
   }
+  return end;
 }
 
 std::optional<std::string_view> HeaderIndex::lookup(std::string_view key) const {

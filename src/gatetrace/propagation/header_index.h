@@ -198,6 +198,7 @@ class HeaderIndex final : public DictReader {
   void add(std::string_view name, std::string_view value);
   void record(const Entry& entry);
   void index_entries(const Entry* begin, const Entry* end);
+  const Entry* index_all_but_first_run(const Entry* first, const Entry* end);
   void clamp_counts();
 
   const DictReader& headers_;

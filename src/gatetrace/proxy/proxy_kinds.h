@@ -26,6 +26,18 @@ inline constexpr ProxyKind kProxyKinds[] = {
     {"azure-fd", "azure.frontdoor", false, false, ""},
 };
 
+// Every header value has 8 to 16 bytes, so that code on the request path reads one as
+// two 8-byte words, its first and last 8 (overlapping when shorter than 16), without a
+// loop or a size test: find_proxy_kind compares them, the inferred span copies them.
+constexpr bool proxy_kind_values_have_8_to_16_bytes() {
+  for (const ProxyKind& kind : kProxyKinds) {
+    if (kind.header_value.size() < 8 || kind.header_value.size() > 16) return false;
+  }
+  return true;
+}
+static_assert(proxy_kind_values_have_8_to_16_bytes(),
+              "a kind's header value has 8 to 16 bytes (find_proxy_kind, the component tag)");
+
 // The kind whose header value equals `value` ASCII-case-insensitively, or null.
 const ProxyKind* find_proxy_kind(std::string_view value);
 

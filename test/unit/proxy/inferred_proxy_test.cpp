@@ -326,6 +326,39 @@ TEST_F(InferredProxyTest, PathWithoutLeadingSlashGetsOne) {
   EXPECT_EQ(meta(*r.inferred, "http.url"), "https://my-api.azure-api.net/api/widgets");
 }
 
+// The resource joins the '/' a path lacks in each of its forms (with and without a
+// method), and never to a resource path, which is taken as sent.
+struct ResourceCase {
+  const char* path;
+  const char* resource_path;  // "" for none
+  bool method;
+  const char* resource;
+};
+
+class ResourceTest : public InferredProxyTest,
+                     public ::testing::WithParamInterface<ResourceCase> {};
+
+TEST_P(ResourceTest, AddsTheSlashOnlyToAPathThatLacksIt) {
+  const ResourceCase& c = GetParam();
+  Headers headers = with(apim_headers(), "x-dd-proxy-path", c.path);
+  if (*c.resource_path != '\0') {
+    headers = with(headers, "x-dd-proxy-resource-path", c.resource_path);
+  }
+  if (!c.method) headers = without(headers, "x-dd-proxy-httpmethod");
+  Result r = serve(headers);
+  ASSERT_NE(r.inferred, nullptr);
+  EXPECT_EQ(r.inferred->resource, c.resource);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Forms, ResourceTest,
+    ::testing::Values(ResourceCase{"api/widgets", "", true, "GET /api/widgets"},
+                      ResourceCase{"a", "", true, "GET /a"},
+                      ResourceCase{"api/widgets", "", false, "/api/widgets"},
+                      ResourceCase{"/api/widgets", "", false, "/api/widgets"},
+                      ResourceCase{"api/widgets", "users/{id}", true, "GET users/{id}"},
+                      ResourceCase{"api/widgets", "users/{id}", false, "users/{id}"}));
+
 // http.url is joined on a stack buffer of 320 bytes when it fits and by JoinedValue
 // past it: every size around that edge, with and without the '/' the path may lack,
 // and the longest domain and path the headers allow.
