@@ -91,12 +91,14 @@ std::optional<double> knuth_rate(const SamplingDecision& decision) {
 }  // namespace
 
 void set_sampling_metrics(const SamplingDecision& decision, SpanData& local_root) {
-  local_root.metrics.set_known(span_keys::kSamplingPriority,
-                               static_cast<double>(decision.priority));
   // A decision replaces any earlier one (e.g. a manual keep after a rule's drop): rates
   // it does not carry would describe a decision that no longer holds.
-  // Looked for before any is set: a rate set below is not erased by its own bit.
+  // Looked for before any is set: a rate set below is not erased by its own bit. Also
+  // before the priority, which is no rate: a fresh root's metrics are then still empty,
+  // and nothing is compared.
   const std::uint32_t held = rate_metrics_held(local_root.metrics);
+  local_root.metrics.set_known(span_keys::kSamplingPriority,
+                               static_cast<double>(decision.priority));
   set_or_erase_metric(local_root.metrics, span_keys::kAgentRate, decision.agent_rate, held);
   set_or_erase_metric(local_root.metrics, span_keys::kRuleRate, decision.rule_rate, held);
   set_or_erase_metric(local_root.metrics, span_keys::kLimitRate, decision.limiter_rate, held);
