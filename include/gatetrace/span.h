@@ -83,8 +83,9 @@ class GATETRACE_API Span {
   void keep_trace();
   void drop_trace();
 
-  // Fix the end instead of "when finished"; `finish` then uses it.
-  void set_end_time(TimePoint end);
+  // Fix the end instead of "when finished"; `finish` then uses it. Inline: the request
+  // helper sets it on two spans per request, and the call cost more than the store.
+  void set_end_time(TimePoint end) { end_time_ = end; }
   // Finish now (or at the end time set). Later calls do nothing; so does the destructor.
   // After finishing, ids and start time stay readable; the span's other data belongs to
   // the exporter, so setters do nothing and getters return defaults.

@@ -71,6 +71,14 @@ class TraceSampler {
 // decisions are built by the caller: {priority 2 or -1, kManual, no rates}.
 void apply_sampling_decision(const SamplingDecision& decision, SpanData& local_root,
                              TagList& trace_tags);
+// apply_sampling_decision() in parts: the metrics on `local_root`, and the trace tags.
+void set_sampling_metrics(const SamplingDecision& decision, SpanData& local_root);
+void set_sampling_trace_tags(const SamplingDecision& decision, TagList& trace_tags);
+// apply_sampling_decision() with an empty trace-tag list that nobody reads afterwards,
+// followed by setting that list's tags on `local_root` (as a trace's first span gets
+// them): the same metrics and tags on the root, without the list. For a trace that is
+// delivered whole as its last handle goes away, its usual end.
+void apply_sampling_decision_to_root(const SamplingDecision& decision, SpanData& local_root);
 
 // Keeps single spans of dropped traces (DD_SPAN_SAMPLING_RULES): a span that matches a
 // rule and passes its rate and per-rule limiter gets `_dd.span_sampling.mechanism=8`,

@@ -12,8 +12,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
-#include <utility>
 #include <vector>
 
 #include "gatetrace/collector.h"
@@ -60,14 +58,11 @@ struct SegmentPool {
   TraceSegment* segments[kMaxSegments];
   std::size_t segment_count = 0;
   // TraceSegment's per-thread scratch (see trace_segment.cpp): the chunk a delivery
-  // fills with the finished spans and hands to the collector, and what
-  // apply_sampling_decision() writes that nobody reads.
+  // fills with the finished spans and hands to the collector.
   TraceChunk spare_chunk;
   // A delivery on this thread is using spare_chunk: one that re-enters it (a collector
   // that itself finishes spans) uses a chunk of its own.
   bool spare_chunk_in_use = false;
-  SpanData scratch_span;
-  std::vector<std::pair<std::string, std::string>> scratch_tags;
 
   SegmentPool() = default;
   SegmentPool(const SegmentPool&) = delete;

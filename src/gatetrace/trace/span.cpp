@@ -199,8 +199,6 @@ void Span::drop_trace() {
   if (segment_) segment_->set_manual_priority(-1);
 }
 
-void Span::set_end_time(TimePoint end) { end_time_ = end; }
-
 void Span::inject(DictWriter& writer) const {
   if (segment_) segment_->inject(writer, identity_.span_id);
 }

@@ -125,15 +125,6 @@ class ReadyChunk {
   TraceChunk& chunk_;
 };
 
-// Where apply_sampling_decision() writes what a caller does not want (the metrics of
-// no span, the trace tags of a decision already tagged): this thread's, reused so that
-// it does not allocate per trace, or `local` while the thread exits.
-template <typename T>
-T& scratch(T SegmentPool::*member, T& local) {
-  SegmentPool* pool = segment_pool();
-  return pool != nullptr ? pool->*member : local;
-}
-
 // The 16 lowercase hex digits of `value` (a trace id's high half, written on every
 // 128-bit trace's first span), with no table and no loop.
 #if defined(__SSE2__)
@@ -293,14 +284,14 @@ void TraceSegment::deliver_finished(std::unique_lock<SpinLock>& lock, bool relea
     local_root_ = nullptr;
     root_delivered_ = true;
   }
-  // The trace-level state is read in this same critical section, not in another.
-  const int priority = tag_first_span_locked(*ready.front(), contains_root, decided_now);
   // The finishing Span's handle, when it is the last one, is given up in this same
   // critical section: no other handle is left to reach the segment, so delivering
   // below still reads it safely (a trace ended by its root's handle going away: one
   // lock, not two).
   const bool last = release_handle && handles_ == 1;
   if (last) handles_ = 0;
+  // The trace-level state is read in this same critical section, not in another.
+  const int priority = tag_first_span_locked(*ready.front(), contains_root, decided_now, last);
   lock.unlock();
   deliver(chunk, contains_root, priority);
   if (last) {
@@ -347,12 +338,8 @@ bool TraceSegment::make_decision_locked() {
 }
 
 void TraceSegment::apply_to_trace_tags_locked() {
-  // psr metrics are written on delivery; only trace tags matter now. The scratch span
-  // is reused so that its metrics do not allocate on every trace.
-  SpanData local;
-  SpanData& unused = scratch(&SegmentPool::scratch_span, local);
-  unused.metrics.clear();
-  apply_sampling_decision(*decision_, unused, trace_tags_);
+  // psr metrics are written on delivery; only trace tags matter now.
+  set_sampling_trace_tags(*decision_, trace_tags_);
 }
 
 int TraceSegment::sampling_priority() {
@@ -365,26 +352,29 @@ void TraceSegment::set_manual_priority(int priority) {
   std::lock_guard<SpinLock> lock(lock_);
   decision_ = SamplingDecision{priority, SamplingMechanism::kManual, {}, {}, {}};
   decision_from_upstream_ = false;
-  SpanData local;
-  SpanData& unused = scratch(&SegmentPool::scratch_span, local);
-  unused.metrics.clear();
-  apply_sampling_decision(*decision_, unused, trace_tags_);
+  apply_to_trace_tags_locked();
 }
 
-int TraceSegment::tag_first_span_locked(SpanData& first, bool contains_root, bool decided_now) {
+int TraceSegment::tag_first_span_locked(SpanData& first, bool contains_root, bool decided_now,
+                                        bool last_delivery) {
   // The first span is finished: nobody else writes it, but the trace's state may still
   // change (partial flush), so it is read under the lock.
   const SamplingDecision& decision = *decision_;
   if (contains_root && !decision_from_upstream_) {
+    if (decided_now && last_delivery && trace_tags_.empty()) {
+      // A new trace's usual end: nothing will read its trace tags after this (no handle
+      // left to inject, no span left to deliver), so the decision's go straight onto
+      // the root, without the list's strings made here and freed by end().
+      apply_sampling_decision_to_root(decision, first);
+      return decision.priority;
+    }
     if (decided_now) {
       // The root's metrics and the trace's tags in one pass (what decide_locked() and
       // the other branch here would do in two).
       apply_sampling_decision(decision, first, trace_tags_);
     } else {
-      TagList local;
-      TagList& ignored = scratch(&SegmentPool::scratch_tags, local);
-      ignored.clear();
-      apply_sampling_decision(decision, first, ignored);
+      // The trace tags were written when the decision was made.
+      set_sampling_metrics(decision, first);
     }
   } else {
     if (decided_now) apply_to_trace_tags_locked();

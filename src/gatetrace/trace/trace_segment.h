@@ -142,7 +142,10 @@ class TraceSegment final {
   // Writes the trace-level state (sampling decision, trace tags) on the chunk's first
   // span (the local root when present); returns the sampling priority. `decided_now`:
   // the decision was just made by make_decision_locked(), its trace tags not yet written.
-  int tag_first_span_locked(SpanData& first, bool contains_root, bool decided_now);
+  // `last_delivery`: the segment's last handle goes with this delivery, which takes
+  // every span left, so that nothing reads the trace's state after it.
+  int tag_first_span_locked(SpanData& first, bool contains_root, bool decided_now,
+                            bool last_delivery);
   // Tags the rest of the (non-empty) chunk, sends it, and recycles the spans.
   void deliver(TraceChunk& chunk, bool contains_root, int priority);
 

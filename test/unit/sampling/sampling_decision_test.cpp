@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gatetrace/sampling/trace_sampler.h"
 #include "unit/sampling/fake_clock.h"
@@ -182,7 +184,7 @@ TEST(ApplySamplingDecision, RatesNotCarriedAreErasedAmongOtherMetrics) {
 }
 
 TEST(ApplySamplingDecision, DecisionMakerTextForAnyMechanismValue) {
-  for (const int value : {0, 1, 3, 4, 9, 10, 42}) {
+  for (const int value : {0, 1, 3, 4, 9, 10, 42, -3}) {
     SamplingDecision decision;
     decision.priority = 1;
     decision.mechanism = static_cast<SamplingMechanism>(value);
@@ -191,6 +193,49 @@ TEST(ApplySamplingDecision, DecisionMakerTextForAnyMechanismValue) {
     apply_sampling_decision(decision, root, tags);
     ASSERT_NE(find_tag(tags, "_dd.p.dm"), nullptr);
     EXPECT_EQ(*find_tag(tags, "_dd.p.dm"), "-" + std::to_string(value));
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> meta_of(const SpanData& span) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, value] : span.meta) out.emplace_back(key, value);
+  return out;
+}
+
+std::vector<std::pair<std::string, double>> metrics_of(const SpanData& span) {
+  return {span.metrics.begin(), span.metrics.end()};
+}
+
+// apply_sampling_decision_to_root: the root that applying the decision with an empty
+// trace-tag list, then setting that list's tags on the root, gives; for every kind of
+// decision, and roots that already hold some of the keys.
+TEST(ApplySamplingDecision, ToRootAsWithAnEmptyListThenItsTagsOnTheRoot) {
+  std::vector<SamplingDecision> decisions;
+  decisions.push_back({2, SamplingMechanism::kRule, std::nullopt, 0.5, 1.0});
+  decisions.push_back({-1, SamplingMechanism::kRule, std::nullopt, 0.25, std::nullopt});
+  decisions.push_back({-1, SamplingMechanism::kRule, std::nullopt, 1.0, 0.5});
+  decisions.push_back({1, SamplingMechanism::kAgentRate, 0.75, std::nullopt, std::nullopt});
+  decisions.push_back({0, SamplingMechanism::kAgentRate, 0.0, std::nullopt, std::nullopt});
+  decisions.push_back({1, SamplingMechanism::kDefault, std::nullopt, std::nullopt, std::nullopt});
+  decisions.push_back({2, SamplingMechanism::kManual, std::nullopt, std::nullopt, std::nullopt});
+  decisions.push_back({-1, SamplingMechanism::kManual, std::nullopt, std::nullopt, std::nullopt});
+  std::vector<SpanData> roots(4, make_root("checkout", 1));
+  roots[1].meta.set("_dd.p.dm", "-9");
+  roots[2].meta.set("_dd.p.ksr", "0.1");
+  roots[2].meta.set("http.method", "GET");
+  roots[3].metrics.set("_dd.agent_psr", 0.125);
+  roots[3].metrics.set("_dd.rule_psr", 0.5);
+  for (const SamplingDecision& decision : decisions) {
+    for (const SpanData& root : roots) {
+      SpanData via_list = root;
+      TagList tags;
+      apply_sampling_decision(decision, via_list, tags);
+      for (const auto& [key, value] : tags) via_list.meta.set(key, value);
+      SpanData direct = root;
+      apply_sampling_decision_to_root(decision, direct);
+      EXPECT_EQ(meta_of(direct), meta_of(via_list));
+      EXPECT_EQ(metrics_of(direct), metrics_of(via_list));
+    }
   }
 }
 

@@ -96,6 +96,36 @@ TEST_P(SamplingTagsTest, PartialChunkLeavesTheTraceTagsForTheRoot) {
   EXPECT_EQ(chunks[1].sampling_priority, chunks[2].sampling_priority);
 }
 
+TEST_P(SamplingTagsTest, LastHandleDeliveryTagsTheRootAsAnEarlierOne) {
+  Tracer tracer = make_tracer();
+  {
+    // The root's handle is the last: its delivery writes the decision's trace tags
+    // straight onto the root, without the segment's list.
+    Span root = tracer.create_span({.name = "root"});
+    root.set_tag("a", "1");
+    root.create_child({.name = "child"});
+  }
+  {
+    // A child's handle outlives the delivery (which could still inject): the list is
+    // written, then copied onto the root.
+    Span root = tracer.create_span({.name = "root"});
+    root.set_tag("a", "1");
+    Span child = root.create_child({.name = "child"});
+    child.finish();
+    root.finish();
+  }
+  const auto chunks = setup_.collector->chunks();
+  ASSERT_EQ(chunks.size(), 2u);
+  const SpanData& last_handle = chunks[0].spans[0];
+  const SpanData& handle_kept = chunks[1].spans[0];
+  ASSERT_EQ(last_handle.name, "root");
+  ASSERT_EQ(handle_kept.name, "root");
+  EXPECT_EQ(meta_of(last_handle), meta_of(handle_kept));
+  EXPECT_EQ(metrics_of(last_handle), metrics_of(handle_kept));
+  EXPECT_EQ(chunks[0].sampling_priority, chunks[1].sampling_priority);
+  EXPECT_EQ(last_handle.meta.contains("_dd.p.dm"), chunks[0].sampling_priority > 0);
+}
+
 // No rules (the default keep-all), a rule that keeps, a rule that drops.
 INSTANTIATE_TEST_SUITE_P(Rules, SamplingTagsTest,
                          ::testing::Values("[]", R"([{"sample_rate": 1}])",
