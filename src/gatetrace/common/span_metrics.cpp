@@ -1,5 +1,6 @@
 #include "gatetrace/span_metrics.h"
 
+#include <memory>
 #include <new>
 
 namespace gatetrace {
@@ -58,10 +59,25 @@ bool Metrics::erase_present(std::string_view key) {
   return true;
 }
 
+namespace {
+
+// Out of line, so that destroy_entries() makes no call but a tail call (no register saves).
+[[gnu::noinline]] void destroy(Metrics::value_type* entries, std::uint32_t size) noexcept {
+  std::destroy_n(entries, size);
+}
+
+}  // namespace
+
 void Metrics::destroy_entries() noexcept {
   value_type* entries = block_->entries();
-  for (std::uint32_t i = 0; i < block_->size; ++i) entries[i].~value_type();
+  const std::uint32_t size = block_->size;
   block_->size = 0;
+  // A key's destructor only frees an owned copy, and the keys are usually all interned:
+  // one pass tests them, and the destructors run only when one is owned (else the
+  // entries' storage is reused as it is).
+  bool any_owned = false;
+  for (std::uint32_t i = 0; i < size; ++i) any_owned |= entries[i].first.owned();
+  if (any_owned) destroy(entries, size);
 }
 
 void Metrics::release_memory() noexcept {
