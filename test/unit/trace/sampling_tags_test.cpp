@@ -34,6 +34,21 @@ std::vector<std::pair<std::string, double>> metrics_of(const SpanData& span) {
   return {span.metrics.begin(), span.metrics.end()};
 }
 
+// The two chunks' roots (each a chunk's first span, named "root") carry the same
+// sampling tags, metrics and priority, and `_dd.p.dm` exactly when the trace is kept.
+void expect_roots_tagged_alike(const std::vector<testing::RecordingCollector::Chunk>& chunks) {
+  ASSERT_EQ(chunks.size(), 2u);
+  const SpanData& first = chunks[0].spans[0];
+  const SpanData& second = chunks[1].spans[0];
+  ASSERT_EQ(first.name, "root");
+  ASSERT_EQ(second.name, "root");
+  EXPECT_EQ(meta_of(first), meta_of(second));
+  EXPECT_EQ(metrics_of(first), metrics_of(second));
+  EXPECT_EQ(chunks[0].sampling_priority, chunks[1].sampling_priority);
+  EXPECT_TRUE(first.metrics.contains("_sampling_priority_v1"));
+  EXPECT_EQ(first.meta.contains("_dd.p.dm"), chunks[0].sampling_priority > 0);
+}
+
 class SamplingTagsTest : public ::testing::TestWithParam<const char*> {
  protected:
   Tracer make_tracer() {
@@ -59,17 +74,8 @@ TEST_P(SamplingTagsTest, DecidingAtDeliveryOrEarlierTagsTheRootAlike) {
     root.inject(writer);  // decides now
     root.create_child({.name = "child"});
   }
-  const auto chunks = setup_.collector->chunks();
-  ASSERT_EQ(chunks.size(), 2u);
-  const SpanData& at_delivery = chunks[0].spans[0];
-  const SpanData& earlier = chunks[1].spans[0];
-  ASSERT_EQ(at_delivery.name, "root");
-  ASSERT_EQ(earlier.name, "root");
-  EXPECT_EQ(meta_of(at_delivery), meta_of(earlier));
-  EXPECT_EQ(metrics_of(at_delivery), metrics_of(earlier));
-  EXPECT_EQ(chunks[0].sampling_priority, chunks[1].sampling_priority);
-  EXPECT_TRUE(at_delivery.metrics.contains("_sampling_priority_v1"));
-  EXPECT_EQ(at_delivery.meta.contains("_dd.p.dm"), chunks[0].sampling_priority > 0);
+  // First the root decided at its delivery, then the one decided earlier.
+  expect_roots_tagged_alike(setup_.collector->chunks());
 }
 
 TEST_P(SamplingTagsTest, PartialChunkLeavesTheTraceTagsForTheRoot) {
@@ -114,16 +120,7 @@ TEST_P(SamplingTagsTest, LastHandleDeliveryTagsTheRootAsAnEarlierOne) {
     child.finish();
     root.finish();
   }
-  const auto chunks = setup_.collector->chunks();
-  ASSERT_EQ(chunks.size(), 2u);
-  const SpanData& last_handle = chunks[0].spans[0];
-  const SpanData& handle_kept = chunks[1].spans[0];
-  ASSERT_EQ(last_handle.name, "root");
-  ASSERT_EQ(handle_kept.name, "root");
-  EXPECT_EQ(meta_of(last_handle), meta_of(handle_kept));
-  EXPECT_EQ(metrics_of(last_handle), metrics_of(handle_kept));
-  EXPECT_EQ(chunks[0].sampling_priority, chunks[1].sampling_priority);
-  EXPECT_EQ(last_handle.meta.contains("_dd.p.dm"), chunks[0].sampling_priority > 0);
+  expect_roots_tagged_alike(setup_.collector->chunks());
 }
 
 // No rules (the default keep-all), a rule that keeps, a rule that drops.
