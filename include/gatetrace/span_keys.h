@@ -43,10 +43,11 @@ constexpr std::uint32_t kInferredSpan = 27;    // "_dd.inferred_span" (a metric)
 // HTTP tags: `region` comes with every Azure API Management request (its policy sends
 // it, shared/spec/inferred-proxy-spans.md), `stage` with AWS ones. The AWS-only keys
 // (account_id, apiid, aws_user, dd_resource_key) stay text keys: four would not fit in
-// the ids left (two stay free, for keys that may come to be set on every span).
-constexpr std::uint32_t kRegion = 28;  // "region"
-constexpr std::uint32_t kStage = 29;   // "stage"
-constexpr std::uint32_t kCount = 29;   // ids 1..kCount
+// the ids left. `out.host` is on every client span with a host, in the client span's run.
+constexpr std::uint32_t kRegion = 28;   // "region"
+constexpr std::uint32_t kStage = 29;    // "stage"
+constexpr std::uint32_t kOutHost = 30;  // "out.host"
+constexpr std::uint32_t kCount = 30;    // ids 1..kCount
 // A fixed key's bit in Meta's key filter is its id: at most 31 fixed keys, so that
 // no two of them share a bit (a span's tags of these keys never collide).
 static_assert(kCount < 32, "one key-filter bit per fixed key");
@@ -84,6 +85,7 @@ constexpr std::string_view kTexts[kCount + 1] = {
     "_dd.inferred_span",
     "region",
     "stage",
+    "out.host",
 };
 
 }  // namespace span_keys

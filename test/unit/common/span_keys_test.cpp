@@ -1,6 +1,7 @@
 // The fixed keys of span_keys.h: each id's record is the constant the library ships,
 // and the intern table answers each key's text with that id, including the inferred
-// span's gateway keys (region, stage), which its run of tags writes by id.
+// span's gateway keys (region, stage) and the client span's out.host, which their runs of
+// tags write by id.
 #include "gatetrace/span_keys.h"
 
 #include <gtest/gtest.h>
@@ -28,11 +29,12 @@ TEST(SpanKeysTest, EveryFixedKeyInternsToItsId) {
   }
 }
 
-TEST(SpanKeysTest, GatewayKeys) {
+TEST(SpanKeysTest, GatewayAndClientKeys) {
   EXPECT_EQ(span_keys::kTexts[span_keys::kRegion], "region");
   EXPECT_EQ(span_keys::kTexts[span_keys::kStage], "stage");
   EXPECT_EQ(SpanString::intern("region"), span_keys::kRegion);
   EXPECT_EQ(SpanString::intern("stage"), span_keys::kStage);
+  EXPECT_EQ(SpanString::intern("out.host"), span_keys::kOutHost);
   // The AWS-only keys are ordinary interned keys.
   EXPECT_GT(SpanString::intern("apiid"), span_keys::kCount);
 }
