@@ -1,8 +1,8 @@
 // Well-known tag and metric keys: the tracer's own (`env`, `version`, `_dd.*`, the
-// sampling metrics) and the HTTP helper's have fixed intern ids, so that the code writing them on
-// every span or trace names the key by id and skips the intern lookup (see span_string.h). Their
-// records are constants of the library; the intern table starts with them, so
-// SpanString::intern("env") also gives span_keys::kEnv.
+// sampling metrics), the HTTP helper's and the inferred span's have fixed intern ids, so
+// that the code writing them on every span or trace names the key by id and skips the
+// intern lookup (see span_string.h). Their records are constants of the library; the
+// intern table starts with them, so SpanString::intern("env") also gives span_keys::kEnv.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +39,15 @@ constexpr std::uint32_t kHttpRoute = 24;       // "http.route"
 constexpr std::uint32_t kHttpUserAgent = 25;   // "http.useragent"
 constexpr std::uint32_t kHttpStatusCode = 26;  // "http.status_code"
 constexpr std::uint32_t kInferredSpan = 27;    // "_dd.inferred_span" (a metric)
-constexpr std::uint32_t kCount = 27;           // ids 1..kCount
+// The gateway tags that any proxy kind carries, written in the inferred span's run of
+// HTTP tags: `region` comes with every Azure API Management request (its policy sends
+// it, shared/spec/inferred-proxy-spans.md), `stage` with AWS ones. The AWS-only keys
+// (account_id, apiid, aws_user, dd_resource_key) stay text keys: four would not fit in
+// the ids left. `out.host` is on every client span with a host, in the client span's run.
+constexpr std::uint32_t kRegion = 28;   // "region"
+constexpr std::uint32_t kStage = 29;    // "stage"
+constexpr std::uint32_t kOutHost = 30;  // "out.host"
+constexpr std::uint32_t kCount = 30;    // ids 1..kCount
 // A fixed key's bit in Meta's key filter is its id: at most 31 fixed keys, so that
 // no two of them share a bit (a span's tags of these keys never collide).
 static_assert(kCount < 32, "one key-filter bit per fixed key");
@@ -75,6 +83,9 @@ constexpr std::string_view kTexts[kCount + 1] = {
     "http.useragent",
     "http.status_code",
     "_dd.inferred_span",
+    "region",
+    "stage",
+    "out.host",
 };
 
 }  // namespace span_keys

@@ -61,6 +61,9 @@ constexpr FixedRecord kFixed[] = {
     fixed(span_keys::kHttpUserAgent),
     fixed(span_keys::kHttpStatusCode),
     fixed(span_keys::kInferredSpan),
+    fixed(span_keys::kRegion),
+    fixed(span_keys::kStage),
+    fixed(span_keys::kOutHost),
 };
 static_assert(sizeof kFixed / sizeof kFixed[0] == span_keys::kCount);
 
@@ -79,8 +82,9 @@ std::atomic<const detail::StringRecord*> SpanString::records_[detail::kMaxIntern
     &kFixed[15].header,   &kFixed[16].header, &kFixed[17].header, &kFixed[18].header,
     &kFixed[19].header,   &kFixed[20].header, &kFixed[21].header, &kFixed[22].header,
     &kFixed[23].header,   &kFixed[24].header, &kFixed[25].header, &kFixed[26].header,
+    &kFixed[27].header,   &kFixed[28].header, &kFixed[29].header,
 };
-static_assert(span_keys::kCount == 27, "list every fixed record in records_");
+static_assert(span_keys::kCount == 30, "list every fixed record in records_");
 
 namespace {
 

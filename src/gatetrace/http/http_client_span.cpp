@@ -67,7 +67,8 @@ Span create_client_span(Tracer& tracer, const TracerCore& core, const Span& pare
 
 constexpr std::uint32_t kClientHttpKeys =
     SpanTagWriter::known_key_bits<span_keys::kSpanKind, span_keys::kComponent,
-                                  span_keys::kHttpMethod, span_keys::kHttpUrl>();
+                                  span_keys::kHttpMethod, span_keys::kHttpUrl,
+                                  span_keys::kOutHost>();
 
 }  // namespace
 
@@ -89,21 +90,22 @@ HttpClientSpan::HttpClientSpan(Tracer& tracer, const Span& parent, const HttpCli
   SpanTagWriter tags(span_);
   // The fixed keys as one run into the span's storage when they fit (see Meta::Appender),
   // else one by one, in the same order with the same result.
-  const std::size_t text =
-      sizeof "client" - 1 + request.component.size() + request.method.size() + url.size();
-  if (Meta* meta = tags.meta_for_run(kClientHttpKeys, 4, text)) {
+  const std::size_t text = sizeof "client" - 1 + request.component.size() + request.method.size() +
+                           url.size() + host.size();
+  if (Meta* meta = tags.meta_for_run(kClientHttpKeys, 5, text)) {
     Meta::Appender run(*meta);
     run.append<span_keys::kSpanKind>("client");
     run.append<span_keys::kComponent>(request.component);
     run.append<span_keys::kHttpMethod>(request.method);
     run.append<span_keys::kHttpUrl>(url);
+    if (!host.empty()) run.append<span_keys::kOutHost>(host);
   } else {
     tags.set_known<span_keys::kSpanKind>("client");
     tags.set_known<span_keys::kComponent>(request.component);
     tags.set_known<span_keys::kHttpMethod>(request.method);
     tags.set_known<span_keys::kHttpUrl>(url);
+    if (!host.empty()) tags.set_known<span_keys::kOutHost>(host);
   }
-  if (!host.empty()) tags.set("out.host", host);
 }
 
 void HttpClientSpan::set_status(int status) {

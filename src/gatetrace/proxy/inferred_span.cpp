@@ -52,20 +52,21 @@ void put_kind_value(char* out, std::string_view value) {
   std::memcpy(out + value.size() - sizeof last, &last, sizeof last);
 }
 
-constexpr std::uint32_t kInferredHttpKeys =
-    SpanTagWriter::known_key_bits<span_keys::kComponent, span_keys::kSpanKind,
-                                  span_keys::kHttpMethod, span_keys::kHttpUrl,
-                                  span_keys::kHttpRoute, span_keys::kHttpUserAgent>();
+constexpr std::uint32_t kInferredRunKeys = SpanTagWriter::known_key_bits<
+    span_keys::kComponent, span_keys::kSpanKind, span_keys::kHttpMethod, span_keys::kHttpUrl,
+    span_keys::kHttpRoute, span_keys::kHttpUserAgent, span_keys::kRegion, span_keys::kStage>();
 
-// The tags of span_keys.h, in this order: component, span.kind, then the HTTP ones the
-// request has. A freshly created span usually takes them as one run (the URL written
-// straight into its storage); else they are set one by one, with the same result.
-void set_inferred_http_tags(SpanTagWriter& tags, const ProxyHeaderFields& request) {
+// The tags of span_keys.h, in this order: component, span.kind, then the HTTP ones, region
+// and stage the request has. A freshly created span usually takes them as one run (the
+// URL written straight into its storage); else they are set one by one, with the same
+// result.
+void set_inferred_run_tags(SpanTagWriter& tags, const ProxyHeaderFields& request) {
   const ProxyKind& kind = *request.kind;
   const std::size_t url_size = request.domain.empty() ? 0 : inferred_url_size(request);
   const std::size_t text = kind.header_value.size() + 6 + request.method.size() + url_size +
-                           request.resource_path.size() + request.user_agent.size();
-  if (Meta* meta = tags.meta_for_run(kInferredHttpKeys, 6, text)) {
+                           request.resource_path.size() + request.user_agent.size() +
+                           request.region.size() + request.stage.size();
+  if (Meta* meta = tags.meta_for_run(kInferredRunKeys, 8, text)) {
     Meta::Appender run(*meta);
     put_kind_value(run.place<span_keys::kComponent>(kind.header_value.size()), kind.header_value);
     run.append<span_keys::kSpanKind>("server");
@@ -77,6 +78,8 @@ void set_inferred_http_tags(SpanTagWriter& tags, const ProxyHeaderFields& reques
       run.append<span_keys::kHttpRoute>(request.resource_path);
     }
     if (!request.user_agent.empty()) run.append<span_keys::kHttpUserAgent>(request.user_agent);
+    if (!request.region.empty()) run.append<span_keys::kRegion>(request.region);
+    if (!request.stage.empty()) run.append<span_keys::kStage>(request.stage);
     return;
   }
   tags.set_known<span_keys::kComponent>(kind.header_value);
@@ -87,17 +90,17 @@ void set_inferred_http_tags(SpanTagWriter& tags, const ProxyHeaderFields& reques
     tags.set_known<span_keys::kHttpRoute>(request.resource_path);
   }
   if (!request.user_agent.empty()) tags.set_known<span_keys::kHttpUserAgent>(request.user_agent);
+  if (!request.region.empty()) tags.set_known<span_keys::kRegion>(request.region);
+  if (!request.stage.empty()) tags.set_known<span_keys::kStage>(request.stage);
 }
 
 }  // namespace
 
 void set_inferred_span_tags(Span& span, const ProxyHeaderFields& request) {
   const ProxyKind& kind = *request.kind;
-  // The span's storage found once; the HTTP keys by id.
+  // The span's storage found once; the keys of span_keys.h by id.
   SpanTagWriter tags(span);
-  set_inferred_http_tags(tags, request);
-  if (!request.region.empty()) tags.set("region", request.region);
-  if (!request.stage.empty()) tags.set("stage", request.stage);
+  set_inferred_run_tags(tags, request);
   if (kind.aws_tags) {
     if (!request.account_id.empty()) tags.set("account_id", request.account_id);
     if (!request.api_id.empty()) tags.set("apiid", request.api_id);

@@ -253,5 +253,40 @@ TEST_F(ClientSpanTest, ReusedTextsAreRewrittenOnlyWhereTheyDiffer) {
   }
 }
 
+// out.host is written by its fixed id, after http.url, in the same run as the other
+// tags when the span has room for them all, else one by one: the same tags in the same
+// order either way, checked at URL sizes around the room a recycled span has.
+TEST_F(ClientSpanTest, OutHostFollowsTheUrlAtEverySize) {
+  Tracer tracer = make_tracer();
+  const std::vector<std::string> keys = {"span.kind", "component", "http.method", "http.url",
+                                         "out.host"};
+  for (std::size_t size = 0; size <= 400; size += 7) {
+    for (const std::string& prefix : {std::string("http://h.internal/"), std::string("/")}) {
+      const std::string url = prefix + std::string(size, 'p');
+      Span parent = tracer.create_span({.name = "job"});
+      { HttpClientSpan call(tracer, parent, {"GET", url}); }
+      parent.finish();
+      const auto chunks = setup_.collector->chunks();
+      const SpanData* client = nullptr;
+      for (const auto& span : chunks.back().spans) {
+        if (span.name == "http.request") client = &span;
+      }
+      ASSERT_NE(client, nullptr);
+      std::vector<std::pair<std::string, std::string>> tags;
+      for (const auto& [key, value] : client->meta) {
+        for (const auto& wanted : keys) {
+          if (key == wanted) tags.emplace_back(key, value);
+        }
+      }
+      std::vector<std::pair<std::string, std::string>> expected = {{"span.kind", "client"},
+                                                                   {"component", "gatetrace"},
+                                                                   {"http.method", "GET"},
+                                                                   {"http.url", url}};
+      if (prefix != "/") expected.emplace_back("out.host", "h.internal");
+      EXPECT_EQ(tags, expected) << url.size();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gatetrace

@@ -454,6 +454,20 @@ TEST_P(InferredOutcomeTest, ErrorTagsThroughASpanHandedOutBeforeAMove) {
             (Entries{{"http.status_code", "200"}, {"error.stack", "frame"}}));
 }
 
+// The application may move the server span out of span() and finish it: the helper then
+// holds an empty span, whose error tags it cannot read (and must not read by id from a
+// span that no longer has any); the inferred span keeps only the status.
+TEST_P(InferredOutcomeTest, NoErrorTagsFromAServerSpanMovedOut) {
+  Result r = serve([](HttpServerSpan& span) {
+    span.set_status(200);
+    Span taken = std::move(span.span());
+    taken.set_error_message("taken away");
+  });
+  EXPECT_EQ(tag(r.server, "error.message"), "taken away");
+  EXPECT_FALSE(r.inferred.error);
+  EXPECT_EQ(outcome_tags(r.inferred), (Entries{{"http.status_code", "200"}}));
+}
+
 TEST_P(InferredOutcomeTest, ErrorTagsFromTheTracersDefaultTags) {
   configure_ = [](TracerConfig& config) {
     config.tags = std::vector<std::pair<std::string, std::string>>{{"error.type", "cfg"}};
