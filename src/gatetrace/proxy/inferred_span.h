@@ -140,11 +140,6 @@ inline void copy_status_to_inferred(Span& inferred, std::optional<int> status,
   if (config.http_server_error_statuses.contains(*status)) inferred.set_error(true);
 }
 
-// The tags of `span` for reading by key id (Meta::find_known), null when the span is
-// empty or finished. SpanTagWriter hands out a span's tags for a run of new tags; a run
-// of none fits any open span.
-inline const Meta* open_span_tags(Span& span) { return SpanTagWriter(span).meta_for_run(0, 0, 0); }
-
 // Copies status and error state from the server span, while it is still open, to the
 // inferred span: http.status_code, error (a server-error status or the server span's
 // error flag), then error.message, error.type and error.stack when the server span has
@@ -160,7 +155,7 @@ inline void copy_server_outcome(Span& inferred, Span& server, std::optional<int>
   copy_status_to_inferred(inferred, status, config);
   if (server.error()) inferred.set_error(true);
   if (!read_error_tags) return;
-  const Meta* tags = open_span_tags(server);
+  const Meta* tags = SpanTagWriter(server).tags();
   if (tags == nullptr) return;
   if (auto message = tags->find_known(span_keys::kErrorMessage)) {
     inferred.set_error_message(*message);

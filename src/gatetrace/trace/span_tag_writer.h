@@ -74,6 +74,9 @@ class SpanTagWriter {
     if (data_ == nullptr || !data_->meta.can_append(key_bits, entries, text)) return nullptr;
     return &data_->meta;
   }
+  // The span's tags for reading (Meta::find_known by key id), null when the span is empty
+  // or finished.
+  const Meta* tags() const noexcept { return data_ == nullptr ? nullptr : &data_->meta; }
 
  private:
   Span& span_;
