@@ -7,13 +7,13 @@
 // does not take (too long, the table full, or not yet seen twice by the doorkeeper) is
 // stored in the area too, before its value. An entry's key word holds the id and the
 // key's length, so a lookup compares one word per entry (and text only for keys kept in
-// the area of the same length), after a 32-bit filter of the keys present, by a bit of
-// each key's text (the tracer's and the HTTP helper's keys each have their own). The
-// first kInlineBytes of area are inside the Meta itself, so inside the SpanData: a span
-// with a handful of short tags allocates nothing for them. A larger area is one heap
-// block, which a recycled span keeps (see span_pool.h). Text that is overwritten or
-// erased stays in place until the area is next copied (when it grows), which keeps only
-// the live text: the area stays within about twice what is live.
+// the area of the same length, when the map may hold any), after a 32-bit filter of the
+// keys present, by a bit of each key's text (the tracer's and the HTTP helper's keys each
+// have their own). The first kInlineBytes of area are inside the Meta itself, so inside
+// the SpanData: a span with a handful of short tags allocates nothing for them. A larger
+// area is one heap block, which a recycled span keeps (see span_pool.h). Text that is
+// overwritten or erased stays in place until the area is next copied (when it grows),
+// which keeps only the live text: the area stays within about twice what is live.
 //
 // Reading: `for (const auto& [key, value] : meta)` gives string_views;
 // `if (auto value = meta.find(key)) use(*value);` (see TagLookup).
@@ -172,7 +172,19 @@ class GATETRACE_API Meta {
       text = record->view();
     }
     if ((key_bits_ & bit) == 0) return nullptr;
-    const std::size_t i = index_of(known_key, ~std::uint32_t{0}, text);
+    const std::uint32_t word = key_word(known_key, text.size());
+    if ((key_bits_ & kAreaKeyBit) == 0) {
+      // Only interned keys: the entry with the word is the key's, and its value starts
+      // at its offset.
+      const char* const area = this->area();
+      const char* const found = entry_with_word(area, word);
+      if (found == nullptr) return nullptr;
+      std::uint32_t offset, size;
+      std::memcpy(&offset, found + 4, sizeof offset);
+      std::memcpy(&size, found + 8, sizeof size);
+      return TagLookup(std::string_view(area + offset, size));
+    }
+    const std::size_t i = index_of_any(word, text);
     if (i == kNotFound) return nullptr;
     return TagLookup(value_of(entry(i)));
   }
@@ -318,6 +330,14 @@ class GATETRACE_API Meta {
   static std::uint32_t key_bit(const detail::StringRecord* record) noexcept {
     return std::uint32_t{1} << record->filter_bit();
   }
+  // kAreaKeyBit is set too when a key is kept in the area: while it is clear, every
+  // entry's key is interned, and a lookup compares key words only (no test per entry for
+  // a key kept in the area, which most maps never hold). A key whose own bit it is sets
+  // it as well, which costs only its maps those tests. It needs no field (SpanData's
+  // size is held to a memory target) and no upkeep: like the filter, it is cleared with
+  // the map, copied and moved with it, and left set by erase().
+  static constexpr std::uint32_t kAreaKeyBit = std::uint32_t{1} << 31;
+  static_assert(span_keys::kCount < 31, "no fixed key has the area-key bit");
   // The text, bit and key word of a key of span_keys.h (constants for a constant id), or
   // of any id SpanString::intern() gave.
   static std::string_view known_text(std::uint32_t known_key) noexcept {
@@ -370,8 +390,31 @@ class GATETRACE_API Meta {
   // filter bit is `bit`.
   std::size_t index_of(std::uint32_t id, std::uint32_t bit, std::string_view key) const noexcept {
     if ((key_bits_ & bit) == 0) return kNotFound;
-    const char* area = this->area();
     const std::uint32_t word = key_word(id, key.size());
+    if ((key_bits_ & kAreaKeyBit) == 0) {
+      const char* const area = this->area();
+      const char* const found = entry_with_word(area, word);
+      return found == nullptr ? kNotFound : static_cast<std::size_t>(found - area) / sizeof(Entry);
+    }
+    return index_of_any(word, key);
+  }
+  // The entry whose key word is `word`, or null: when no key is kept in the area, the
+  // only entry of a key (each key has one word, and no other key has it). Comparing the
+  // words alone makes the scan the cheapest it can be, which the sampler's rules' tag
+  // lookups pay on every decision.
+  const char* entry_with_word(const char* area, std::uint32_t word) const noexcept {
+    const char* const end = area + size_ * sizeof(Entry);
+    for (const char* entry = area; entry != end; entry += sizeof(Entry)) {
+      std::uint32_t stored;
+      std::memcpy(&stored, entry, sizeof stored);
+      if (stored == word) return entry;
+    }
+    return nullptr;
+  }
+  // index_of() when keys are kept in the area: `word` is the key's word (with id 0 when
+  // the key is not interned).
+  std::size_t index_of_any(std::uint32_t word, std::string_view key) const noexcept {
+    const char* area = this->area();
     const std::uint32_t inline_key = kInlineKey | static_cast<std::uint32_t>(key.size());
     for (std::size_t i = 0; i < size_; ++i) {
       const char* entry = area + i * sizeof(Entry);
