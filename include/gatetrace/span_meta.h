@@ -509,12 +509,13 @@ class Meta::Appender {
       : meta_(meta),
         area_(meta.area()),
         entry_(area_ + meta.size_ * sizeof(Entry)),
-        text_start_(meta.text_start_) {}
+        text_start_(meta.text_start_),
+        size_(meta.size_) {}
   Appender(const Appender&) = delete;
   Appender& operator=(const Appender&) = delete;
   ~Appender() {
     meta_.text_start_ = text_start_;
-    meta_.size_ = static_cast<std::uint32_t>((entry_ - area_) / sizeof(Entry));
+    meta_.size_ = size_;
     meta_.key_bits_ |= bits_;
   }
 
@@ -531,12 +532,14 @@ class Meta::Appender {
     static_assert(kKey >= 1 && kKey <= span_keys::kCount, "a fixed key of span_keys.h");
     const auto value_size = static_cast<std::uint32_t>(size);
     text_start_ -= value_size;
-    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "Entry written as words");
+    // The key word is a constant: three 32-bit stores (one of an immediate) cost less
+    // than combining it with the offset into a 64-bit word.
     constexpr std::uint32_t kWord = key_word(kKey, span_keys::kTexts[kKey].size());
-    const std::uint64_t head = kWord | (std::uint64_t{text_start_} << 32);
-    std::memcpy(entry_, &head, sizeof head);
-    std::memcpy(entry_ + sizeof head, &value_size, sizeof value_size);
+    std::memcpy(entry_, &kWord, sizeof kWord);
+    std::memcpy(entry_ + 4, &text_start_, sizeof text_start_);
+    std::memcpy(entry_ + 8, &value_size, sizeof value_size);
     entry_ += sizeof(Entry);
+    ++size_;
     bits_ |= std::uint32_t{1} << kKey;
     return area_ + text_start_;
   }
@@ -546,6 +549,7 @@ class Meta::Appender {
   char* const area_;
   char* entry_;
   std::uint32_t text_start_;
+  std::uint32_t size_;  // counted, not derived from entry_ (a division by 12)
   std::uint32_t bits_ = 0;
 };
 
