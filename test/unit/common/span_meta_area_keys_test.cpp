@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "gatetrace/span_keys.h"
 #include "gatetrace/span_meta.h"
 #include "gatetrace/span_string.h"
 
@@ -110,6 +111,34 @@ TEST(SpanMetaAreaKeys, ClearAndReleaseStartAgain) {
     EXPECT_EQ(meta.find(key).value_or("absent"), "after");
     EXPECT_EQ(meta.find_known(id).value_or("absent"), "after");
     EXPECT_FALSE(meta.find(std::string(300, 'v')));
+  }
+}
+
+TEST(SpanMetaAreaKeys, WordOnlyScanFindsEveryPositionOfOddAndEvenSizes) {
+  // Interned keys only (fixed keys by id): the scan by key word, two entries per step.
+  for (std::uint32_t count = 0; count <= 9; ++count) {
+    SCOPED_TRACE(count);
+    Meta meta;
+    for (std::uint32_t key = 1; key <= count; ++key) {
+      meta.set_known(key, std::string(key, 'v'));
+    }
+    for (std::uint32_t key = 1; key <= 10; ++key) {
+      const TagLookup found = meta.find_known(key);
+      if (key <= count) {
+        ASSERT_TRUE(found) << key;
+        EXPECT_EQ(*found, std::string(key, 'v'));
+        EXPECT_TRUE(meta.contains(span_keys::kTexts[key]));
+      } else {
+        EXPECT_FALSE(found) << key;
+        EXPECT_FALSE(meta.contains(span_keys::kTexts[key]));
+      }
+    }
+    // An erased key keeps its filter bit: its lookup scans every entry, and misses.
+    if (count == 0) continue;
+    ASSERT_TRUE(meta.erase(span_keys::kTexts[1]));
+    EXPECT_FALSE(meta.find_known(1));
+    EXPECT_FALSE(meta.contains(span_keys::kTexts[1]));
+    for (std::uint32_t key = 2; key <= count; ++key) EXPECT_TRUE(meta.find_known(key)) << key;
   }
 }
 
