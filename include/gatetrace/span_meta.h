@@ -7,13 +7,13 @@
 // does not take (too long, the table full, or not yet seen twice by the doorkeeper) is
 // stored in the area too, before its value. An entry's key word holds the id and the
 // key's length, so a lookup compares one word per entry (and text only for keys kept in
-// the area of the same length), after a 32-bit filter of the keys present, by a bit of
-// each key's text (the tracer's and the HTTP helper's keys each have their own). The
-// first kInlineBytes of area are inside the Meta itself, so inside the SpanData: a span
-// with a handful of short tags allocates nothing for them. A larger area is one heap
-// block, which a recycled span keeps (see span_pool.h). Text that is overwritten or
-// erased stays in place until the area is next copied (when it grows), which keeps only
-// the live text: the area stays within about twice what is live.
+// the area of the same length, when the map may hold any), after a 32-bit filter of the
+// keys present, by a bit of each key's text (the tracer's and the HTTP helper's keys each
+// have their own). The first kInlineBytes of area are inside the Meta itself, so inside
+// the SpanData: a span with a handful of short tags allocates nothing for them. A larger
+// area is one heap block, which a recycled span keeps (see span_pool.h). Text that is
+// overwritten or erased stays in place until the area is next copied (when it grows),
+// which keeps only the live text: the area stays within about twice what is live.
 //
 // Reading: `for (const auto& [key, value] : meta)` gives string_views;
 // `if (auto value = meta.find(key)) use(*value);` (see TagLookup).
@@ -172,7 +172,19 @@ class GATETRACE_API Meta {
       text = record->view();
     }
     if ((key_bits_ & bit) == 0) return nullptr;
-    const std::size_t i = index_of(known_key, ~std::uint32_t{0}, text);
+    const std::uint32_t word = key_word(known_key, text.size());
+    if ((key_bits_ & kAreaKeyBit) == 0) {
+      // Only interned keys: the entry with the word is the key's, and its value starts
+      // at its offset.
+      const char* const area = this->area();
+      const char* const found = entry_with_word(area, word);
+      if (found == nullptr) return nullptr;
+      std::uint32_t offset, size;
+      std::memcpy(&offset, found + 4, sizeof offset);
+      std::memcpy(&size, found + 8, sizeof size);
+      return TagLookup(std::string_view(area + offset, size));
+    }
+    const std::size_t i = index_of_any(word, text);
     if (i == kNotFound) return nullptr;
     return TagLookup(value_of(entry(i)));
   }
@@ -318,6 +330,14 @@ class GATETRACE_API Meta {
   static std::uint32_t key_bit(const detail::StringRecord* record) noexcept {
     return std::uint32_t{1} << record->filter_bit();
   }
+  // kAreaKeyBit is set too when a key is kept in the area: while it is clear, every
+  // entry's key is interned, and a lookup compares key words only (no test per entry for
+  // a key kept in the area, which most maps never hold). A key whose own bit it is sets
+  // it as well, which costs only its maps those tests. It needs no field (SpanData's
+  // size is held to a memory target) and no upkeep: like the filter, it is cleared with
+  // the map, copied and moved with it, and left set by erase().
+  static constexpr std::uint32_t kAreaKeyBit = std::uint32_t{1} << 31;
+  static_assert(span_keys::kCount < 31, "no fixed key has the area-key bit");
   // The text, bit and key word of a key of span_keys.h (constants for a constant id), or
   // of any id SpanString::intern() gave.
   static std::string_view known_text(std::uint32_t known_key) noexcept {
@@ -370,8 +390,40 @@ class GATETRACE_API Meta {
   // filter bit is `bit`.
   std::size_t index_of(std::uint32_t id, std::uint32_t bit, std::string_view key) const noexcept {
     if ((key_bits_ & bit) == 0) return kNotFound;
-    const char* area = this->area();
     const std::uint32_t word = key_word(id, key.size());
+    if ((key_bits_ & kAreaKeyBit) == 0) {
+      const char* const area = this->area();
+      const char* const found = entry_with_word(area, word);
+      return found == nullptr ? kNotFound : static_cast<std::size_t>(found - area) / sizeof(Entry);
+    }
+    return index_of_any(word, key);
+  }
+  // The entry whose key word is `word`, or null: when no key is kept in the area, the
+  // only entry of a key (each key has one word, and no other key has it). The sampler's
+  // rules' tag lookups pay this scan on every decision: it compares words alone, two
+  // entries per step (the loop's own test and branch once per pair).
+  const char* entry_with_word(const char* area, std::uint32_t word) const noexcept {
+    const char* const end = area + size_ * sizeof(Entry);
+    const char* entry = area;
+    const auto is_word = [word](const char* at) {
+      std::uint32_t stored;
+      std::memcpy(&stored, at, sizeof stored);
+      return stored == word;
+    };
+    if (size_ & 1) {
+      if (is_word(entry)) return entry;
+      entry += sizeof(Entry);
+    }
+    for (; entry != end; entry += 2 * sizeof(Entry)) {
+      if (is_word(entry)) return entry;
+      if (is_word(entry + sizeof(Entry))) return entry + sizeof(Entry);
+    }
+    return nullptr;
+  }
+  // index_of() when keys are kept in the area: `word` is the key's word (with id 0 when
+  // the key is not interned).
+  std::size_t index_of_any(std::uint32_t word, std::string_view key) const noexcept {
+    const char* area = this->area();
     const std::uint32_t inline_key = kInlineKey | static_cast<std::uint32_t>(key.size());
     for (std::size_t i = 0; i < size_; ++i) {
       const char* entry = area + i * sizeof(Entry);
@@ -414,11 +466,11 @@ class GATETRACE_API Meta {
     text_start_ = text_start;
     size_ = count + 1;
     key_bits_ |= bit;
-    // The entry as a word (key, offset) and the size: two stores.
-    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "Entry written as words");
-    const std::uint64_t head = word | (std::uint64_t{text_start} << 32);
-    std::memcpy(entry, &head, sizeof head);
-    std::memcpy(entry + sizeof head, &size, sizeof size);
+    // Three 32-bit stores: one 64-bit store of the key word and the offset would first
+    // shift and or them together (two instructions more).
+    std::memcpy(entry, &word, sizeof word);
+    std::memcpy(entry + 4, &text_start, sizeof text_start);
+    std::memcpy(entry + 8, &size, sizeof size);
     // Free space: it cannot overlap `value`, even when `value` is this map's text.
     detail::move_chars(area + text_start, value.data(), size);
   }
@@ -466,12 +518,13 @@ class Meta::Appender {
       : meta_(meta),
         area_(meta.area()),
         entry_(area_ + meta.size_ * sizeof(Entry)),
-        text_start_(meta.text_start_) {}
+        text_start_(meta.text_start_),
+        size_(meta.size_) {}
   Appender(const Appender&) = delete;
   Appender& operator=(const Appender&) = delete;
   ~Appender() {
     meta_.text_start_ = text_start_;
-    meta_.size_ = static_cast<std::uint32_t>((entry_ - area_) / sizeof(Entry));
+    meta_.size_ = size_;
     meta_.key_bits_ |= bits_;
   }
 
@@ -488,12 +541,14 @@ class Meta::Appender {
     static_assert(kKey >= 1 && kKey <= span_keys::kCount, "a fixed key of span_keys.h");
     const auto value_size = static_cast<std::uint32_t>(size);
     text_start_ -= value_size;
-    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "Entry written as words");
+    // The key word is a constant: three 32-bit stores (one of an immediate) cost less
+    // than combining it with the offset into a 64-bit word.
     constexpr std::uint32_t kWord = key_word(kKey, span_keys::kTexts[kKey].size());
-    const std::uint64_t head = kWord | (std::uint64_t{text_start_} << 32);
-    std::memcpy(entry_, &head, sizeof head);
-    std::memcpy(entry_ + sizeof head, &value_size, sizeof value_size);
+    std::memcpy(entry_, &kWord, sizeof kWord);
+    std::memcpy(entry_ + 4, &text_start_, sizeof text_start_);
+    std::memcpy(entry_ + 8, &value_size, sizeof value_size);
     entry_ += sizeof(Entry);
+    ++size_;
     bits_ |= std::uint32_t{1} << kKey;
     return area_ + text_start_;
   }
@@ -503,6 +558,7 @@ class Meta::Appender {
   char* const area_;
   char* entry_;
   std::uint32_t text_start_;
+  std::uint32_t size_;  // counted, not derived from entry_ (a division by 12)
   std::uint32_t bits_ = 0;
 };
 

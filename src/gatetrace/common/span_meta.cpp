@@ -190,7 +190,7 @@ void Meta::set_other(std::uint32_t id, std::uint32_t bit, std::size_t found, std
   put_entry(size_++, Entry{id != 0 ? key_word(id, key.size()) : (kInlineKey | key_size), offset,
                            static_cast<std::uint32_t>(value.size())});
   // A key kept in the area has the bit its text will have once interned.
-  key_bits_ |= bit;
+  key_bits_ |= id != 0 ? bit : bit | kAreaKeyBit;
 }
 
 }  // namespace gatetrace
