@@ -180,8 +180,8 @@ class GATETRACE_API Meta {
       const char* const found = entry_with_word(area, word);
       if (found == nullptr) return nullptr;
       std::uint32_t offset, size;
-      std::memcpy(&offset, found + 4, sizeof offset);
-      std::memcpy(&size, found + 8, sizeof size);
+      std::memcpy(&offset, found + kOffsetAt, sizeof offset);
+      std::memcpy(&size, found + kSizeAt, sizeof size);
       return TagLookup(std::string_view(area + offset, size));
     }
     const std::size_t i = index_of_any(word, text);
@@ -259,8 +259,8 @@ class GATETRACE_API Meta {
     for (const char* entry = area; entry != end; entry += sizeof(Entry)) {
       std::uint32_t key, offset, size;
       std::memcpy(&key, entry, sizeof key);
-      std::memcpy(&offset, entry + 4, sizeof offset);
-      std::memcpy(&size, entry + 8, sizeof size);
+      std::memcpy(&offset, entry + kOffsetAt, sizeof offset);
+      std::memcpy(&size, entry + kSizeAt, sizeof size);
       if (key & kInlineKey) {
         const std::uint32_t key_size = key & ~kInlineKey;
         f(static_cast<const detail::StringRecord*>(nullptr),
@@ -286,6 +286,10 @@ class GATETRACE_API Meta {
     std::uint32_t offset;
     std::uint32_t size;
   };
+  // Where an entry's fields lie in the area, for the paths that read or write one field
+  // instead of copying a whole Entry.
+  static constexpr std::size_t kOffsetAt = offsetof(Entry, offset);
+  static constexpr std::size_t kSizeAt = offsetof(Entry, size);
   static constexpr std::uint32_t kIdMask = 0xffff;
   static constexpr unsigned kKeySizeShift = 16;
   // An interned key's word: its id, and its length above it (interned texts are at most
@@ -469,8 +473,8 @@ class GATETRACE_API Meta {
     // Three 32-bit stores: one 64-bit store of the key word and the offset would first
     // shift and or them together (two instructions more).
     std::memcpy(entry, &word, sizeof word);
-    std::memcpy(entry + 4, &text_start, sizeof text_start);
-    std::memcpy(entry + 8, &size, sizeof size);
+    std::memcpy(entry + kOffsetAt, &text_start, sizeof text_start);
+    std::memcpy(entry + kSizeAt, &size, sizeof size);
     // Free space: it cannot overlap `value`, even when `value` is this map's text.
     detail::move_chars(area + text_start, value.data(), size);
   }
@@ -545,8 +549,8 @@ class Meta::Appender {
     // than combining it with the offset into a 64-bit word.
     constexpr std::uint32_t kWord = key_word(kKey, span_keys::kTexts[kKey].size());
     std::memcpy(entry_, &kWord, sizeof kWord);
-    std::memcpy(entry_ + 4, &text_start_, sizeof text_start_);
-    std::memcpy(entry_ + 8, &value_size, sizeof value_size);
+    std::memcpy(entry_ + kOffsetAt, &text_start_, sizeof text_start_);
+    std::memcpy(entry_ + kSizeAt, &value_size, sizeof value_size);
     entry_ += sizeof(Entry);
     ++size_;
     bits_ |= std::uint32_t{1} << kKey;
