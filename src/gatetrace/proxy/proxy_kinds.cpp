@@ -1,18 +1,10 @@
 #include "gatetrace/proxy/proxy_kinds.h"
 
-#include <cstdint>
-#include <cstring>
-
 #include "gatetrace/dict_reader.h"
+#include "gatetrace/span_string.h"
 
 namespace gatetrace {
 namespace {
-
-std::uint64_t word_at(const char* p) {
-  std::uint64_t word;
-  std::memcpy(&word, p, sizeof word);
-  return word;
-}
 
 // The comparison in any case, out of line (values mostly come lowercase), so that the
 // exact one saves no registers.
@@ -27,18 +19,12 @@ std::uint64_t word_at(const char* p) {
 
 const ProxyKind* find_proxy_kind(std::string_view value) {
   // Gateway policies send the lowercase value: an exact comparison finds it without
-  // folding case byte by byte, and as two words (every kind's value has 8 to 16 bytes),
-  // without a call to memcmp.
-  const std::size_t size = value.size();
-  if (size >= 8 && size <= 16) {
-    const std::uint64_t first = word_at(value.data());
-    const std::uint64_t last = word_at(value.data() + size - 8);
-    for (const ProxyKind& kind : kProxyKinds) {
-      const char* known = kind.header_value.data();
-      if (kind.header_value.size() == size && word_at(known) == first &&
-          word_at(known + size - 8) == last) {
-        return &kind;
-      }
+  // folding case byte by byte, and as words (every kind's value has 8 to 16 bytes: its
+  // first and last 8), without a call to memcmp.
+  for (const ProxyKind& kind : kProxyKinds) {
+    if (kind.header_value.size() == value.size() &&
+        detail::same_short_text(kind.header_value.data(), value)) {
+      return &kind;
     }
   }
   return find_folded(value);
